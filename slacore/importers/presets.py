@@ -1,0 +1,274 @@
+"""Vendor presets and the generic header-synonym mapper.
+
+A mapping is {canonical field: source header}. A vendor preset is recognised from the header (the share of its
+signature columns present); whatever a preset leaves unmapped is filled from the generic synonyms, so a Zendesk
+view export with extra custom fields still maps. Header comparison ignores case, spacing and punctuation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+# Canonical fields a ticket can have, with what a user sees when mapping by hand.
+FIELDS: dict[str, str] = {
+    "ticket_id": "Ticket id",
+    "created_at": "Created (required)",
+    "first_response_at": "First response time stamp",
+    "resolved_at": "Resolved / solved time stamp",
+    "updated_at": "Last updated (picks the final row of an event log)",
+    "status": "Status",
+    "priority": "Priority",
+    "team": "Team / group",
+    "assignee": "Assignee / agent",
+    "channel": "Channel / source",
+    "customer": "Customer / organisation",
+    "customer_tier": "Customer tier / plan",
+    "category": "Category / type",
+    "subject": "Subject / summary",
+    "reopens": "Reopen count",
+    "agent_replies": "Agent replies",
+    "first_response_minutes": "First response, calendar minutes",
+    "first_response_hours": "First response, calendar hours",
+    "first_response_business_minutes": "First response, vendor business minutes",
+    "resolution_minutes": "Resolution, calendar minutes",
+    "resolution_hours": "Resolution, calendar hours",
+    "resolution_business_minutes": "Resolution, vendor business minutes",
+    "resolution_business_duration": "Resolution, vendor business duration (ServiceNow)",
+    "on_hold_minutes": "On hold, calendar minutes",
+    "on_hold_business_minutes": "On hold, business minutes",
+    "pending_minutes": "Waiting on customer, calendar minutes",
+    "pending_business_minutes": "Waiting on customer, business minutes",
+    "activity": "Activity (event logs: one row per activity)",
+}
+
+TIMESTAMP_FIELDS = ("created_at", "first_response_at", "resolved_at", "updated_at")
+MINUTE_FIELDS = (
+    "first_response_minutes", "first_response_business_minutes", "resolution_minutes",
+    "resolution_business_minutes", "on_hold_minutes", "on_hold_business_minutes", "pending_minutes",
+    "pending_business_minutes",
+)
+HOUR_FIELDS = ("first_response_hours", "resolution_hours")
+
+# Headers that carry personal data of requesters: offered for dropping or hashing at import.
+PII_PATTERN = re.compile(
+    r"requester|e-?mail|phone|caller|contact|full ?name|reporter|submitter|informador|telefon|anrufer|melder",
+    re.IGNORECASE,
+)
+
+
+def norm(header: str) -> str:
+    """Compare headers without case, spaces or punctuation ('First reply time (in hrs)' ~ 'firstreplytimeinhrs')."""
+    return re.sub(r"[^0-9a-zà-ÿ]+", "", header.lower())
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    label: str
+    mapping: dict[str, list[str]]
+    signature: tuple[str, ...]  # headers that identify the vendor
+    priority_codes: dict[str, str] = field(default_factory=dict)  # numeric choice codes -> canonical
+
+
+ZENDESK = Preset(
+    "zendesk", "Zendesk",
+    {
+        "ticket_id": ["Id", "Ticket ID"],
+        "created_at": ["Created at"],
+        "resolved_at": ["Solved at"],
+        "updated_at": ["Updated at"],
+        "status": ["Status"],
+        "priority": ["Priority"],
+        "team": ["Group"],
+        "assignee": ["Assignee"],
+        "channel": ["Via"],
+        "customer": ["Organization"],
+        "category": ["Ticket type"],
+        "subject": ["Subject"],
+        "reopens": ["Reopens"],
+        "agent_replies": ["Replies"],
+        "first_response_minutes": ["First reply time in minutes"],
+        "first_response_business_minutes": ["First reply time in minutes within business hours"],
+        "resolution_minutes": ["Full resolution time in minutes"],
+        "resolution_business_minutes": ["Full resolution time in minutes within business hours"],
+        "on_hold_minutes": ["On hold time in minutes"],
+        "on_hold_business_minutes": ["On hold time in minutes within business hours"],
+        "pending_minutes": ["Requester wait time in minutes"],
+        "pending_business_minutes": ["Requester wait time in minutes within business hours"],
+    },
+    ("Created at", "Solved at", "Via", "Requester", "First reply time in minutes",
+     "First reply time in minutes within business hours", "Full resolution time in minutes", "Reopens",
+     "Agent wait time in minutes", "Group stations"),
+)
+
+FRESHDESK = Preset(
+    "freshdesk", "Freshdesk",
+    {
+        "ticket_id": ["Ticket ID"],
+        "created_at": ["Created time"],
+        "first_response_at": ["Initial response time"],
+        "resolved_at": ["Resolved time", "Closed time"],
+        "updated_at": ["Last update time"],
+        "status": ["Status"],
+        "priority": ["Priority"],
+        "team": ["Group"],
+        "assignee": ["Agent"],
+        "channel": ["Source"],
+        "customer": ["Company Name", "Company"],
+        "category": ["Type"],
+        "subject": ["Subject"],
+        "agent_replies": ["Agent interactions"],
+        "first_response_hours": ["First response time (in hrs)"],
+        "resolution_hours": ["Resolution time (in hrs)"],
+    },
+    ("Ticket ID", "Created time", "Initial response time", "Resolved time", "Due by Time", "Source",
+     "First response time (in hrs)", "Agent interactions", "Customer interactions", "Resolution status"),
+)
+
+JIRA = Preset(
+    "jira", "Jira Service Management",
+    {
+        "ticket_id": ["Issue key", "Clave de incidencia", "Schlüssel", "Clé", "Key"],
+        "created_at": ["Created", "Creada", "Erstellt", "Création", "Criado"],
+        "resolved_at": ["Resolved", "Resuelta", "Erledigt", "Résolue", "Resolvido"],
+        "updated_at": ["Updated", "Actualizada", "Aktualisiert", "Mise à jour"],
+        "status": ["Status", "Estado", "Statut"],
+        "priority": ["Priority", "Prioridad", "Priorität", "Priorité", "Prioridade"],
+        "team": ["Custom field (Team)", "Custom field (Assignment group)", "Component/s", "Components",
+                 "Componentes"],
+        "assignee": ["Assignee", "Responsable", "Bearbeiter", "Responsável"],
+        "channel": ["Custom field (Request channel type)", "Custom field (Source)"],
+        "customer": ["Custom field (Organizations)", "Custom field (Organization)", "Organizations"],
+        "category": ["Custom field (Request Type)", "Issue Type", "Tipo de Incidencia", "Vorgangstyp"],
+        "subject": ["Summary", "Resumen", "Zusammenfassung", "Résumé"],
+    },
+    ("Issue key", "Issue id", "Issue Type", "Summary", "Project key", "Clave de incidencia", "Resumen",
+     "Tipo de Incidencia", "Custom field (Time to first response)", "Custom field (Time to resolution)",
+     "Creada", "Resuelta"),
+)
+
+SERVICENOW = Preset(
+    "servicenow", "ServiceNow",
+    {
+        "ticket_id": ["number", "Number"],
+        "created_at": ["opened_at", "Opened", "sys_created_on", "Created"],
+        "resolved_at": ["resolved_at", "Resolved", "closed_at", "Closed"],
+        "updated_at": ["sys_updated_on", "sys_updated_at", "Updated"],
+        "status": ["incident_state", "state", "State", "Incident state"],
+        "priority": ["priority", "Priority"],
+        "team": ["assignment_group", "Assignment group"],
+        "assignee": ["assigned_to", "Assigned to"],
+        "channel": ["contact_type", "Contact type", "Channel"],
+        "customer": ["company", "Company", "caller_id.company", "location"],
+        "category": ["category", "Category"],
+        "subject": ["short_description", "Short description"],
+        "reopens": ["reopen_count", "Reopen count"],
+        "resolution_business_duration": ["business_duration", "Business duration"],
+    },
+    ("number", "opened_at", "sys_updated_on", "sys_updated_at", "assignment_group", "short_description",
+     "incident_state", "sys_mod_count", "contact_type", "caller_id", "business_duration", "calendar_duration"),
+    priority_codes={"1": "urgent", "2": "high", "3": "normal", "4": "low", "5": "low"},
+)
+
+# The generic mapper: header synonyms seen in many tools and home-grown spreadsheets, several languages.
+GENERIC = Preset(
+    "generic", "Generic (header synonyms)",
+    {
+        "ticket_id": ["Ticket ID", "Ticket #", "Ticket", "Ticket number", "Ticket no", "Id", "ID", "Case ID",
+                      "Case number", "Case", "Incident ID", "Incident", "Number", "Nummer", "Ticketnummer",
+                      "Número", "Key", "Reference", "Request ID", "Issue key"],
+        "created_at": ["Created", "Created at", "Created time", "Created date", "Creation date", "Opened",
+                       "Opened at", "Open date", "Date opened", "Submitted", "Submitted at", "Reported",
+                       "Reported at", "Received", "Start", "Erstellt", "Erstellt am", "Eröffnet", "Geöffnet",
+                       "Creada", "Creado", "Fecha de creación", "Créé", "Date de création", "Timestamp",
+                       "Complete Timestamp", "Date"],
+        "first_response_at": ["First response", "First response at", "First response time", "First reply",
+                              "First reply at", "First agent reply", "First responded", "Responded",
+                              "Responded at", "Initial response", "Initial response time", "Response time",
+                              "Erste Antwort", "Erste Reaktion", "Primera respuesta", "Première réponse"],
+        "resolved_at": ["Resolved", "Resolved at", "Resolved time", "Resolution date", "Solved", "Solved at",
+                        "Closed", "Closed at", "Date closed", "Completed", "Gelöst", "Gelöst am",
+                        "Geschlossen", "Erledigt", "Resuelta", "Resuelto", "Cerrado", "Résolu", "Fermé", "End"],
+        "updated_at": ["Updated", "Updated at", "Last updated", "Last update", "Modified", "Last modified",
+                       "Aktualisiert", "Geändert"],
+        "status": ["Status", "State", "Ticket status", "Stage", "Estado", "Statut", "Zustand"],
+        "priority": ["Priority", "Prio", "Severity", "Sev", "Urgency", "Priorität", "Dringlichkeit",
+                     "Prioridad", "Priorité"],
+        "team": ["Group", "Team", "Queue", "Assignment group", "Support group", "Department", "Gruppe",
+                 "Abteilung", "Equipo", "Grupo", "Équipe", "Workgroup", "Section"],
+        "assignee": ["Assignee", "Agent", "Assigned to", "Owner", "Handler", "Resource", "Bearbeiter",
+                     "Zuständig", "Responsable", "Agente"],
+        "channel": ["Channel", "Via", "Source", "Contact type", "Medium", "Origin", "Kanal", "Canal", "Quelle"],
+        "customer": ["Customer", "Organization", "Organisation", "Company", "Account", "Client", "Company name",
+                     "Kunde", "Firma", "Cliente", "Empresa"],
+        "customer_tier": ["Tier", "Customer tier", "Plan", "Segment", "SLA tier", "Service level",
+                          "Support plan"],
+        "category": ["Category", "Type", "Ticket type", "Issue type", "Kategorie", "Categoría", "Catégorie",
+                     "Product"],
+        "subject": ["Subject", "Summary", "Title", "Short description", "Description", "Betreff",
+                    "Zusammenfassung", "Asunto", "Resumen", "Sujet"],
+        "reopens": ["Reopens", "Reopen count", "Reopened"],
+        "agent_replies": ["Replies", "Agent replies", "Agent interactions", "Public comments"],
+        "first_response_minutes": ["First reply time in minutes", "First response minutes",
+                                   "First response time (min)", "First response time in minutes"],
+        "first_response_business_minutes": ["First reply time in minutes within business hours"],
+        "resolution_minutes": ["Full resolution time in minutes", "Resolution minutes",
+                               "Resolution time in minutes", "Resolution time (min)"],
+        "resolution_business_minutes": ["Full resolution time in minutes within business hours"],
+        "first_response_hours": ["First response time (in hrs)", "First response hours"],
+        "resolution_hours": ["Resolution time (in hrs)", "Resolution hours"],
+        "activity": ["Activity", "Event", "Action", "Aktivität", "Actividad"],
+    },
+    (),
+)
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (ZENDESK, FRESHDESK, JIRA, SERVICENOW, GENERIC)}
+
+
+def header_signature(headers: list[str]) -> str:
+    """A stable key for 'a file with the same header' (remembered manual mappings)."""
+    return hashlib.sha256(json.dumps(sorted(norm(h) for h in headers)).encode()).hexdigest()[:16]
+
+
+def detect_format(headers: list[str]) -> str:
+    """The vendor whose signature columns the header holds best; 'generic' when none holds at least three."""
+    present = {norm(h) for h in headers}
+    best, best_score = "generic", 0
+    for preset in PRESETS.values():
+        if not preset.signature:
+            continue
+        score = sum(1 for s in preset.signature if norm(s) in present)
+        if score > best_score:
+            best, best_score = preset.name, score
+    return best if best_score >= 3 else "generic"
+
+
+def propose_mapping(headers: list[str], fmt: str) -> dict[str, str]:
+    """{field: header} from the preset, then generic synonyms for what the preset left open."""
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(norm(h), h)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    layers = [PRESETS[fmt]] if fmt != "generic" else []
+    layers.append(GENERIC)
+    for preset in layers:
+        for fld, candidates in preset.mapping.items():
+            if fld in mapping:
+                continue
+            for cand in candidates:
+                header = by_norm.get(norm(cand))
+                if header is not None and header not in used:
+                    mapping[fld] = header
+                    used.add(header)
+                    break
+    return mapping
+
+
+def pii_columns(headers: list[str], mapping: dict[str, str]) -> list[str]:
+    """Headers that look like requester personal data and are not needed as a canonical field."""
+    mapped = set(mapping.values())
+    return [h for h in headers if h not in mapped and PII_PATTERN.search(h)]

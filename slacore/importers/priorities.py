@@ -1,0 +1,36 @@
+"""Normalise vendor priorities to urgent / high / normal / low, keeping the raw value beside.
+
+Exact values from the editable `priority_map` table win; otherwise patterns catch what helpdesks write
+(`1 - Critical`, `Highest`, `P1`, `Sev 2`, `2 - Hoch`, `Muy alta`...). Order matters: 'highest' before 'high'.
+"""
+
+from __future__ import annotations
+
+CANONICAL = ("urgent", "high", "normal", "low")
+
+# (regular expression on the lower-cased value, canonical priority); first match wins.
+PATTERNS: list[tuple[str, str]] = [
+    (r"^\s*(p|sev|prio|priority|s)?\s*[-:]?\s*[01]\b", "urgent"),
+    (r"critical|urgent|highest|blocker|emergency|kritisch|sehr hoch|muy alta|m[aá]s alta|urgente|cr[ií]tic|dringend", "urgent"),
+    (r"^\s*(p|sev|prio|priority|s)?\s*[-:]?\s*2\b", "high"),
+    (r"high|hoch|alta|[ée]lev[ée]|major|important", "high"),
+    (r"^\s*(p|sev|prio|priority|s)?\s*[-:]?\s*3\b", "normal"),
+    (r"normal|medium|moderate|mittel|media|moyenne|standard|minor", "normal"),
+    (r"^\s*(p|sev|prio|priority|s)?\s*[-:]?\s*[45]\b", "low"),
+    (r"low|niedrig|baja|basse|planning|trivial|lowest", "low"),
+]
+
+
+def priority_sql(raw_sql: str, codes: dict[str, str] | None = None) -> str:
+    """SQL CASE mapping raw priority text to its canonical value (NULL when nothing matches).
+
+    `codes` are a vendor's numeric choice codes (ServiceNow: '1' = Critical ... '5' = Planning); values of the
+    user's `priority_map` table are applied by the caller with a join, before these rules.
+    """
+    value = f"lower(trim({raw_sql}))"
+    whens = []
+    for code, canonical in (codes or {}).items():
+        whens.append(f"WHEN {value} = '{code}' THEN '{canonical}'")
+    for pattern, canonical in PATTERNS:
+        whens.append(f"WHEN regexp_matches({value}, '{pattern}') THEN '{canonical}'")
+    return f"CASE WHEN {raw_sql} IS NULL THEN NULL {' '.join(whens)} ELSE NULL END"

@@ -1,0 +1,78 @@
+"""Ordered schema migrations. Append, never edit a released one: databases in the field replay from their version.
+
+Tickets keep no primary-key index on purpose: an import replaces tickets by (source, ticket_id) with a
+delete + insert inside one transaction, which DuckDB does with a hash join far faster than index maintenance.
+Timestamps are TIMESTAMPTZ and the connection runs in UTC.
+"""
+
+TICKET_COLUMNS = """
+    source                      TEXT NOT NULL,
+    ticket_id                   TEXT NOT NULL,
+    created_at                  TIMESTAMPTZ NOT NULL,
+    first_response_at           TIMESTAMPTZ,
+    resolved_at                 TIMESTAMPTZ,
+    status                      TEXT,
+    priority                    TEXT,
+    priority_raw                TEXT,
+    team                        TEXT,
+    assignee                    TEXT,
+    channel                     TEXT,
+    customer                    TEXT,
+    customer_tier               TEXT,
+    category                    TEXT,
+    subject                     TEXT,
+    reopens                     INTEGER,
+    agent_replies               INTEGER,
+    vendor_first_response_business_min DOUBLE,
+    vendor_resolution_business_min     DOUBLE,
+    on_hold_min                 DOUBLE,
+    on_hold_business_min        DOUBLE,
+    pending_min                 DOUBLE,
+    pending_business_min        DOUBLE,
+    updated_at                  TIMESTAMPTZ,
+    extra                       JSON,
+    import_id                   INTEGER
+"""
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the store and the import log
+    [
+        "CREATE SEQUENCE import_id_seq START 1",
+        """CREATE TABLE imports (
+            import_id    INTEGER PRIMARY KEY,
+            kind         TEXT NOT NULL,
+            file_name    TEXT NOT NULL,
+            sha256       TEXT NOT NULL,
+            format       TEXT NOT NULL,
+            source       TEXT NOT NULL,
+            timezone     TEXT NOT NULL,
+            rows_read    BIGINT NOT NULL,
+            loaded       BIGINT NOT NULL,
+            updated      BIGINT NOT NULL,
+            rejected     BIGINT NOT NULL,
+            duplicates   BIGINT NOT NULL,
+            mapping      JSON,
+            notes        JSON,
+            started_at   TIMESTAMPTZ NOT NULL,
+            finished_at  TIMESTAMPTZ NOT NULL
+        )""",
+        """CREATE TABLE rejected_rows (
+            import_id    INTEGER NOT NULL,
+            row_number   BIGINT,
+            reason       TEXT NOT NULL,
+            raw          JSON
+        )""",
+        f"CREATE TABLE tickets ({TICKET_COLUMNS})",
+        """CREATE TABLE header_mappings (
+            signature    TEXT PRIMARY KEY,
+            headers      JSON NOT NULL,
+            format       TEXT NOT NULL,
+            mapping      JSON NOT NULL,
+            saved_at     TIMESTAMPTZ NOT NULL
+        )""",
+        """CREATE TABLE priority_map (
+            raw          TEXT PRIMARY KEY,
+            canonical    TEXT NOT NULL CHECK (canonical IN ('urgent', 'high', 'normal', 'low'))
+        )""",
+    ],
+]

@@ -1,0 +1,148 @@
+"""One DuckDB database file shared by every browser session of a process.
+
+DuckDB lets one process hold a file read-write, and a connection object is not thread-safe, while Streamlit runs
+each script run on its own thread. So: one connection per (process, file), a fresh cursor per operation, and every
+write inside `Store.transaction()`, which takes a process-wide lock and is all-or-nothing (explicit
+BEGIN/COMMIT/ROLLBACK, because DuckDB 2.0 runs a semicolon batch in auto-commit mode).
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+from .config import resolve_db_path
+from .errors import UserError
+from .schema import MIGRATIONS
+
+# Opening the same file twice in one process needs identical settings: keep them in one place.
+CONNECT_CONFIG: dict = {}
+# Session settings every cursor gets (a cursor is a new session: settings do not carry over from the connection).
+SESSION_SETUP = "SET TimeZone = 'UTC'"
+
+_stores: dict[Path, "Store"] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(path: str | Path | None = None) -> "Store":
+    """The process-wide store for a database file (created and migrated on first use)."""
+    resolved = resolve_db_path(path)
+    with _stores_lock:
+        store = _stores.get(resolved)
+        if store is None or store.closed:
+            store = Store(resolved)
+            _stores[resolved] = store
+        return store
+
+
+def close_all() -> None:
+    """Close every store of this process (tests, and the command line on exit)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()
+
+
+class Store:
+    """A migrated DuckDB database with serialised writes and thread-safe reads."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), config=CONNECT_CONFIG)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise UserError(
+                    f"The database {self.path} is in use by another program (probably the running app); "
+                    "stop it or choose another file with --db."
+                ) from None
+            raise UserError(f"The database {self.path} cannot be opened: {exc}") from None
+        self._write_lock = threading.RLock()
+        self.closed = False
+        self.version = 0  # bumped after every committed write: a cheap cache key for the UI
+        self._migrate()
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A private cursor for one operation; results must be fetched before it closes."""
+        cur = self._new_cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def query(self, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+        """Run a read query and return the whole result as a DataFrame."""
+        with self.cursor() as cur:
+            return cur.execute(sql, params).df()
+
+    def rows(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: list | dict | None = None):
+        with self.cursor() as cur:
+            row = cur.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, cur: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Serialised, all-or-nothing write: commits on success, rolls back on any exception.
+
+        Pass the cursor that holds an import's TEMP staging tables; otherwise a fresh cursor is used and closed.
+        """
+        own = cur is None
+        with self._write_lock:
+            cur = self._new_cursor() if own else cur
+            try:
+                cur.begin()
+                try:
+                    yield cur
+                except BaseException:
+                    cur.rollback()
+                    raise
+                cur.commit()
+                self.version += 1
+            finally:
+                if own:
+                    cur.close()
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._con.cursor()
+        cur.execute(SESSION_SETUP)
+        return cur
+
+    def close(self) -> None:
+        """Idempotent: a second close is a no-op."""
+        if not self.closed:
+            self.closed = True
+            self._con.close()
+
+    # -- schema ----------------------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._write_lock, self.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMPTZ)")
+            current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            for number, statements in enumerate(MIGRATIONS, start=1):
+                if number <= current:
+                    continue
+                cur.begin()
+                try:
+                    for statement in statements:
+                        cur.execute(statement)
+                    cur.execute("INSERT INTO schema_version VALUES (?, now())", [number])
+                    cur.commit()
+                except BaseException:
+                    cur.rollback()
+                    raise
+
+    def schema_version(self) -> int:
+        return self.scalar("SELECT max(version) FROM schema_version")
