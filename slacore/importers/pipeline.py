@@ -282,7 +282,7 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {_text(m('priority'))} AS priority_raw,
             {_text(m('team'))} AS team,
             {_text(m('assignee'))} AS assignee,
-            {_text(m('channel'))} AS channel,
+            lower({_text(m('channel'))}) AS channel,
             {_text(m('customer'))} AS customer,
             {_text(m('customer_tier'))} AS customer_tier,
             {_text(m('category'))} AS category,

@@ -6,6 +6,8 @@ Exact values from the editable `priority_map` table win; otherwise patterns catc
 
 from __future__ import annotations
 
+import pandas as pd
+
 CANONICAL = ("urgent", "high", "normal", "low")
 
 # (regular expression on the lower-cased value, canonical priority); first match wins.
@@ -34,3 +36,30 @@ def priority_sql(raw_sql: str, codes: dict[str, str] | None = None) -> str:
     for pattern, canonical in PATTERNS:
         whens.append(f"WHEN regexp_matches({value}, '{pattern}') THEN '{canonical}'")
     return f"CASE WHEN {raw_sql} IS NULL THEN NULL {' '.join(whens)} ELSE NULL END"
+
+
+def priority_values(store) -> "pd.DataFrame":
+    """Every raw priority seen, its canonical value now, and how many tickets carry it (the mapping editor)."""
+    return store.query("""
+        SELECT priority_raw AS raw, any_value(priority) AS canonical, count(*) AS tickets
+        FROM tickets WHERE priority_raw IS NOT NULL GROUP BY priority_raw ORDER BY tickets DESC
+    """)
+
+
+def save_priority_mapping(store, mapping: dict[str, str]) -> int:
+    """Remember raw → canonical choices and apply them to stored tickets; returns tickets changed."""
+    from ..errors import UserError
+
+    clean = {}
+    for raw, canonical in mapping.items():
+        if canonical not in CANONICAL:
+            raise UserError(f"Priority {raw!r} must map to one of {', '.join(CANONICAL)}, not {canonical!r}.")
+        clean[str(raw).strip().lower()] = canonical
+    with store.transaction() as cur:
+        for raw, canonical in clean.items():
+            cur.execute("INSERT OR REPLACE INTO priority_map VALUES (?, ?)", [raw, canonical])
+        changed = cur.execute("""
+            UPDATE tickets t SET priority = pm.canonical FROM priority_map pm
+            WHERE lower(trim(t.priority_raw)) = pm.raw AND t.priority IS DISTINCT FROM pm.canonical
+        """).fetchone()[0]
+    return changed

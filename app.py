@@ -1,0 +1,32 @@
+"""SLA performance dashboard: navigation and first-start sample data — nothing else.
+
+Run with `make run` (or `streamlit run app.py -- --db PATH`). Pages live in pages/, domain logic in slacore/.
+"""
+
+import streamlit as st
+
+from pages.shared import get_store, guarded
+from slacore.sample import ensure_sample_data
+
+st.set_page_config(page_title="SLA dashboard", page_icon=":material/speed:", layout="wide")
+
+
+@st.cache_resource(show_spinner="Loading the sample data…")
+def _first_start(db_key: str) -> bool:
+    """Once per process and database: an empty database gets the sample exports."""
+    return ensure_sample_data(get_store())
+
+
+with guarded("Start-up"):
+    _first_start(str(get_store().path))
+
+PAGES = {
+    "": [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
+    ],
+    "Data": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+    ],
+}
+
+st.navigation(PAGES).run()

@@ -1,0 +1,186 @@
+"""Data: upload ticket exports, check how they will be read, import them, and manage past imports."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import pandas as pd
+import streamlit as st
+
+from pages.shared import fmt_int, get_store, guarded
+from slacore.config import MAX_UPLOAD_MB
+from slacore.errors import UserError
+from slacore.exports import csv_bytes
+from slacore.importers import presets
+from slacore.importers.pipeline import (ImportOptions, delete_import, import_file, list_imports, plan_import,
+                                        rejected_rows)
+from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
+
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "sla-uploads"
+COMMON_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
+                "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
+ZONES = COMMON_ZONES + sorted(z for z in available_timezones() if z not in COMMON_ZONES and "/" in z)
+
+st.title("Data")
+store = get_store()
+
+
+def _save_upload(upload) -> Path:
+    """Write an upload to disk once, named by its content hash (reruns reuse it)."""
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{digest}{Path(upload.name).suffix.lower()}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def _mapping_editor(plan, key: str) -> dict[str, str]:
+    """Editable field → column table; returns the user's overrides (only what differs from the proposal)."""
+    rows = pd.DataFrame({
+        "field": list(presets.FIELDS),
+        "meaning": list(presets.FIELDS.values()),
+        "column": [plan.mapping.get(f, "") for f in presets.FIELDS],
+    })
+    edited = st.data_editor(
+        rows, key=key, hide_index=True, width="stretch", disabled=["field", "meaning"],
+        column_config={
+            "field": st.column_config.TextColumn("Field"),
+            "meaning": st.column_config.TextColumn("Meaning"),
+            "column": st.column_config.SelectboxColumn("Column in the file", options=[""] + plan.headers),
+        },
+    )
+    overrides = {}
+    for fld, column in zip(edited["field"], edited["column"]):
+        column = column or ""
+        if column != plan.mapping.get(fld, ""):
+            overrides[fld] = column
+    return overrides
+
+
+def _show_report(report) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("New tickets", fmt_int(report.loaded))
+    c2.metric("Updated", fmt_int(report.updated))
+    c3.metric("Rejected rows", fmt_int(report.rejected))
+    c4.metric("Repeated ids", fmt_int(report.duplicates))
+    st.caption(f"{report.file_name}: format {report.format}, source “{report.source}”, {report.seconds:.1f} s. "
+               + "; ".join(report.notes))
+    if report.rejected:
+        st.warning(f"{report.rejected} rows were rejected; the other rows were imported.")
+        st.dataframe(report.rejected_rows, hide_index=True, width="stretch")
+        st.download_button("Download rejected rows (CSV)", csv_bytes(rejected_rows(store, report.import_id)),
+                           file_name=f"rejected-import-{report.import_id}.csv", mime="text/csv",
+                           key=f"dl-rej-{report.import_id}", on_click="ignore")
+
+
+tab_upload, tab_imports, tab_priorities = st.tabs(["Upload", "Imports", "Priorities"])
+
+with tab_upload:
+    uploads = st.file_uploader(
+        f"Ticket exports: CSV or XLSX from Zendesk, Freshdesk, Jira, ServiceNow or any tool (up to {MAX_UPLOAD_MB} MB each)",
+        type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="uploads",
+    )
+    o1, o2, o3 = st.columns(3)
+    tz = o1.selectbox("Time zone of the time stamps", ZONES, key="tz",
+                      help="Time stamps without an offset are read in this zone; ones with an offset keep it.")
+    dates = o2.selectbox("Date order", ["Detect from the data", "Day first (31.01.2025)", "Month first (01/31/2025)"],
+                         key="dayfirst")
+    pii = o3.selectbox("Personal data (requester names, e-mails)", ["keep", "drop", "hash"], key="pii",
+                       help="Columns that look like requester personal data can be dropped or hashed at import.")
+    dayfirst = {0: None, 1: True, 2: False}[["Detect from the data", "Day first (31.01.2025)",
+                                             "Month first (01/31/2025)"].index(dates)]
+
+    for i, upload in enumerate(uploads or []):
+        with st.container(border=True):
+            st.subheader(upload.name)
+            with guarded(f"Reading {upload.name}"):
+                path = _save_upload(upload)
+                fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
+                options = ImportOptions(fmt=fmt_choice, timezone=tz, dayfirst=dayfirst, pii=pii)
+                plan = plan_import(store, path, upload.name, options)
+                if plan.sheets and len(plan.sheets) > 1:
+                    sheet = st.selectbox("Sheet", plan.sheets, index=plan.sheets.index(plan.sheet),
+                                         key=f"sheet-{i}-{upload.name}")
+                    if sheet != plan.sheet:
+                        options.sheet = sheet
+                        plan = plan_import(store, path, upload.name, options)
+                st.write(f"**{presets.PRESETS[plan.format].label}** export, {fmt_int(plan.rows)} rows, "
+                         f"{len(plan.headers)} columns" + (" — mapping remembered from an earlier file"
+                                                           if plan.remembered else ""))
+                st.dataframe(plan.preview.head(10), hide_index=True, width="stretch")
+                if "created_at" not in plan.mapping:
+                    st.warning("No column was recognised as the creation time: choose it below.")
+                with st.expander("Field mapping", expanded="created_at" not in plan.mapping):
+                    overrides = _mapping_editor(plan, key=f"map-{i}-{upload.name}")
+                    if plan.timestamp_formats:
+                        st.caption("Dates: " + "; ".join(f"{k}: {v}" for k, v in plan.timestamp_formats.items()))
+                if plan.pii_columns:
+                    st.caption(f"Personal data columns ({pii}): " + ", ".join(plan.pii_columns))
+                source = st.text_input("Source system name", value=plan.format, key=f"src-{i}-{upload.name}",
+                                       help="Tickets are matched by (source, ticket id): re-importing an export "
+                                            "of the same system updates its tickets instead of adding them twice.")
+                if st.button(f"Import {upload.name}", key=f"import-{i}-{upload.name}", type="primary"):
+                    options.mapping = overrides
+                    options.source = source
+                    bar = st.progress(0.0, text="Starting")
+                    report = import_file(store, path, upload.name, options,
+                                         progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+                    st.session_state.setdefault("reports", {})[upload.name] = report
+            report = st.session_state.get("reports", {}).get(upload.name)
+            if report is not None:
+                st.success(f"Imported {upload.name}.")
+                _show_report(report)
+
+with tab_imports:
+    with guarded("The import list"):
+        imports = list_imports(store)
+        if imports.empty:
+            st.info("Nothing imported yet.")
+        else:
+            event = st.dataframe(
+                imports.drop(columns=["sha256"]), hide_index=True, width="stretch", key="imports-table",
+                on_select="rerun", selection_mode="single-row",
+                column_config={"finished_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm")},
+            )
+            selected = event.selection.rows if event else []
+            if selected:
+                row = imports.iloc[selected[0]]
+                import_id = int(row["import_id"])
+                st.subheader(f"Import {import_id}: {row['file_name']}")
+                rej = rejected_rows(store, import_id)
+                if len(rej):
+                    st.dataframe(rej, hide_index=True, width="stretch")
+                    st.download_button("Download rejected rows (CSV)", csv_bytes(rej),
+                                       file_name=f"rejected-import-{import_id}.csv", on_click="ignore")
+                else:
+                    st.caption("No rejected rows.")
+                if st.button("Delete this import and the tickets it last wrote", key="delete-import"):
+                    gone = delete_import(store, import_id)
+                    st.success(f"Deleted import {import_id} ({gone} tickets).")
+                    st.rerun()
+            st.caption("Select a row to see its rejected rows or delete it.")
+
+with tab_priorities:
+    with guarded("The priority mapping"):
+        st.write("How raw priorities map to **urgent / high / normal / low**. Change a value and save: "
+                 "stored tickets are updated and later imports use the same mapping.")
+        values = priority_values(store)
+        if values.empty:
+            st.info("No priorities seen yet.")
+        else:
+            with st.form("priority-form"):
+                edited = st.data_editor(
+                    values, hide_index=True, width="stretch", disabled=["raw", "tickets"], key="prio-editor",
+                    column_config={"canonical": st.column_config.SelectboxColumn("Canonical", options=list(CANONICAL),
+                                                                                 required=True)},
+                )
+                if st.form_submit_button("Save priority mapping"):
+                    changes = {r: c for r, c, old in zip(edited["raw"], edited["canonical"], values["canonical"])
+                               if c != old}
+                    changed = save_priority_mapping(store, changes) if changes else 0
+                    st.success(f"Saved; {changed} tickets changed priority.")

@@ -1,0 +1,56 @@
+"""Home: what is loaded and a first glance at volumes."""
+
+import altair as alt
+import streamlit as st
+
+from pages.shared import fmt_int, get_store, guarded
+from slacore import overview
+
+st.title("SLA dashboard")
+
+with guarded("The home page"):
+    store = get_store()
+    t = overview.totals(store)
+    if not t["tickets"]:
+        st.info("No tickets yet. Upload a ticket export on the Data page to get started.")
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
+        st.stop()
+
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Tickets", fmt_int(t["tickets"]))
+    c2.metric("Open", fmt_int(t["open"]))
+    c3.metric("Sources", fmt_int(t["sources"]))
+    c4.metric("Imports", fmt_int(t["imports"]))
+    st.caption(
+        f"Tickets created from {t['first_created']:%Y-%m-%d} to {t['last_created']:%Y-%m-%d} (UTC). "
+        f"Database: `{store.path}`"
+    )
+
+    weekly = overview.weekly_volume(store)
+    chart = (
+        alt.Chart(weekly, title="Tickets created per week")
+        .mark_bar()
+        .encode(
+            x=alt.X("week:T", title="Week"),
+            y=alt.Y("tickets:Q", title="Tickets", stack=True),
+            color=alt.Color("source:N", title="Source"),
+            tooltip=[alt.Tooltip("week:T", title="Week"), "source:N", alt.Tooltip("tickets:Q", format=",")],
+        )
+        .properties(height=280)
+    )
+    st.altair_chart(chart, width="stretch")
+
+    left, right = st.columns(2)
+    for col, dim, title in ((left, "priority", "By priority"), (right, "channel", "By channel")):
+        frame = overview.breakdown(store, dim)
+        col.altair_chart(
+            alt.Chart(frame, title=title)
+            .mark_bar()
+            .encode(
+                x=alt.X("tickets:Q", title="Tickets"),
+                y=alt.Y(f"{dim}:N", sort="-x", title=None),
+                tooltip=[f"{dim}:N", alt.Tooltip("tickets:Q", format=",")],
+            )
+            .properties(height=max(120, 24 * len(frame))),
+            width="stretch",
+        )

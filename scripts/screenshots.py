@@ -1,0 +1,32 @@
+"""Take full-page screenshots of every page of a running app (look at them before calling a change done).
+
+    python scripts/screenshots.py http://localhost:8501 out_dir [page ...]
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def main() -> None:
+    base, out = sys.argv[1], Path(sys.argv[2])
+    pages = sys.argv[3:] or ["home", "data"]
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for name in pages:
+            page.goto(f"{base}/{name}")
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(out / f"{name.split('?')[0] or 'root'}.png"), full_page=True)
+            print("saved", out / f"{name.split('?')[0] or 'root'}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""The command line: `python -m slacore ...`. A public interface: extend it, never break it.
+
+With --json the last line printed is one JSON object (what automation parses). Refusals print one clear line to
+stderr and exit 2; unexpected failures exit 1 with a one-line message, never a traceback (set SLACORE_DEBUG=1 to
+see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from .errors import UserError
+
+FORMATS = ("auto", "zendesk", "freshdesk", "jira", "servicenow", "generic")
+
+
+def _emit(args, payload: dict, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(payload, default=str))
+    else:
+        print(human)
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise UserError(f"--map takes field=Header, got {pair!r}.")
+        fld, header = pair.split("=", 1)
+        mapping[fld.strip()] = header.strip()
+    return mapping
+
+
+def cmd_import(args) -> int:
+    from .importers.pipeline import ImportOptions, import_file
+    from .store import open_store
+
+    store = open_store(args.db)
+    if not os.path.isfile(args.file):
+        raise UserError(f"There is no file {args.file}.")
+    if args.kind != "tickets":
+        raise UserError(f"Importing {args.kind} is not supported yet; only --kind tickets.")
+    dayfirst = {"auto": None, "yes": True, "no": False}[args.dayfirst]
+    options = ImportOptions(fmt=args.format, timezone=args.timezone, mapping=_parse_map(args.map),
+                            dayfirst=dayfirst, sheet=args.sheet, pii=args.pii, source=args.source)
+    report = import_file(store, args.file, options=options)
+    human = (f"{report.file_name}: {report.loaded} new, {report.updated} updated, {report.rejected} rejected "
+             f"({report.format}, source {report.source!r}, {report.seconds:.2f} s)")
+    for note in report.notes:
+        human += f"\n  note: {note}"
+    if report.rejected:
+        for row in report.rejected_rows.head(10).itertuples():
+            human += f"\n  rejected row {row.row_number}: {row.reason}"
+    _emit(args, report.as_json(), human)
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from .importers.pipeline import list_imports
+    from .store import open_store
+
+    frame = list_imports(open_store(args.db))
+    records = json.loads(frame.to_json(orient="records", date_format="iso"))
+    _emit(args, {"imports": records}, frame.to_string(index=False) if len(frame) else "No imports yet.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m slacore", description="SLA performance dashboard: data tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--db", help="database file (default: $SLA_DB or data/sla.duckdb)")
+        p.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
+
+    p = sub.add_parser("import", help="import a ticket export (CSV or XLSX)")
+    p.add_argument("file")
+    common(p)
+    p.add_argument("--kind", default="tickets", choices=["tickets"])
+    p.add_argument("--format", default="auto", choices=FORMATS)
+    p.add_argument("--timezone", default="UTC", help="time zone of time stamps without an offset (default UTC)")
+    p.add_argument("--map", action="append", metavar="FIELD=HEADER", help="map a field to a column, repeatable")
+    p.add_argument("--dayfirst", default="auto", choices=["auto", "yes", "no"], help="dates like 03/04/2025")
+    p.add_argument("--sheet", help="XLSX sheet to read (default: the one holding tickets)")
+    p.add_argument("--pii", default="keep", choices=["keep", "drop", "hash"], help="requester names, e-mails")
+    p.add_argument("--source", help="source system name (default: the detected format)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("datasets", help="list imports")
+    common(p)
+    p.set_defaults(func=cmd_datasets)
+
+    for register in _EXTENSIONS:
+        register(sub, common)
+    return parser
+
+
+# Other modules add their sub-commands here (targets, summary, ...): keeps this file free of their logic.
+_EXTENSIONS: list = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback for the user
+        if os.environ.get("SLACORE_DEBUG"):
+            traceback.print_exc()
+        print(f"error: unexpected failure ({exc.__class__.__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
+              "set SLACORE_DEBUG=1 for details.", file=sys.stderr)
+        return 1
+    finally:
+        from .store import close_all
+
+        close_all()

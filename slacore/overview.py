@@ -1,0 +1,39 @@
+"""What is loaded, at a glance: the Home page's numbers, aggregated in DuckDB."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .store import Store
+
+
+def totals(store: Store) -> dict:
+    row = store.query("""
+        SELECT count(*) AS tickets,
+               count(*) FILTER (WHERE resolved_at IS NULL) AS open,
+               count(DISTINCT source) AS sources,
+               min(created_at) AS first_created,
+               max(created_at) AS last_created,
+               (SELECT count(*) FROM imports) AS imports
+        FROM tickets
+    """).iloc[0]
+    return row.to_dict()
+
+
+def weekly_volume(store: Store) -> pd.DataFrame:
+    """Tickets created per ISO week and source (a few hundred rows at most)."""
+    return store.query("""
+        SELECT date_trunc('week', created_at)::DATE AS week, source, count(*) AS tickets
+        FROM tickets GROUP BY ALL ORDER BY week, source
+    """)
+
+
+def breakdown(store: Store, column: str) -> pd.DataFrame:
+    """Ticket counts by one of the canonical dimensions."""
+    allowed = {"priority", "team", "channel", "source", "status", "customer"}
+    if column not in allowed:
+        raise ValueError(f"cannot break down by {column}")
+    return store.query(f"""
+        SELECT coalesce({column}, '(none)') AS {column}, count(*) AS tickets
+        FROM tickets GROUP BY ALL ORDER BY tickets DESC LIMIT 25
+    """)
