@@ -100,7 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Other modules add their sub-commands here (targets, summary, ...): keeps this file free of their logic.
-_EXTENSIONS: list = []
+def _extensions() -> list:
+    from . import cli_targets
+
+    return [cli_targets.register]
+
+
+_EXTENSIONS: list = _extensions()
 
 
 def main(argv: list[str] | None = None) -> int:

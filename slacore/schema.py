@@ -75,4 +75,33 @@ MIGRATIONS: list[list[str]] = [
             canonical    TEXT NOT NULL CHECK (canonical IN ('urgent', 'high', 'normal', 'low'))
         )""",
     ],
+    # 2: calendars, versioned targets, workspace settings
+    [
+        """CREATE TABLE calendars (
+            name         TEXT PRIMARY KEY,
+            definition   JSON NOT NULL,
+            updated_at   TIMESTAMPTZ NOT NULL
+        )""",
+        "CREATE SEQUENCE target_id_seq START 1",
+        """CREATE TABLE targets (
+            target_id    INTEGER PRIMARY KEY,
+            name         TEXT NOT NULL UNIQUE,
+            created_at   TIMESTAMPTZ NOT NULL
+        )""",
+        """CREATE TABLE target_versions (
+            target_id      INTEGER NOT NULL,
+            version        INTEGER NOT NULL,
+            effective_from TIMESTAMPTZ NOT NULL,
+            definition     JSON NOT NULL,
+            retired        BOOLEAN NOT NULL,
+            author         TEXT,
+            reason         TEXT,
+            recorded_at    TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (target_id, version)
+        )""",
+        """CREATE TABLE settings (
+            key          TEXT PRIMARY KEY,
+            value        JSON NOT NULL
+        )""",
+    ],
 ]

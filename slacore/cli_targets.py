@@ -1,0 +1,111 @@
+"""Command-line verbs for SLA as code and reporting: `targets apply|export|list|history` and `summary`."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from .errors import UserError
+
+
+def _date(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{flag} takes a date like 2025-01-31, not {text!r}.") from None
+
+
+def _as_of(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(f"--as-of takes an ISO time like 2025-01-31T17:00:00Z, not {text!r}.") from None
+    return value
+
+
+def _emit(args, payload: dict, human: str) -> None:
+    print(json.dumps(payload, default=str) if args.json else human)
+
+
+def cmd_targets(args) -> int:
+    from .sla_yaml import apply_yaml, export_yaml
+    from .store import open_store
+    from .targets import current_targets, history
+
+    store = open_store(args.db)
+    if args.action == "apply":
+        path = Path(args.file or "")
+        if not args.file or not path.is_file():
+            raise UserError(f"There is no file {args.file!r} to apply.")
+        text = path.read_text(encoding="utf-8-sig")
+        counts = apply_yaml(store, text, author=args.author or getpass.getuser(), source=path.name)
+        _emit(args, counts, f"{path.name}: {counts['created']} targets created, {counts['changed']} changed, "
+                            f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved")
+    elif args.action == "export":
+        text = export_yaml(store)
+        if args.file:
+            Path(args.file).write_text(text, encoding="utf-8")
+            _emit(args, {"written": args.file}, f"written {args.file}")
+        else:
+            print(text, end="")
+    elif args.action == "list":
+        targets = current_targets(store)
+        rows = [{"name": t.name, "metric": t.metric, "version": t.version, "description": t.describe()}
+                for t in targets]
+        _emit(args, {"targets": rows}, "\n".join(f"{r['name']} (v{r['version']}): {r['description']}" for r in rows)
+              or "No targets yet: apply a YAML file or load a template on the Targets page.")
+    elif args.action == "history":
+        frame = history(store, args.file)
+        _emit(args, {"history": json.loads(frame.to_json(orient="records", date_format="iso"))},
+              frame.to_string(index=False) if len(frame) else "No target history yet.")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from .metrics import summarize
+    from .store import open_store
+
+    store = open_store(args.db)
+    start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    if end < start:
+        raise UserError("--to is before --from.")
+    frame = summarize(store, start, end, _as_of(args.as_of))
+    targets = []
+    for r in frame.to_dict("records"):
+        targets.append({
+            "name": r["name"], "metric": r["metric"], "goal": r["goal"], "met": int(r["met"]),
+            "breached": int(r["breached"]), "pending": int(r["pending"]),
+            "attainment": None if r["attainment"] != r["attainment"] else float(r["attainment"]),
+            "goal_met": None if r["goal_met"] is None else bool(r["goal_met"]),
+        })
+    lines = [f"{'target':32} {'metric':15} {'goal':>6} {'met':>7} {'breached':>8} {'pending':>7} {'attain.':>8}"]
+    for t in targets:
+        att = "–" if t["attainment"] is None else f"{t['attainment']:.1f}%"
+        mark = "" if t["goal_met"] is None else ("  ok" if t["goal_met"] else "  MISSED")
+        lines.append(f"{t['name'][:32]:32} {t['metric']:15} {t['goal']:>5g}% {t['met']:>7} {t['breached']:>8} "
+                     f"{t['pending']:>7} {att:>8}{mark}")
+    if not targets:
+        lines = ["No targets yet: apply a YAML file (python -m slacore targets apply FILE) or load a template."]
+    _emit(args, {"targets": targets}, "\n".join(lines))
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("targets", help="SLA targets as code: apply, export, list, history")
+    p.add_argument("action", choices=["apply", "export", "list", "history"])
+    p.add_argument("file", nargs="?", help="YAML file (apply; export writes it instead of printing); "
+                                           "a target name for history")
+    p.add_argument("--author", help="recorded in the version history (default: your user name)")
+    common(p)
+    p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser("summary", help="attainment per target over a period")
+    p.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--as-of", dest="as_of", help="judge open tickets at this time (default: newest data time)")
+    common(p)
+    p.set_defaults(func=cmd_summary)

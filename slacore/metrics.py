@@ -1,0 +1,359 @@
+"""Attainment, to the ticket: each ticket in a target's scope is met, breached or pending at an as-of time.
+
+Semantics (the README repeats them):
+- a ticket counts in the period that holds its creation time (workspace time zone, default UTC);
+- first response is met when the business time from creation to first response is within the threshold; a ticket
+  resolved with no response counts its resolution as the response. It is breached when over the threshold, or still
+  unanswered past the threshold at the as-of time; otherwise it is pending (excluded from attainment, at risk);
+- resolution likewise with the resolved time (the final resolution of a reopened ticket);
+- events after the as-of time have not happened yet; tickets created after it do not count;
+- attainment = met / (met + breached); the goal is met when attainment >= goal;
+- each ticket is judged by the target version in force when it was created (the first version also judges older
+  tickets).
+
+How: per target version, DuckDB selects the scoped tickets' epoch seconds; numpy computes business time with the
+calendar's open windows (calendars.business_seconds, ~0.16 s per million); the per-ticket outcome (rowid, status,
+elapsed) goes back into DuckDB, where every aggregate is SQL joined to tickets by rowid inside one read
+transaction (rowids are stable within it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from .calendars import Calendar, business_seconds
+from .errors import UserError
+from .store import Store
+from .targets import BEGINNING, Target, calendars as all_calendars, current_targets, versions
+
+MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
+STATUS_SQL = "CASE x.status WHEN 0 THEN 'met' WHEN 1 THEN 'breached' WHEN 2 THEN 'pending' ELSE 'unmeasured' END"
+DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filter bar: empty tuples mean 'all'."""
+
+    team: tuple = ()
+    priority: tuple = ()
+    channel: tuple = ()
+    customer: tuple = ()
+    exclude_ids: tuple = ()  # (source, ticket_id) pairs excluded as suspicious (data quality switch)
+
+    def sql(self, alias: str = "t") -> tuple[str, list]:
+        clauses, params = [], []
+        for col in ("team", "priority", "channel", "customer"):
+            values = getattr(self, col)
+            if values:
+                clauses.append(f"{alias}.{col} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+
+def workspace_timezone(store: Store) -> str:
+    value = store.scalar("SELECT value FROM settings WHERE key = 'timezone'")
+    return str(value).strip('"') if value else "UTC"
+
+
+def set_workspace_timezone(store: Store, tz: str) -> None:
+    ZoneInfo(tz)
+    with store.transaction() as cur:
+        cur.execute("INSERT OR REPLACE INTO settings VALUES ('timezone', to_json(?::VARCHAR))", [tz])
+
+
+def default_as_of(store: Store) -> datetime:
+    """The newest time stamp in the data, capped at now: an old export is judged at its own end, not today."""
+    newest = store.scalar("""
+        SELECT greatest(max(created_at), max(first_response_at), max(resolved_at), max(updated_at)) FROM tickets
+    """)
+    now = datetime.now(timezone.utc)
+    if newest is None or pd.isna(newest):
+        return now
+    return min(pd.Timestamp(newest).to_pydatetime(), now)
+
+
+def day_start(day: date, tz: str) -> datetime:
+    """Local midnight of `day` in zone `tz`, as an aware datetime."""
+    return datetime.combine(day, dtime(0), tzinfo=ZoneInfo(tz))
+
+
+def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[datetime, datetime]:
+    """Inclusive dates -> [start 00:00, day after end 00:00) in the workspace zone."""
+    lo = day_start(start, tz) if start else BEGINNING
+    hi = day_start(end + timedelta(days=1), tz) if end else datetime(2200, 1, 1, tzinfo=timezone.utc)
+    return lo, hi
+
+
+def _scope_sql(target: Target) -> tuple[str, list]:
+    clauses, params = [], []
+    for col, values in target.where:
+        if col == "priority":
+            clauses.append(f"t.priority IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        else:  # case-insensitive: 'Email' and 'email' are the same channel to a user
+            clauses.append(f"lower(t.{col}) IN ({', '.join('?' for _ in values)})")
+            params.extend(v.lower() for v in values)
+    return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _pause_seconds(frame: pd.DataFrame, target: Target, cal: Calendar) -> np.ndarray:
+    """Paused time to subtract: business-hours figures for business calendars, calendar minutes for 24x7."""
+    total = np.zeros(len(frame))
+    for reason in target.pause:
+        column = {"pending": "pending", "on_hold": "on_hold"}[reason]
+        business = frame[f"{column}_business_min"].to_numpy(dtype=float)
+        calendar_min = frame[f"{column}_min"].to_numpy(dtype=float)
+        minutes = calendar_min if cal.is_24x7() else np.where(np.isnan(business), calendar_min, business)
+        total += np.nan_to_num(minutes) * 60
+    return total
+
+
+def _judge(frame: pd.DataFrame, target: Target, cal: Calendar, as_of_epoch: float) -> pd.DataFrame:
+    """Vectorised status and elapsed business seconds for one target version's tickets."""
+    created = frame["c"].to_numpy(dtype=float)
+    if target.metric == "first_response":
+        response = frame["fr"].to_numpy(dtype=float)
+        end = np.where(np.isnan(response), frame["rs"].to_numpy(dtype=float), response)
+        vendor = frame["vfr"].to_numpy(dtype=float)
+    else:
+        end = frame["rs"].to_numpy(dtype=float)
+        vendor = frame["vrs"].to_numpy(dtype=float)
+    end = np.where(end > as_of_epoch, np.nan, end)  # not yet happened at the as-of time
+    done = ~np.isnan(end)
+    threshold = float(target.within_s)
+    if target.measure == "vendor":
+        elapsed = vendor * 60.0
+        measured = ~np.isnan(elapsed)
+        status = np.where(measured, np.where(elapsed <= threshold, MET, BREACHED),
+                          np.where(done, UNMEASURED, PENDING))
+    else:
+        elapsed = business_seconds(cal, created, np.where(done, end, as_of_epoch))
+        if target.pause:
+            elapsed = np.maximum(elapsed - _pause_seconds(frame, target, cal), 0)
+        status = np.where(done, np.where(elapsed <= threshold, MET, BREACHED),
+                          np.where(elapsed > threshold, BREACHED, PENDING))
+    left = np.where(status == PENDING, threshold - np.nan_to_num(elapsed), np.nan)
+    return pd.DataFrame({
+        "rid": frame["rid"].to_numpy(), "target_id": target.target_id, "version": target.version,
+        "status": status.astype("int8"), "elapsed_s": elapsed, "left_s": left,
+        "within_s": threshold, "goal": target.goal,
+    })
+
+
+_TICKET_NUMBERS = """
+    SELECT t.rowid AS rid, epoch(t.created_at) AS c, epoch(t.first_response_at) AS fr, epoch(t.resolved_at) AS rs,
+           t.vendor_first_response_business_min AS vfr, t.vendor_resolution_business_min AS vrs,
+           t.on_hold_min, t.on_hold_business_min, t.pending_min, t.pending_business_min
+    FROM tickets t
+    WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ?
+"""
+
+
+class Evaluation:
+    """Targets judged over a period at an as-of time, queryable in SQL as the CTE `o` (outcomes joined to tickets).
+
+    Use as a context manager: it holds one cursor and one read transaction for its whole life.
+    """
+
+    def __init__(self, store: Store, targets: list[Target] | None = None, start: date | None = None,
+                 end: date | None = None, as_of: datetime | None = None, filters: Filters | None = None,
+                 tz: str | None = None):
+        self.store = store
+        chosen = current_targets(store) if targets is None else targets
+        # Unsaved targets (what-if) get negative ids: they have no stored versions.
+        self.targets = [t if t.target_id is not None else replace(t, target_id=-(i + 1), version=0)
+                        for i, t in enumerate(chosen)]
+        self.start, self.end = start, end
+        self.as_of = as_of or default_as_of(store)
+        if self.as_of.tzinfo is None:
+            self.as_of = self.as_of.replace(tzinfo=timezone.utc)
+        self.filters = filters or Filters()
+        self.tz = tz or workspace_timezone(store)
+        self.calendars = all_calendars(store)
+        self.cur = None
+        self._cm = None
+
+    def __enter__(self) -> "Evaluation":
+        self._cm = self.store.cursor()
+        self.cur = self._cm.__enter__()
+        self.cur.begin()
+        try:
+            self._compute()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.cur.rollback()
+        finally:
+            self._cm.__exit__(None, None, None)
+
+    def _compute(self) -> None:
+        lo, hi = period_bounds(self.start, self.end, self.tz)
+        as_of_epoch = self.as_of.timestamp()
+        filter_sql, filter_params = self.filters.sql()
+        if self.filters.exclude_ids:
+            self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
+        parts = []
+        for target in self.targets:
+            history = versions(self.store, target.target_id) if target.target_id > 0 else [(target, BEGINNING)]
+            for i, (version, effective) in enumerate(history):
+                if version is None:  # retired from here on
+                    continue
+                v_lo = BEGINNING if i == 0 else effective
+                v_hi = history[i + 1][1] if i + 1 < len(history) else datetime(2200, 1, 1, tzinfo=timezone.utc)
+                a, b = max(lo, v_lo), min(hi, v_hi)
+                if a >= b:
+                    continue
+                cal = self.calendars.get(version.calendar)
+                if cal is None:
+                    raise UserError(f"Target {version.name!r} uses calendar {version.calendar!r}, which no longer exists.")
+                scope_sql, scope_params = _scope_sql(version)
+                excluded = ""
+                if self.filters.exclude_ids:
+                    excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
+                                "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
+                numbers = self.cur.execute(
+                    _TICKET_NUMBERS + scope_sql + filter_sql + excluded,
+                    [a, b, self.as_of, *scope_params, *filter_params],
+                ).df()
+                if len(numbers):
+                    version = version if target.target_id > 0 else target
+                    parts.append(_judge(numbers, version, cal, as_of_epoch))
+        columns = ["rid", "target_id", "version", "status", "elapsed_s", "left_s", "within_s", "goal"]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            {c: pd.Series(dtype="float64" if c in ("elapsed_s", "left_s", "within_s", "goal") else "int64")
+             for c in columns})
+        self.cur.register("_outcomes", frame)
+        names = pd.DataFrame({
+            "target_id": pd.Series([t.target_id for t in self.targets], dtype="int64"),
+            "target": pd.Series([t.name for t in self.targets], dtype="object"),
+            "metric": pd.Series([t.metric for t in self.targets], dtype="object"),
+            "position": pd.Series(range(len(self.targets)), dtype="int64"),
+        })
+        self.cur.register("_target_names", names)
+
+    def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
+        """Run `query`, which may use the CTE `o`: one row per (target, ticket) with ticket columns."""
+        cte = f"""
+            WITH o AS (
+                SELECT x.target_id, n.target, n.metric, n.position, x.version, x.status, {STATUS_SQL} AS outcome,
+                       x.elapsed_s, x.left_s, x.within_s, x.goal,
+                       t.source, t.ticket_id, t.created_at, t.first_response_at, t.resolved_at, t.status AS ticket_status,
+                       t.priority, t.team, t.channel, t.customer, t.customer_tier, t.category, t.assignee, t.subject,
+                       timezone('{self.tz}', t.created_at) AS created_local
+                FROM _outcomes x JOIN tickets t ON t.rowid = x.rid JOIN _target_names n USING (target_id)
+            )
+        """
+        return self.cur.execute(cte + query, params).df()
+
+    # -- the aggregates pages and the command line use ---------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Per target: met, breached, pending, attainment (percent), goal (percent), goal_met."""
+        frame = self.sql("""
+            SELECT n.target AS name, n.metric,
+                   count(*) FILTER (WHERE x.status = 0) AS met,
+                   count(*) FILTER (WHERE x.status = 1) AS breached,
+                   count(*) FILTER (WHERE x.status = 2) AS pending,
+                   count(*) FILTER (WHERE x.status = 3) AS unmeasured
+            FROM _target_names n LEFT JOIN _outcomes x USING (target_id)
+            GROUP BY n.target, n.metric, n.position ORDER BY n.position
+        """)
+        goals = {t.name: t.goal for t in self.targets}
+        frame["goal"] = frame["name"].map(goals) * 100
+        decided = frame["met"] + frame["breached"]
+        frame["attainment"] = np.where(decided > 0, 100 * frame["met"] / decided.where(decided > 0, 1), np.nan)
+        frame["attainment"] = frame["attainment"].round(1)
+        frame["goal_met"] = np.where(decided > 0, frame["attainment"] >= frame["goal"] - 1e-9, None)
+        return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
+
+    def by_dimension(self, dimension: str) -> pd.DataFrame:
+        if dimension not in DIMENSIONS:
+            raise ValueError(f"cannot group by {dimension}")
+        return self.sql(f"""
+            SELECT target, coalesce({dimension}, '(none)') AS value,
+                   count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
+                   count(*) FILTER (WHERE status = 2) AS pending,
+                   round(100.0 * count(*) FILTER (WHERE status = 0)
+                         / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
+                   any_value(goal) * 100 AS goal
+            FROM o GROUP BY target, value, position ORDER BY position, value
+        """)
+
+    def by_period(self, grain: str = "week") -> pd.DataFrame:
+        if grain not in ("day", "week", "month", "quarter"):
+            raise ValueError(f"unknown period grain {grain}")
+        return self.sql(f"""
+            SELECT target, metric, date_trunc('{grain}', created_local)::DATE AS period,
+                   count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
+                   count(*) FILTER (WHERE status = 2) AS pending,
+                   round(100.0 * count(*) FILTER (WHERE status = 0)
+                         / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
+                   max(goal) * 100 AS goal, min(goal) * 100 AS goal_min,
+                   quantile_cont(elapsed_s, 0.5) FILTER (WHERE status IN (0, 1)) AS p50_s,
+                   quantile_cont(elapsed_s, 0.9) FILTER (WHERE status IN (0, 1)) AS p90_s
+            FROM o GROUP BY target, metric, period, position ORDER BY position, period
+        """)
+
+    def tickets(self, target: str | None = None, outcome: str | None = None, where: dict | None = None,
+                limit: int = 5000) -> pd.DataFrame:
+        """The tickets behind a number (drill-down), newest first."""
+        clauses, params = ["1=1"], []
+        if target:
+            clauses.append("target = ?")
+            params.append(target)
+        if outcome:
+            clauses.append("outcome = ?")
+            params.append(outcome)
+        for col, value in (where or {}).items():
+            if col not in DIMENSIONS:
+                raise ValueError(f"cannot filter by {col}")
+            if value == "(none)":
+                clauses.append(f"{col} IS NULL")
+            else:
+                clauses.append(f"{col} = ?")
+                params.append(value)
+        return self.sql(f"""
+            SELECT target, outcome, source, ticket_id, created_at, first_response_at, resolved_at, ticket_status,
+                   priority, team, channel, customer, subject, round(elapsed_s / 60, 1) AS business_minutes,
+                   round(within_s / 60, 1) AS threshold_minutes
+            FROM o WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {int(limit)}
+        """, params)
+
+    def at_risk(self, limit: int = 200) -> pd.DataFrame:
+        """Pending tickets with the business time left on each clock, most urgent first."""
+        return self.sql(f"""
+            SELECT target, source, ticket_id, created_at, priority, team, channel, subject,
+                   round(left_s / 60, 1) AS minutes_left, round(elapsed_s / 60, 1) AS business_minutes_so_far
+            FROM o WHERE status = 2 ORDER BY left_s, created_at LIMIT {int(limit)}
+        """)
+
+
+def summarize(store: Store, start: date | None, end: date | None, as_of: datetime | None = None,
+              filters: Filters | None = None) -> pd.DataFrame:
+    """Per-target attainment over [start, end] (inclusive dates) — what `python -m slacore summary` prints."""
+    with Evaluation(store, start=start, end=end, as_of=as_of, filters=filters) as ev:
+        return ev.summary()
+
+
+def elapsed_quantile(store: Store, target: Target, quantile: float, start: date | None = None,
+                     end: date | None = None, as_of: datetime | None = None) -> tuple[float | None, int]:
+    """The business time within which `quantile` of decided tickets were handled (for recommending a threshold).
+
+    Pending tickets are left out; breached-while-open ones count at their elapsed time so far (a lower bound).
+    """
+    probe = Target(name=target.name or "what-if", metric=target.metric, within_s=target.within_s, goal=target.goal,
+                   where=target.where, calendar=target.calendar, measure=target.measure, pause=target.pause)
+    with Evaluation(store, [probe], start, end, as_of) as ev:
+        row = ev.sql(f"""SELECT quantile_cont(elapsed_s, {float(quantile)}) AS q, count(*) AS n
+                        FROM o WHERE status IN (0, 1)""").iloc[0]
+    q = None if pd.isna(row["q"]) else float(row["q"])
+    return q, int(row["n"])

@@ -1,0 +1,194 @@
+"""SLA as code: calendars and targets to and from YAML.
+
+    calendars:
+      berlin-office:
+        timezone: Europe/Berlin
+        hours: {mon-fri: "09:00-17:00"}
+        holidays: DE-BE
+        closed: [2025-12-24]
+    targets:
+      - name: Urgent first response
+        metric: first_response
+        where: {priority: urgent}
+        within: 1h
+        goal: 95%
+        calendar: berlin-office
+
+Optional per target: `measure: vendor` (the export's business-minutes figure), `pause: [pending, on_hold]`
+(resolution only), `effective: 2025-01-01` (when this version starts to apply). A bad file is refused whole, with
+the line and field named; applying is one transaction, so nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import yaml
+
+from .calendars import TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict, format_duration
+from .errors import UserError
+from .store import Store
+from .targets import Target, build_target, calendars as stored_calendars, current_targets, save_calendar, save_target
+
+TARGET_KEYS = {"name", "metric", "where", "within", "goal", "calendar", "measure", "pause", "effective", "reason"}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping key (for error messages)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    lines = {}
+    for key_node, _ in node.value:
+        lines[key_node.value] = key_node.start_mark.line + 1
+    return _Mapping(mapping, lines, node.start_mark.line + 1)
+
+
+class _Mapping(dict):
+    def __init__(self, data, lines, line):
+        super().__init__(data)
+        self.lines = lines
+        self.line = line
+
+    def line_of(self, key) -> int:
+        return self.lines.get(key, self.line)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass
+class SlaConfig:
+    calendars: list[Calendar]
+    targets: list[tuple[Target, date | None, str]]  # (target, effective date, reason)
+
+
+def _fail(line: int, where: str, message: str):
+    raise UserError(f"line {line}: {where}: {message}")
+
+
+def parse_yaml(text: str) -> SlaConfig:
+    """Validate a whole YAML document; raise UserError naming the line and field of the first problem."""
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        raise UserError(f"line {line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if doc is None:
+        raise UserError("line 1: the file is empty; it needs a 'targets:' list and optionally 'calendars:'.")
+    if not isinstance(doc, _Mapping):
+        raise UserError("line 1: the file must be a mapping with 'calendars:' and 'targets:'.")
+    unknown = set(doc) - {"calendars", "targets"}
+    if unknown:
+        key = sorted(unknown)[0]
+        _fail(doc.line_of(key), key, "unknown section; use 'calendars' and 'targets'")
+
+    cals: list[Calendar] = []
+    raw_cals = doc.get("calendars") or {}
+    if not isinstance(raw_cals, dict):
+        _fail(doc.line_of("calendars"), "calendars", "must be a mapping of name: definition")
+    for name, definition in raw_cals.items():
+        line = raw_cals.line_of(name) if isinstance(raw_cals, _Mapping) else doc.line_of("calendars")
+        if isinstance(definition, _Mapping):
+            definition = {k: v for k, v in definition.items()}
+        try:
+            cals.append(calendar_from_dict(str(name), definition))
+        except ValueError as exc:
+            _fail(line, f"calendars.{name}", str(exc))
+
+    known = {c.name for c in cals} | set(TEMPLATE_CALENDARS)
+    targets = []
+    raw_targets = doc.get("targets") or []
+    if not isinstance(raw_targets, list):
+        _fail(doc.line_of("targets"), "targets", "must be a list of targets (each starting with '- name:')")
+    seen = set()
+    for i, item in enumerate(raw_targets):
+        where = f"targets[{i + 1}]"
+        if not isinstance(item, _Mapping):
+            _fail(doc.line_of("targets"), where, "each target must be a mapping with name, metric, within, goal")
+        for key in item:
+            if key not in TARGET_KEYS:
+                _fail(item.line_of(key), f"{where}.{key}", f"unknown field; use {', '.join(sorted(TARGET_KEYS))}")
+        for key in ("name", "metric", "within", "goal"):
+            if key not in item:
+                _fail(item.line, where, f"'{key}' is missing")
+        try:
+            target = build_target(str(item["name"]), str(item["metric"]), item["within"], item["goal"],
+                                  item.get("where"), str(item.get("calendar", "24x7")),
+                                  str(item.get("measure", "app")), item.get("pause"))
+        except ValueError as exc:
+            field = str(exc).split(":", 1)[0]
+            _fail(item.line_of(field), f"{where}.{field}", str(exc).split(":", 1)[-1].strip())
+        if target.calendar not in known:
+            _fail(item.line_of("calendar"), f"{where}.calendar",
+                  f"unknown calendar {target.calendar!r}; define it under 'calendars:' or use one of "
+                  f"{', '.join(sorted(known))}")
+        if target.name in seen:
+            _fail(item.line_of("name"), f"{where}.name", f"a second target named {target.name!r}")
+        seen.add(target.name)
+        effective = item.get("effective")
+        if effective is not None and not isinstance(effective, (date, datetime)):
+            _fail(item.line_of("effective"), f"{where}.effective", "must be a date like 2025-01-01")
+        targets.append((target, effective, str(item.get("reason", "") or "")))
+    return SlaConfig(cals, targets)
+
+
+def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAML") -> dict:
+    """Validate, then apply everything in one transaction. Returns counts of created/changed/unchanged."""
+    config = parse_yaml(text)
+    existing_cals = stored_calendars(store)
+    counts = {"calendars": 0, "created": 0, "changed": 0, "unchanged": 0}
+    with store.transaction() as cur:
+        for cal in config.calendars:
+            if existing_cals.get(cal.name) != cal:
+                save_calendar(store, cal, cur=cur)
+                counts["calendars"] += 1
+        for target, effective, reason in config.targets:
+            outcome = save_target(store, target, author=author, reason=reason or f"applied from {source}",
+                                  effective=effective, cur=cur)
+            counts[outcome] += 1
+    return counts
+
+
+def export_yaml(store: Store) -> str:
+    """Current calendars (the user's and those targets use) and targets as YAML that apply_yaml reads back."""
+    targets = current_targets(store)
+    cals = stored_calendars(store)
+    used = {t.calendar for t in targets}
+    user_cals = {r[0] for r in store.rows("SELECT name FROM calendars")}
+    doc: dict = {"calendars": {}, "targets": []}
+    for name in sorted(used | user_cals):
+        if name == "24x7" or name not in cals:
+            continue
+        doc["calendars"][name] = calendar_to_dict(cals[name])
+    for t in targets:
+        item: dict = {"name": t.name, "metric": t.metric}
+        if t.where:
+            item["where"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in t.where}
+        item["within"] = _duration_text(t.within_s)
+        item["goal"] = f"{t.goal * 100:g}%"
+        item["calendar"] = t.calendar
+        if t.measure != "app":
+            item["measure"] = t.measure
+        if t.pause:
+            item["pause"] = list(t.pause)
+        doc["targets"].append(item)
+    if not doc["calendars"]:
+        del doc["calendars"]
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def _duration_text(seconds: int) -> str:
+    """Exact threshold text ('1h', '30m', '1h30m', '90s'): format_duration rounds, YAML must round-trip."""
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        h, m = divmod(seconds // 60, 60)
+        return f"{h}h{m}m" if h else f"{m}m"
+    return f"{seconds}s"
+
+
+__all__ = ["parse_yaml", "apply_yaml", "export_yaml", "SlaConfig", "format_duration"]

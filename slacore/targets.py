@@ -1,0 +1,291 @@
+"""SLA targets: what was promised, to whom, since when — with every version kept.
+
+A target is a metric (first_response, resolution), a scope (any combination of priority, team, channel,
+customer, customer tier, category), a threshold ("within 1h" of business time on a calendar) and a goal (the share
+of tickets that must meet it). Editing a target never overwrites it: it appends a version with an effective date,
+an author and a reason, and a ticket is judged by the version in force when it was created. The first version of a
+target also judges the tickets created before it (a new target shows history at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timezone
+
+import pandas as pd
+
+from .calendars import (CAL_24X7, TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict,
+                        format_duration, parse_duration)
+from .errors import UserError
+from .store import Store
+
+METRICS = {
+    "first_response": "First response",
+    "resolution": "Resolution",
+}
+SCOPE_FIELDS = ("priority", "team", "channel", "customer", "customer_tier", "category")
+MEASURES = ("app", "vendor")  # app: our calendar over time stamps; vendor: the export's business-minutes figure
+PAUSES = ("pending", "on_hold")
+BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    metric: str
+    within_s: int
+    goal: float  # a share, 0 < goal <= 1
+    where: tuple = ()  # ((field, (value, ...)), ...) sorted: hashable and order-free
+    calendar: str = "24x7"
+    measure: str = "app"
+    pause: tuple = ()
+    # version information (None until stored)
+    target_id: int | None = None
+    version: int | None = None
+    effective_from: datetime | None = None
+    author: str | None = None
+    reason: str | None = None
+
+    @property
+    def scope(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.where}
+
+    def describe(self) -> str:
+        """'90% of urgent tickets answered within 1 h (office-eu)' — the sentence users read."""
+        scope = ", ".join(f"{'/'.join(v)}" for _, v in self.where) or "all"
+        verb = "answered" if self.metric == "first_response" else "resolved"
+        return f"{self.goal:.0%} of {scope} tickets {verb} within {format_duration(self.within_s)} ({self.calendar})"
+
+    def definition(self) -> dict:
+        """The fields that define the promise (not the bookkeeping): equal definitions need no new version."""
+        return {"metric": self.metric, "within_s": self.within_s, "goal": self.goal, "where": self.scope,
+                "calendar": self.calendar, "measure": self.measure, "pause": list(self.pause)}
+
+
+def make_where(scope: dict | None) -> tuple:
+    """Normalise a scope dict ({'priority': 'urgent'} or lists) into the hashable sorted form."""
+    out = []
+    for key, values in (scope or {}).items():
+        if key not in SCOPE_FIELDS:
+            raise ValueError(f"unknown scope field {key!r}; use {', '.join(SCOPE_FIELDS)}")
+        if values is None or values == "" or values == []:
+            continue
+        if isinstance(values, (str, int, float)):
+            values = [values]
+        clean = tuple(sorted({str(v).strip() for v in values if str(v).strip()}))
+        if key == "priority":
+            clean = tuple(sorted({v.lower() for v in clean}))
+            bad = [v for v in clean if v not in ("urgent", "high", "normal", "low")]
+            if bad:
+                raise ValueError(f"priority must be urgent, high, normal or low, not {', '.join(bad)}")
+        if clean:
+            out.append((key, clean))
+    return tuple(sorted(out))
+
+
+def parse_goal(value) -> float:
+    """'95%', 95, 0.95 -> 0.95."""
+    if isinstance(value, bool):
+        raise ValueError(f"bad goal {value!r}; use e.g. 95%")
+    text = str(value).strip()
+    try:
+        number = float(text.rstrip("%").strip())
+    except ValueError:
+        raise ValueError(f"bad goal {value!r}; use e.g. 95%") from None
+    share = number / 100 if (text.endswith("%") or number > 1) else number
+    if not 0 < share <= 1:
+        raise ValueError(f"goal {value!r} must be between 0% and 100%")
+    return round(share, 6)
+
+
+def build_target(name: str, metric: str, within, goal, where: dict | None = None, calendar: str = "24x7",
+                 measure: str = "app", pause=None) -> Target:
+    """A validated Target from user-facing values (raises ValueError naming the bad field)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("name: a target needs a name")
+    if metric not in METRICS:
+        raise ValueError(f"metric: {metric!r} is not one of {', '.join(METRICS)}")
+    try:
+        within_s = parse_duration(within) if not isinstance(within, int) or isinstance(within, bool) else within
+    except ValueError as exc:
+        raise ValueError(f"within: {exc}") from None
+    if within_s <= 0:
+        raise ValueError("within: the threshold must be more than zero")
+    try:
+        share = parse_goal(goal)
+    except ValueError as exc:
+        raise ValueError(f"goal: {exc}") from None
+    try:
+        scope = make_where(where)
+    except ValueError as exc:
+        raise ValueError(f"where: {exc}") from None
+    if measure not in MEASURES:
+        raise ValueError(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
+    pauses = tuple(sorted(set([pause] if isinstance(pause, str) else (pause or []))))
+    bad = [p for p in pauses if p not in PAUSES]
+    if bad:
+        raise ValueError(f"pause: {', '.join(bad)} not one of {', '.join(PAUSES)}")
+    if pauses and metric != "resolution":
+        raise ValueError("pause: only resolution clocks pause (first response never waits on the customer)")
+    return Target(name=name, metric=metric, within_s=int(within_s), goal=share, where=scope,
+                  calendar=str(calendar or "24x7"), measure=measure, pause=pauses)
+
+
+# -- storage -------------------------------------------------------------------------------------------------
+
+def calendars(store: Store, cur=None) -> dict[str, Calendar]:
+    """Built-in template calendars plus the user's (which win on a name clash).
+
+    Pass the cursor of an open transaction to see calendars it saved but has not committed yet."""
+    out = dict(TEMPLATE_CALENDARS)
+    sql = "SELECT name, definition FROM calendars ORDER BY name"
+    rows = cur.execute(sql).fetchall() if cur is not None else store.rows(sql)
+    for name, definition in rows:
+        out[name] = calendar_from_dict(name, json.loads(definition))
+    return out
+
+
+def save_calendar(store: Store, cal: Calendar, cur=None) -> None:
+    if cal.name == "24x7" and cal != CAL_24X7:
+        raise UserError("The calendar name 24x7 is built in; choose another name.")
+    sql = "INSERT OR REPLACE INTO calendars VALUES (?, ?, now())"
+    params = [cal.name, json.dumps(calendar_to_dict(cal))]
+    if cur is not None:
+        cur.execute(sql, params)
+    else:
+        with store.transaction() as c:
+            c.execute(sql, params)
+
+
+def delete_calendar(store: Store, name: str) -> None:
+    in_use = [t.name for t in current_targets(store) if t.calendar == name]
+    if in_use:
+        raise UserError(f"Calendar {name!r} is used by {', '.join(in_use)}; change those targets first.")
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM calendars WHERE name = ?", [name])
+
+
+def _row_to_target(row: dict) -> Target:
+    d = json.loads(row["definition"])
+    return Target(
+        name=row["name"], metric=d["metric"], within_s=int(d["within_s"]), goal=float(d["goal"]),
+        where=make_where(d.get("where")), calendar=d.get("calendar", "24x7"), measure=d.get("measure", "app"),
+        pause=tuple(d.get("pause", ())), target_id=int(row["target_id"]), version=int(row["version"]),
+        effective_from=row["effective_from"], author=row["author"], reason=row["reason"],
+    )
+
+
+_VERSIONS_SQL = """
+    SELECT t.target_id, t.name, v.version, v.effective_from, v.definition, v.retired, v.author, v.reason,
+           v.recorded_at
+    FROM targets t JOIN target_versions v USING (target_id)
+"""
+
+
+def current_targets(store: Store) -> list[Target]:
+    """The latest version of every target that is not retired, in creation order."""
+    frame = store.query(_VERSIONS_SQL + """
+        QUALIFY row_number() OVER (PARTITION BY t.target_id ORDER BY v.version DESC) = 1
+        ORDER BY t.target_id""")
+    return [_row_to_target(r) for r in frame.to_dict("records") if not r["retired"]]
+
+
+def get_target(store: Store, name: str) -> Target:
+    for t in current_targets(store):
+        if t.name == name:
+            return t
+    raise UserError(f"There is no target named {name!r}.")
+
+
+def versions(store: Store, target_id: int) -> list[tuple[Target | None, datetime]]:
+    """Every version of one target in effective order: (target or None when retired, effective_from)."""
+    frame = store.query(_VERSIONS_SQL + " WHERE t.target_id = ? ORDER BY v.version", [target_id])
+    out = []
+    for r in frame.to_dict("records"):
+        out.append((None if r["retired"] else _row_to_target(r), r["effective_from"]))
+    return out
+
+
+def history(store: Store, name: str | None = None) -> pd.DataFrame:
+    """Readable version history (all targets, or one)."""
+    frame = store.query(_VERSIONS_SQL + (" WHERE t.name = ?" if name else "") + " ORDER BY t.name, v.version",
+                        [name] if name else None)
+    rows = []
+    for r in frame.to_dict("records"):
+        d = json.loads(r["definition"])
+        rows.append({
+            "target": r["name"], "version": r["version"], "effective_from": r["effective_from"],
+            "change": "retired" if r["retired"] else
+            build_target(r["name"], d["metric"], int(d["within_s"]), d["goal"], d.get("where"), d.get("calendar"),
+                         d.get("measure", "app"), d.get("pause")).describe(),
+            "author": r["author"], "reason": r["reason"], "recorded_at": r["recorded_at"],
+        })
+    return pd.DataFrame(rows, columns=["target", "version", "effective_from", "change", "author", "reason",
+                                       "recorded_at"])
+
+
+def _effective(effective: date | datetime | None) -> datetime:
+    if effective is None:
+        return datetime.now(timezone.utc)
+    if isinstance(effective, datetime):
+        return effective if effective.tzinfo else effective.replace(tzinfo=timezone.utc)
+    return datetime(effective.year, effective.month, effective.day, tzinfo=timezone.utc)
+
+
+def save_target(store: Store, target: Target, author: str = "unknown", reason: str = "",
+                effective: date | datetime | None = None, previous_name: str | None = None, cur=None) -> str:
+    """Create a target or append a version; returns 'created', 'changed' or 'unchanged'."""
+    known = calendars(store, cur)
+    if target.calendar not in known:
+        raise UserError(f"Target {target.name!r} uses calendar {target.calendar!r}, which does not exist.")
+
+    def run(c) -> str:
+        lookup = previous_name or target.name
+        row = c.execute("SELECT target_id FROM targets WHERE name = ?", [lookup]).fetchone()
+        if row is None:
+            target_id = c.execute("SELECT nextval('target_id_seq')").fetchone()[0]
+            c.execute("INSERT INTO targets VALUES (?, ?, now())", [target_id, target.name])
+            version, outcome, when = 1, "created", _effective(effective)
+        else:
+            target_id = row[0]
+            last = c.execute(
+                "SELECT version, definition, retired FROM target_versions WHERE target_id = ? "
+                "ORDER BY version DESC LIMIT 1", [target_id]).fetchone()
+            if not last[2] and json.loads(last[1]) == target.definition() and lookup == target.name:
+                return "unchanged"
+            if lookup != target.name:
+                clash = c.execute("SELECT 1 FROM targets WHERE name = ?", [target.name]).fetchone()
+                if clash:
+                    raise UserError(f"A target named {target.name!r} already exists.")
+                c.execute("UPDATE targets SET name = ? WHERE target_id = ?", [target.name, target_id])
+            version, outcome, when = last[0] + 1, "changed", _effective(effective)
+        c.execute(
+            "INSERT INTO target_versions VALUES (?, ?, ?, ?, false, ?, ?, now())",
+            [target_id, version, when, json.dumps(target.definition()), author, reason],
+        )
+        return outcome
+
+    if cur is not None:
+        return run(cur)
+    with store.transaction() as c:
+        return run(c)
+
+
+def retire_target(store: Store, name: str, author: str = "unknown", reason: str = "",
+                  effective: date | datetime | None = None) -> None:
+    """Stop judging tickets created from `effective` on; the history stays."""
+    target = get_target(store, name)
+    with store.transaction() as c:
+        c.execute("INSERT INTO target_versions VALUES (?, ?, ?, ?, true, ?, ?, now())",
+                  [target.target_id, target.version + 1, _effective(effective), json.dumps(target.definition()),
+                   author, reason])
+
+
+def targets_fingerprint(store: Store) -> str:
+    """Changes whenever any target version or calendar changes (a cache key for the UI)."""
+    rows = store.rows("SELECT count(*), max(recorded_at) FROM target_versions")
+    cal = store.rows("SELECT count(*), max(updated_at) FROM calendars")
+    return hashlib.sha1(repr((rows, cal)).encode()).hexdigest()[:12]

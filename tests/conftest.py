@@ -1,0 +1,55 @@
+"""Shared fixtures: a fresh database per test, the shared awkward inputs, AppTest with caches cleared."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+# ../shared/inputs beside the repository (a clean CI clone gets a copy of shared/ beside it).
+SHARED_INPUTS = next(
+    (p for p in (REPO.parent / "shared" / "inputs", Path("/work/shared/inputs")) if p.is_dir()), None
+)
+SAMPLE = REPO / "sample_data"
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def store(db_path):
+    from slacore.store import close_all, open_store
+
+    s = open_store(db_path)
+    yield s
+    close_all()
+
+
+@pytest.fixture
+def inputs() -> Path:
+    if SHARED_INPUTS is None:
+        pytest.skip("../shared/inputs is not available")
+    return SHARED_INPUTS
+
+
+@pytest.fixture
+def app_env(db_path, monkeypatch):
+    """Environment for AppTest: its own database, Streamlit caches cleared before and after."""
+    import streamlit as st
+
+    from slacore.store import close_all
+
+    monkeypatch.setenv("SLA_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield db_path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    close_all()
