@@ -24,7 +24,8 @@ PAGES = {
     "": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
     ],
-    "Data": [
+    "Setup": [
+        st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets"),
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
     ],
 }

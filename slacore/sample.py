@@ -23,8 +23,20 @@ def load_sample_data(store: Store) -> list:
     return reports
 
 
+SAMPLE_TEMPLATE = "b2b-saas"
+
+
 def ensure_sample_data(store: Store) -> bool:
-    """Load the samples if (and only if) nothing was ever imported; True when it did."""
+    """Load the samples if (and only if) nothing was ever imported; True when it did.
+
+    A starter set of targets comes with them (when there are none), so every page has something to show."""
+    from .sla_yaml import apply_yaml
+    from .targets import current_targets
+    from .templates import template_yaml
+
     if not is_empty(store):
         return False
-    return bool(load_sample_data(store))
+    loaded = bool(load_sample_data(store))
+    if loaded and not current_targets(store):
+        apply_yaml(store, template_yaml(SAMPLE_TEMPLATE), author="sample data", source="the sample template")
+    return loaded

@@ -1,0 +1,158 @@
+"""Targets: define what was promised (from a template or by hand), see the history, try thresholds before saving."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages.shared import get_store, guarded
+from slacore import metrics
+from slacore.calendars import format_duration
+from slacore.errors import UserError
+from slacore.sla_yaml import apply_yaml, export_yaml
+from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
+from slacore.targets import MEASURES, METRICS, build_target, calendars, current_targets, history
+from slacore.templates import TEMPLATES, template_yaml
+from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
+
+st.title("Targets")
+store = get_store()
+
+tab_targets, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
+    ["Targets", "What-if", "Calendars", "History", "YAML"])
+
+with tab_targets:
+    with guarded("The targets editor"):
+        targets = current_targets(store)
+        with st.expander("Start from a template", expanded=not targets):
+            choice = st.selectbox("Template", list(TEMPLATES), format_func=lambda k: TEMPLATES[k]["label"],
+                                  key="template")
+            st.caption(TEMPLATES[choice]["description"])
+            st.code(template_yaml(choice), language="yaml")
+            if st.button("Load this template", key="load-template"):
+                counts = apply_yaml(store, template_yaml(choice), author=getpass.getuser(),
+                                    source=f"template {TEMPLATES[choice]['label']}")
+                st.success(f"Template loaded: {counts['created']} targets created, {counts['changed']} changed.")
+                st.rerun()
+
+        if not targets:
+            st.info("No targets yet. Load a template above, or add rows to the table below and save.")
+        st.write("Each row is one promise. Scope columns take comma-separated values (empty = all). "
+                 "`within` is business time on the row's calendar: `30m`, `1h`, `8h`, `1h30m`.")
+        cal_names = sorted(calendars(store))
+        with st.form("targets-form"):
+            edited = st.data_editor(
+                targets_frame(targets), num_rows="dynamic", hide_index=True, width="stretch", key="targets-editor",
+                column_config={
+                    "name": st.column_config.TextColumn("Name", required=True),
+                    "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True),
+                    "priority": st.column_config.TextColumn("Priority", help="urgent, high, normal, low"),
+                    "team": st.column_config.TextColumn("Team"),
+                    "channel": st.column_config.TextColumn("Channel"),
+                    "customer": st.column_config.TextColumn("Customer"),
+                    "customer_tier": st.column_config.TextColumn("Tier"),
+                    "category": st.column_config.TextColumn("Category"),
+                    "within": st.column_config.TextColumn("Within", required=True),
+                    "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
+                                                              required=True),
+                    "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
+                    "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
+                                                                help="app: this app's calendar; vendor: the "
+                                                                     "export's business-minutes figure"),
+                    "pause": st.column_config.TextColumn("Pause", help="resolution only: pending, on_hold"),
+                },
+            )
+            c1, c2, c3 = st.columns([2, 1, 1])
+            reason = c1.text_input("Reason for the change", placeholder="e.g. new contract with Acme from March")
+            effective = c2.date_input("Effective from", value=date.today())
+            author = c3.text_input("Author", value=getpass.getuser())
+            submitted = st.form_submit_button("Save targets", type="primary")
+        if submitted:
+            counts = save_targets_table(store, edited, author=author, reason=reason, effective=effective)
+            st.success(f"Saved: {counts['created']} created, {counts['changed']} changed (a new version each), "
+                       f"{counts['retired']} retired, {counts['unchanged']} unchanged.")
+            st.rerun()
+        for t in targets:
+            for note in measurement_notes(store, t):
+                st.caption(f"**{t.name}** — {note}")
+
+with tab_whatif:
+    with guarded("The what-if"):
+        targets = current_targets(store)
+        if not targets:
+            st.info("Define a target first; the what-if then shows how a different threshold or goal would have done.")
+        else:
+            base = st.selectbox("Target", targets, format_func=lambda t: t.name, key="whatif-target")
+            c1, c2, c3 = st.columns(3)
+            within = c1.text_input("Threshold (business time)", value=format_duration(base.within_s)
+                                   .replace(" ", "").replace("min", "m"), key="whatif-within")
+            goal = c2.slider("Goal %", 50.0, 100.0, float(round(base.goal * 100, 1)), 0.5, key="whatif-goal")
+            weeks = c3.slider("Weeks of history", 4, 26, 12, key="whatif-weeks")
+            try:
+                probe = build_target(base.name, base.metric, within, f"{goal}%", base.scope, base.calendar,
+                                     base.measure, base.pause)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            weekly = recent_attainment(store, probe, weeks=weeks)
+            if weekly.empty:
+                st.info("No tickets in this target's scope in that time.")
+            else:
+                decided = weekly["met"].sum() + weekly["breached"].sum()
+                overall = 100 * weekly["met"].sum() / decided if decided else float("nan")
+                m1, m2 = st.columns(2)
+                m1.metric(f"Attainment with {format_duration(probe.within_s)}", f"{overall:.1f}%",
+                          delta=f"{overall - goal:+.1f} pts vs goal")
+                m2.metric("Weeks meeting the goal", f"{int((weekly['attainment'] >= goal).sum())} of {len(weekly)}")
+                bars = alt.Chart(weekly).mark_bar(opacity=0.8).encode(
+                    x=alt.X("period:T", title="Week"), y=alt.Y("attainment:Q", title="Attainment %",
+                                                               scale=alt.Scale(domain=[0, 100])),
+                    color=alt.condition(alt.datum.attainment >= goal, alt.value("#16a34a"), alt.value("#dc2626")),
+                    tooltip=["period:T", "met:Q", "breached:Q", "pending:Q", "attainment:Q"])
+                rule = alt.Chart(pd.DataFrame({"goal": [goal]})).mark_rule(strokeDash=[6, 4], color="#111").encode(
+                    y="goal:Q")
+                st.altair_chart((bars + rule).properties(height=260, title="Weekly attainment, what-if"),
+                                width="stretch")
+            seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
+            st.info(sentence)
+
+with tab_calendars:
+    with guarded("The calendars editor"):
+        st.write("Opening hours per calendar: `mon-fri: 09:00-17:00; sat: 10:00-14:00` (several windows: "
+                 "`08:00-12:00, 13:00-17:00`). Holidays: a country or country-subdivision code such as `DE-BE`, "
+                 "`US`, `GB-ENG`. Closed: extra dates, comma-separated.")
+        with st.form("calendars-form"):
+            edited_cals = st.data_editor(calendars_frame(store), num_rows="dynamic", hide_index=True,
+                                         width="stretch", key="calendars-editor")
+            if st.form_submit_button("Save calendars"):
+                saved = save_calendars_table(store, edited_cals)
+                st.success(f"Saved {saved} calendar(s).")
+
+with tab_history:
+    with guarded("The history"):
+        frame = history(store)
+        if frame.empty:
+            st.info("No targets yet, so no history.")
+        else:
+            st.dataframe(frame, hide_index=True, width="stretch", column_config={
+                "effective_from": st.column_config.DatetimeColumn("Effective from", format="YYYY-MM-DD HH:mm"),
+                "recorded_at": st.column_config.DatetimeColumn("Recorded", format="YYYY-MM-DD HH:mm")})
+
+with tab_yaml:
+    with guarded("SLA as code"):
+        st.write("Targets and calendars as YAML: keep them in version control and apply them with "
+                 "`python -m slacore targets apply FILE.yaml`.")
+        text = export_yaml(store)
+        st.download_button("Download sla.yaml", text.encode(), file_name="sla.yaml", mime="text/yaml",
+                           on_click="ignore")
+        pasted = st.text_area("Paste YAML to apply", height=200, key="yaml-input")
+        if st.button("Apply YAML", key="apply-yaml") and pasted.strip():
+            counts = apply_yaml(store, pasted, author=getpass.getuser(), source="the Targets page")
+            st.success(f"Applied: {counts['created']} created, {counts['changed']} changed, "
+                       f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved.")
+        st.code(text, language="yaml")
+        tz = metrics.workspace_timezone(store)
+        st.caption(f"Workspace time zone (periods are cut at midnight here): {tz}")
