@@ -24,6 +24,9 @@ PAGES = {
     "": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
     ],
+    "Explore": [
+        st.Page("pages/performance.py", title="Performance", icon=":material/speed:", url_path="performance"),
+    ],
     "Setup": [
         st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets"),
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),

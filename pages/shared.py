@@ -74,3 +74,34 @@ def fmt_int(n) -> str:
         return f"{int(n):,}"
     except (TypeError, ValueError):
         return "–"
+
+
+def empty_state(store: Store, targets) -> bool:
+    """Show the right sentence and link when there is nothing to analyse yet; True when the page should stop."""
+    if not store.scalar("SELECT count(*) > 0 FROM tickets"):
+        st.info("No tickets yet: upload a ticket export first.")
+        st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
+        return True
+    if not targets:
+        st.info("No targets yet: define what you promise (or start from a template), then come back.")
+        st.page_link("pages/targets.py", label="Go to Targets", icon=":material/flag:")
+        return True
+    return False
+
+
+def show_drilldown(frame, label: str, note: str = "") -> None:
+    """The tickets behind a number, with a download (formula-safe CSV)."""
+    from slacore.exports import csv_bytes
+
+    st.subheader("Tickets behind the selection")
+    st.caption(f"{label}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
+    if frame.empty:
+        st.info("No tickets behind this selection.")
+        return
+    st.dataframe(frame, hide_index=True, width="stretch", height=320)
+    c1, c2 = st.columns([1, 4])
+    c1.download_button("Download CSV", csv_bytes(frame), file_name="tickets.csv", mime="text/csv",
+                       on_click="ignore", key="drill-download")
+    if c2.button("Close", key="drill-close"):
+        st.session_state.pop("drill", None)
+        st.rerun()

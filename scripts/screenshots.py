@@ -18,7 +18,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": int(__import__("os").environ.get("SHOT_HEIGHT", "2600"))})
         for name in pages:
             page.goto(f"{base}/{name}")
             page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60000)

@@ -37,3 +37,19 @@ def breakdown(store: Store, column: str) -> pd.DataFrame:
         SELECT coalesce({column}, '(none)') AS {column}, count(*) AS tickets
         FROM tickets GROUP BY ALL ORDER BY tickets DESC LIMIT 25
     """)
+
+
+def dimension_values(store: Store) -> dict[str, list[str]]:
+    """Distinct values of the filterable dimensions (the filter bar's options), most frequent first."""
+    out = {}
+    for col in ("team", "priority", "channel", "customer"):
+        frame = store.query(f"""
+            SELECT {col} AS v, count(*) AS n FROM tickets WHERE {col} IS NOT NULL
+            GROUP BY ALL ORDER BY n DESC, v LIMIT 500
+        """)
+        values = frame["v"].tolist()
+        if col == "priority":
+            order = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+            values = sorted(values, key=lambda v: order.get(v, 9))
+        out[col] = values
+    return out

@@ -1,0 +1,114 @@
+"""The one filter bar every analysis page shows; its state lives in the URL (st.query_params)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import streamlit as st
+
+from slacore import overview, quality
+from slacore.metrics import Filters, default_as_of
+from slacore.view_state import PRESETS, ViewState, from_params, period, to_params
+
+PREFIX = "fb-"
+
+
+@dataclass
+class View:
+    state: ViewState
+    start: date
+    end: date
+    as_of: object
+    filters: Filters
+    note: str  # shown on every chart while suspicious tickets are excluded ("" otherwise)
+
+    def key(self) -> str:
+        """A small cache key for this view."""
+        return repr((self.state, self.start, self.end, self.as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _options(db: str, version: int) -> dict:
+    from pages.shared import get_store
+    return overview.dimension_values(get_store())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _as_of(db: str, version: int):
+    from pages.shared import get_store
+    return default_as_of(get_store())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _suspicious(db: str, version: int) -> tuple:
+    from pages.shared import get_store
+    return tuple(quality.suspicious_ids(get_store()))
+
+
+def _write_params(state: ViewState) -> None:
+    st.query_params.from_dict(to_params(state))
+
+
+def _state_from_widgets(current: ViewState) -> ViewState:
+    ss = st.session_state
+    return replace(
+        current,
+        preset=ss[PREFIX + "period"],
+        start=ss.get(PREFIX + "from") if ss[PREFIX + "period"] == "custom" else None,
+        end=ss.get(PREFIX + "to") if ss[PREFIX + "period"] == "custom" else None,
+        team=tuple(ss[PREFIX + "team"]), priority=tuple(ss[PREFIX + "priority"]),
+        channel=tuple(ss[PREFIX + "channel"]), customer=tuple(ss[PREFIX + "customer"]),
+        exclude_suspicious=bool(ss[PREFIX + "exclude"]),
+    )
+
+
+def set_extra(**values) -> None:
+    """Page-specific view settings (grain, selected target...) kept in the URL too."""
+    state = from_params(st.query_params.to_dict()).with_extra(**values)
+    _write_params(state)
+
+
+def filter_bar(store) -> View:
+    """Render the bar (once per page, at the top) and return the view it describes."""
+    state = from_params(st.query_params.to_dict())
+    options = _options(str(store.path), store.version)
+    as_of = _as_of(str(store.path), store.version)
+    today = as_of.date()
+    start, end = period(state, today)
+    ss = st.session_state
+    # Initialise widgets from the URL once per session (or when the URL changed under them: a pasted link).
+    if ss.get(PREFIX + "url") != to_params(state):
+        ss[PREFIX + "period"] = state.preset
+        ss[PREFIX + "from"], ss[PREFIX + "to"] = start, end
+        for key in ("team", "priority", "channel", "customer"):
+            ss[PREFIX + key] = [v for v in getattr(state, key) if v in options[key]]
+        ss[PREFIX + "exclude"] = state.exclude_suspicious
+
+    def changed():
+        new = _state_from_widgets(from_params(st.query_params.to_dict()))
+        _write_params(new)
+        ss[PREFIX + "url"] = to_params(new)
+
+    with st.container(border=True):
+        cols = st.columns([1.2, 1, 1, 1, 1.3])
+        cols[0].selectbox("Period", list(PRESETS), format_func=PRESETS.get, key=PREFIX + "period",
+                          on_change=changed)
+        for col, key, label in zip(cols[1:], ("team", "priority", "channel", "customer"),
+                                   ("Team", "Priority", "Channel", "Customer")):
+            col.multiselect(label, options[key], key=PREFIX + key, on_change=changed, placeholder="All")
+        lower = st.columns([1.2, 1, 2.3])
+        if ss[PREFIX + "period"] == "custom":
+            lower[0].date_input("From", key=PREFIX + "from", on_change=changed)
+            lower[1].date_input("To", key=PREFIX + "to", on_change=changed)
+        else:
+            lower[0].caption(f"{start:%d %b %Y} – {end:%d %b %Y}")
+        lower[2].toggle("Exclude suspicious tickets (see Data quality)", key=PREFIX + "exclude",
+                        on_change=changed)
+    ss[PREFIX + "url"] = to_params(state)
+
+    exclude = _suspicious(str(store.path), store.version) if state.exclude_suspicious else ()
+    filters = Filters(team=state.team, priority=state.priority, channel=state.channel, customer=state.customer,
+                      exclude_ids=exclude)
+    note = f"{len(exclude):,} suspicious tickets excluded" if state.exclude_suspicious else ""
+    return View(state=state, start=start, end=end, as_of=as_of, filters=filters, note=note)

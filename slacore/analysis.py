@@ -1,0 +1,162 @@
+"""The aggregates behind the Performance, Trends and Benchmarks pages — small frames, computed in DuckDB.
+
+Every function takes an open metrics.Evaluation (or the store) and returns at most a few thousand rows, so a chart
+never receives ticket-level data whatever the data size.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from .metrics import Evaluation, Filters
+from .store import Store
+from .targets import Target
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def tiles(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Per target: this period's summary with the attainment of the previous equal period and the delta."""
+    prev = previous[["name", "attainment"]].rename(columns={"attainment": "previous"})
+    out = current.merge(prev, on="name", how="left")
+    out["delta"] = (out["attainment"] - out["previous"]).round(1)
+    out["state"] = np.select(
+        [out["attainment"].isna(), out["goal_met"] == True],  # noqa: E712 - object column of True/False/None
+        ["no data", "met"], default="breached")
+    return out
+
+
+def heatmap(ev: Evaluation, target: str) -> pd.DataFrame:
+    """Breaches by weekday × hour of creation (workspace time zone): at most 7 × 24 rows."""
+    frame = ev.sql("""
+        SELECT isodow(created_local) - 1 AS dow, hour(created_local) AS hour,
+               count(*) FILTER (WHERE status = 1) AS breached, count(*) FILTER (WHERE status IN (0, 1)) AS decided
+        FROM o WHERE target = ? GROUP BY ALL
+    """, [target])
+    frame["weekday"] = frame["dow"].map(lambda d: WEEKDAYS[int(d)])
+    frame["breach_rate"] = (100 * frame["breached"] / frame["decided"].where(frame["decided"] > 0)).round(1)
+    return frame
+
+
+def distribution(ev: Evaluation, target: str, bins: int = 40) -> tuple[pd.DataFrame, float]:
+    """Histogram of business minutes (decided tickets) up to the 98th percentile, and the threshold in minutes."""
+    stats = ev.sql("""
+        SELECT quantile_cont(elapsed_s, 0.98) AS hi, max(within_s) AS within FROM o
+        WHERE target = ? AND status IN (0, 1)""", [target]).iloc[0]
+    within_min = float(stats["within"]) / 60 if pd.notna(stats["within"]) else float("nan")
+    if pd.isna(stats["hi"]):
+        return pd.DataFrame(columns=["minutes", "minutes_end", "tickets", "outcome"]), within_min
+    top = max(float(stats["hi"]) / 60, within_min * 1.2 if within_min == within_min else 1.0, 1.0)
+    width = top / bins
+    frame = ev.sql(f"""
+        SELECT least(floor(elapsed_s / 60 / {width}), {bins - 1}) * {width} AS minutes, outcome, count(*) AS tickets
+        FROM o WHERE target = ? AND status IN (0, 1) GROUP BY ALL ORDER BY minutes
+    """, [target])
+    frame["minutes_end"] = frame["minutes"] + width
+    return frame, within_min
+
+
+def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
+    """Control limits for attainment (a p-chart): centre = pooled share met, limits = ±3 σ for each period's n.
+
+    Points outside the limits are a real shift, not noise. Also a 3-period rolling average.
+    """
+    out = periods.copy()
+    out["decided"] = out["met"] + out["breached"]
+    out = out[out["decided"] > 0].copy()
+    if out.empty:
+        return out.assign(center=[], ucl=[], lcl=[], signal=[], rolling=[])
+    parts = []
+    for _, group in out.groupby("target", sort=False):
+        g = group.sort_values("period").copy()
+        p = g["met"].sum() / g["decided"].sum()
+        sigma = np.sqrt(p * (1 - p) / g["decided"])
+        g["center"] = round(100 * p, 2)
+        g["ucl"] = np.minimum(100 * (p + 3 * sigma), 100).round(2)
+        g["lcl"] = np.maximum(100 * (p - 3 * sigma), 0).round(2)
+        g["signal"] = (g["attainment"] > g["ucl"]) | (g["attainment"] < g["lcl"])
+        g["rolling"] = (100 * g["met"].rolling(3, min_periods=1).sum()
+                        / g["decided"].rolling(3, min_periods=1).sum()).round(1)
+        parts.append(g)
+    return pd.concat(parts, ignore_index=True)
+
+
+def target_changes(store: Store, names: list[str]) -> pd.DataFrame:
+    """Version changes after the first (for annotating trend lines where the target stepped)."""
+    from .targets import history
+
+    frame = history(store)
+    if frame.empty:
+        return frame
+    frame = frame[(frame["target"].isin(names)) & (frame["version"] > 1)].copy()
+    frame["date"] = pd.to_datetime(frame["effective_from"]).dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
+
+
+def goal_steps(store: Store, targets: list[Target], periods: pd.DataFrame) -> pd.DataFrame:
+    """The goal and threshold in force at each period start, per target (a stepping target line)."""
+    from .targets import versions
+
+    rows = []
+    for t in targets:
+        history = versions(store, t.target_id) if t.target_id else [(t, None)]
+        starts = periods.loc[periods["target"] == t.name, "period"].drop_duplicates().sort_values()
+        for start in starts:
+            moment = pd.Timestamp(start).tz_localize("UTC")
+            active = None
+            for i, (version, effective) in enumerate(history):
+                if i == 0 or effective is None or pd.Timestamp(effective) <= moment:
+                    active = version
+            if active is not None:
+                rows.append({"target": t.name, "period": start, "goal_step": active.goal * 100,
+                             "within_min": active.within_s / 60})
+    return pd.DataFrame(rows, columns=["target", "period", "goal_step", "within_min"])
+
+
+def volume(store: Store, grain: str, start: date, end: date, filters: Filters, tz: str) -> pd.DataFrame:
+    """Created, resolved and backlog (open at the end of each period) over time."""
+    if grain not in ("day", "week", "month", "quarter"):
+        raise ValueError(grain)
+    from .metrics import period_bounds
+
+    lo, hi = period_bounds(start, end, tz)
+    filter_sql, params = filters.sql("t")
+    frame = store.query(f"""
+        WITH t AS (SELECT * FROM tickets t WHERE 1=1 {filter_sql}),
+        created AS (
+            SELECT date_trunc('{grain}', timezone('{tz}', created_at))::DATE AS period, count(*) AS created
+            FROM t WHERE created_at >= ? AND created_at < ? GROUP BY ALL),
+        resolved AS (
+            SELECT date_trunc('{grain}', timezone('{tz}', resolved_at))::DATE AS period, count(*) AS resolved
+            FROM t WHERE resolved_at >= ? AND resolved_at < ? GROUP BY ALL),
+        periods AS (SELECT period FROM created UNION SELECT period FROM resolved),
+        opening AS (
+            SELECT count(*) FILTER (WHERE created_at < ?) - count(*) FILTER (WHERE resolved_at < ?) AS open_before
+            FROM t)
+        SELECT p.period, coalesce(c.created, 0) AS created, coalesce(r.resolved, 0) AS resolved,
+               (SELECT open_before FROM opening)
+               + sum(coalesce(c.created, 0) - coalesce(r.resolved, 0)) OVER (ORDER BY p.period) AS backlog
+        FROM periods p LEFT JOIN created c USING (period) LEFT JOIN resolved r USING (period)
+        ORDER BY p.period
+    """, [*params, lo, hi, lo, hi, lo, lo])
+    return frame
+
+
+def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
+    """Team vs team (or channel vs channel): attainment and median business time with counts per target."""
+    from .metrics import DIMENSIONS
+
+    if dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    return ev.sql(f"""
+        SELECT target, coalesce({dimension}, '(none)') AS value,
+               count(*) FILTER (WHERE status IN (0, 1)) AS decided,
+               round(100.0 * count(*) FILTER (WHERE status = 0)
+                     / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
+               round(median(elapsed_s) FILTER (WHERE status IN (0, 1)) / 60, 1) AS median_minutes,
+               any_value(goal) * 100 AS goal
+        FROM o GROUP BY target, value, position ORDER BY position, decided DESC
+    """)
