@@ -26,6 +26,9 @@ PAGES = {
     ],
     "Explore": [
         st.Page("pages/performance.py", title="Performance", icon=":material/speed:", url_path="performance"),
+        st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
+        st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:", url_path="benchmarks"),
+        st.Page("pages/quality.py", title="Data quality", icon=":material/rule:", url_path="quality"),
     ],
     "Setup": [
         st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets"),
