@@ -19,27 +19,11 @@ store = get_store()
 
 
 @st.cache_data(show_spinner="Computing attainment…", max_entries=32)
-def _summary(db: str, version: int, tfp: str, view_key: str, _view) -> dict:
-    start, end = _view.start, _view.end
-    with Evaluation(store, start=start, end=end, as_of=_view.as_of, filters=_view.filters) as ev:
-        current = ev.summary()
-    p_start, p_end = previous_period(start, end)
-    with Evaluation(store, start=p_start, end=p_end, as_of=_view.as_of, filters=_view.filters) as ev:
-        previous = ev.summary()
-    return {"tiles": analysis.tiles(current, previous), "previous": (p_start, p_end)}
-
-
-@st.cache_data(show_spinner="Computing…", max_entries=32)
-def _details(db: str, version: int, tfp: str, view_key: str, target: str, dimension: str, _view) -> dict:
-    with Evaluation(store, start=_view.start, end=_view.end, as_of=_view.as_of, filters=_view.filters) as ev:
-        dims = ev.by_dimension(dimension)
-        hist, threshold = analysis.distribution(ev, target)
-        return {
-            "bars": dims[dims["target"] == target],
-            "hist": hist, "threshold": threshold,
-            "heat": analysis.heatmap(ev, target),
-            "risk": ev.at_risk(),
-        }
+def _page_data(db: str, version: int, tfp: str, view_key: str, _view) -> dict:
+    previous = previous_period(_view.start, _view.end)
+    data = analysis.performance_view(store, _view.start, _view.end, previous, _view.as_of, _view.filters)
+    data["previous"] = previous
+    return data
 
 
 @st.cache_data(show_spinner="Finding the tickets…", max_entries=32)
@@ -60,7 +44,7 @@ with guarded("The performance page"):
     if empty_state(store, targets):
         st.stop()
     key = (str(store.path), store.version, targets_fingerprint(store), view.key())
-    data = _summary(*key, view)
+    data = _page_data(*key, view)
     tiles = data["tiles"]
     if tiles[["met", "breached", "pending"]].to_numpy().sum() == 0:
         st.info("No tickets match these filters in this period. Widen the period or clear a filter.")
@@ -94,7 +78,10 @@ with guarded("The performance page"):
                                      default=view.state.get("dim", "team"), key="perf-dim") or "team"
     if target != view.state.get("target", names[0]) or dimension != view.state.get("dim", "team"):
         set_extra(target=target, dim=dimension)
-    details = _details(*key, target, dimension, view)
+    bars = data["dims"][dimension]
+    details = {"bars": bars[bars["target"] == target], "risk": data["risk"],
+               "heat": data["heat"][data["heat"]["target"] == target]}
+    details["hist"], details["threshold"] = data["hist"][target]
 
     left, right = st.columns(2)
     with left:

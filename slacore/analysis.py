@@ -43,20 +43,7 @@ def heatmap(ev: Evaluation, target: str) -> pd.DataFrame:
 
 def distribution(ev: Evaluation, target: str, bins: int = 40) -> tuple[pd.DataFrame, float]:
     """Histogram of business minutes (decided tickets) up to the 98th percentile, and the threshold in minutes."""
-    stats = ev.sql("""
-        SELECT quantile_cont(elapsed_s, 0.98) AS hi, max(within_s) AS within FROM o
-        WHERE target = ? AND status IN (0, 1)""", [target]).iloc[0]
-    within_min = float(stats["within"]) / 60 if pd.notna(stats["within"]) else float("nan")
-    if pd.isna(stats["hi"]):
-        return pd.DataFrame(columns=["minutes", "minutes_end", "tickets", "outcome"]), within_min
-    top = max(float(stats["hi"]) / 60, within_min * 1.2 if within_min == within_min else 1.0, 1.0)
-    width = top / bins
-    frame = ev.sql(f"""
-        SELECT least(floor(elapsed_s / 60 / {width}), {bins - 1}) * {width} AS minutes, outcome, count(*) AS tickets
-        FROM o WHERE target = ? AND status IN (0, 1) GROUP BY ALL ORDER BY minutes
-    """, [target])
-    frame["minutes_end"] = frame["minutes"] + width
-    return frame, within_min
+    return _histogram(ev, target, "true", bins)
 
 
 def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
@@ -160,3 +147,83 @@ def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
                any_value(goal) * 100 AS goal
         FROM o GROUP BY target, value, position ORDER BY position, decided DESC
     """)
+
+
+def _summary_sql(ev: Evaluation, where: str) -> pd.DataFrame:
+    """Evaluation.summary() restricted to the outcomes matching `where` (SQL on the CTE `o`)."""
+    frame = ev.sql(f"""
+        SELECT n.target AS name, n.metric,
+               coalesce(s.met, 0) AS met, coalesce(s.breached, 0) AS breached, coalesce(s.pending, 0) AS pending,
+               coalesce(s.unmeasured, 0) AS unmeasured
+        FROM _target_names n LEFT JOIN (
+            SELECT target, count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
+                   count(*) FILTER (WHERE status = 2) AS pending, count(*) FILTER (WHERE status = 3) AS unmeasured
+            FROM o WHERE {where} GROUP BY target) s ON s.target = n.target
+        ORDER BY n.position
+    """)
+    goals = {t.name: t.goal * 100 for t in ev.targets}
+    frame["goal"] = frame["name"].map(goals)
+    decided = frame["met"] + frame["breached"]
+    frame["attainment"] = (100 * frame["met"] / decided.where(decided > 0)).round(1)
+    frame["goal_met"] = [None if d == 0 else bool(a >= g - 1e-9)
+                         for d, a, g in zip(decided, frame["attainment"], frame["goal"])]
+    return frame
+
+
+def performance_view(store: Store, start: date, end: date, previous: tuple[date, date], as_of: datetime,
+                     filters: Filters) -> dict:
+    """Everything the Performance page shows, from ONE evaluation over the previous and current periods.
+
+    Switching target or dimension on the page then needs no recomputation (all are in the result).
+    """
+    from .metrics import DIMENSIONS  # noqa: F401 - documents where dimension names come from
+
+    cur = f"created_local >= DATE '{start.isoformat()}'"
+    prev = f"created_local < DATE '{start.isoformat()}'"
+    with Evaluation(store, start=previous[0], end=end, as_of=as_of, filters=filters) as ev:
+        out = {"tiles": tiles(_summary_sql(ev, cur), _summary_sql(ev, prev)), "dims": {}, "hist": {}}
+        for dim in ("team", "channel", "priority", "customer"):
+            out["dims"][dim] = ev.sql(f"""
+                SELECT target, coalesce({dim}, '(none)') AS value,
+                       count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
+                       count(*) FILTER (WHERE status = 2) AS pending,
+                       round(100.0 * count(*) FILTER (WHERE status = 0)
+                             / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
+                       any_value(goal) * 100 AS goal
+                FROM o WHERE {cur} GROUP BY target, value, position
+                ORDER BY position, (count(*)) DESC LIMIT 5000
+            """)
+        heat = ev.sql(f"""
+            SELECT target, isodow(created_local) - 1 AS dow, hour(created_local) AS hour,
+                   count(*) FILTER (WHERE status = 1) AS breached,
+                   count(*) FILTER (WHERE status IN (0, 1)) AS decided
+            FROM o WHERE {cur} GROUP BY ALL
+        """)
+        heat["weekday"] = heat["dow"].map(lambda d: WEEKDAYS[int(d)])
+        heat["breach_rate"] = (100 * heat["breached"] / heat["decided"].where(heat["decided"] > 0)).round(1)
+        out["heat"] = heat
+        for t in ev.targets:
+            out["hist"][t.name] = _histogram(ev, t.name, cur)
+        out["risk"] = ev.sql(f"""
+            SELECT target, source, ticket_id, created_at, priority, team, channel, subject,
+                   round(left_s / 60, 1) AS minutes_left, round(elapsed_s / 60, 1) AS business_minutes_so_far
+            FROM od WHERE status = 2 AND {cur} ORDER BY left_s, created_at LIMIT 200
+        """)
+    return out
+
+
+def _histogram(ev: Evaluation, target: str, where: str, bins: int = 40) -> tuple[pd.DataFrame, float]:
+    stats = ev.sql(f"""
+        SELECT quantile_cont(elapsed_s, 0.98) AS hi, max(within_s) AS within FROM o
+        WHERE target = ? AND status IN (0, 1) AND {where}""", [target]).iloc[0]
+    within_min = float(stats["within"]) / 60 if pd.notna(stats["within"]) else float("nan")
+    if pd.isna(stats["hi"]):
+        return pd.DataFrame(columns=["minutes", "minutes_end", "tickets", "outcome"]), within_min
+    top = max(float(stats["hi"]) / 60, within_min * 1.2, 1.0)
+    width = top / bins
+    frame = ev.sql(f"""
+        SELECT least(floor(elapsed_s / 60 / {width}), {bins - 1}) * {width} AS minutes, outcome, count(*) AS tickets
+        FROM o WHERE target = ? AND status IN (0, 1) AND {where} GROUP BY ALL ORDER BY minutes
+    """, [target])
+    frame["minutes_end"] = frame["minutes"] + width
+    return frame, within_min

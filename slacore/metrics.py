@@ -149,9 +149,21 @@ def _judge(frame: pd.DataFrame, target: Target, cal: Calendar, as_of_epoch: floa
 _TICKET_NUMBERS = """
     SELECT t.rowid AS rid, epoch(t.created_at) AS c, epoch(t.first_response_at) AS fr, epoch(t.resolved_at) AS rs,
            t.vendor_first_response_business_min AS vfr, t.vendor_resolution_business_min AS vrs,
-           t.on_hold_min, t.on_hold_business_min, t.pending_min, t.pending_business_min
+           t.on_hold_min, t.on_hold_business_min, t.pending_min, t.pending_business_min,
+           t.source, t.created_at, t.priority, t.team, t.channel, t.customer, t.customer_tier, t.category
     FROM tickets t
     WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ?
+"""
+
+
+_NUMBER_COLUMNS = ("rid, c, fr, rs, vfr, vrs, on_hold_min, on_hold_business_min, pending_min, "
+                   "pending_business_min")
+_OUTCOME_TABLE = """
+    CREATE TEMP TABLE _o (
+        rid BIGINT, target_id BIGINT, target VARCHAR, metric VARCHAR, position INTEGER, version INTEGER,
+        status TINYINT, outcome VARCHAR, elapsed_s DOUBLE, left_s DOUBLE, within_s DOUBLE, goal DOUBLE,
+        source VARCHAR, created_at TIMESTAMPTZ, priority VARCHAR, team VARCHAR, channel VARCHAR, customer VARCHAR,
+        customer_tier VARCHAR, category VARCHAR, created_local TIMESTAMP)
 """
 
 
@@ -202,8 +214,9 @@ class Evaluation:
         filter_sql, filter_params = self.filters.sql()
         if self.filters.exclude_ids:
             self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
-        parts = []
-        for target in self.targets:
+        local = "b.created_at::TIMESTAMP" if self.tz == "UTC" else f"timezone('{self.tz}', b.created_at)"
+        self.cur.execute(_OUTCOME_TABLE)
+        for position, target in enumerate(self.targets):
             history = versions(self.store, target.target_id) if target.target_id > 0 else [(target, BEGINNING)]
             for i, (version, effective) in enumerate(history):
                 if version is None:  # retired from here on
@@ -221,18 +234,28 @@ class Evaluation:
                 if self.filters.exclude_ids:
                     excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
                                 "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
-                numbers = self.cur.execute(
-                    _TICKET_NUMBERS + scope_sql + filter_sql + excluded,
+                # The scoped tickets go into a local table once; numpy judges their numbers; the verdicts come back
+                # with a POSITIONAL JOIN (same scan order), so no hash join by rowid is needed.
+                self.cur.execute(
+                    "CREATE OR REPLACE TEMP TABLE _b AS " + _TICKET_NUMBERS + scope_sql + filter_sql + excluded,
                     [a, b, self.as_of, *scope_params, *filter_params],
-                ).df()
-                if len(numbers):
-                    version = version if target.target_id > 0 else target
-                    parts.append(_judge(numbers, version, cal, as_of_epoch))
-        columns = ["rid", "target_id", "version", "status", "elapsed_s", "left_s", "within_s", "goal"]
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            {c: pd.Series(dtype="float64" if c in ("elapsed_s", "left_s", "within_s", "goal") else "int64")
-             for c in columns})
-        self.cur.register("_outcomes", frame)
+                )
+                numbers = self.cur.execute(f"SELECT {_NUMBER_COLUMNS} FROM _b").df()
+                if not len(numbers):
+                    continue
+                version = version if target.target_id > 0 else target
+                judged = _judge(numbers, version, cal, as_of_epoch)
+                self.cur.register("_j", judged)
+                inserted = self.cur.execute(f"""
+                    INSERT INTO _o SELECT b.rid, j.target_id, ? AS target, ? AS metric, ? AS position, j.version,
+                           j.status, {STATUS_SQL.replace("x.status", "j.status")} AS outcome, j.elapsed_s, j.left_s,
+                           j.within_s, j.goal, b.source, b.created_at, b.priority, b.team, b.channel, b.customer,
+                           b.customer_tier, b.category, {local} AS created_local
+                    FROM _b b POSITIONAL JOIN _j j WHERE b.rid = j.rid
+                """, [target.name, target.metric, position]).fetchone()[0]
+                self.cur.unregister("_j")
+                if inserted != len(judged):  # a changed scan order would be a bug, never a silent miscount
+                    raise RuntimeError("outcome rows lost their order")
         names = pd.DataFrame({
             "target_id": pd.Series([t.target_id for t in self.targets], dtype="int64"),
             "target": pd.Series([t.name for t in self.targets], dtype="object"),
@@ -242,18 +265,15 @@ class Evaluation:
         self.cur.register("_target_names", names)
 
     def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
-        """Run `query`, which may use the CTE `o`: one row per (target, ticket) with ticket columns."""
-        cte = f"""
-            WITH o AS (
-                SELECT x.target_id, n.target, n.metric, n.position, x.version, x.status, {STATUS_SQL} AS outcome,
-                       x.elapsed_s, x.left_s, x.within_s, x.goal,
-                       t.source, t.ticket_id, t.created_at, t.first_response_at, t.resolved_at, t.status AS ticket_status,
-                       t.priority, t.team, t.channel, t.customer, t.customer_tier, t.category, t.assignee, t.subject,
-                       timezone('{self.tz}', t.created_at) AS created_local
-                FROM _outcomes x JOIN tickets t ON t.rowid = x.rid JOIN _target_names n USING (target_id)
-            )
+        """Run `query`, which may use `o` (one row per target and ticket, the columns aggregates need) and `od`
+        (the same with the ticket's ids, time stamps, status, assignee and subject: for listings)."""
+        ctes = """
+            WITH o AS (SELECT * FROM _o),
+            od AS (SELECT o.*, t.ticket_id, t.first_response_at, t.resolved_at, t.status AS ticket_status,
+                          t.assignee, t.subject
+                   FROM _o o JOIN tickets t ON t.rowid = o.rid)
         """
-        return self.cur.execute(cte + query, params).df()
+        return self.cur.execute(ctes + query, params).df()
 
     # -- the aggregates pages and the command line use ---------------------------------------------------------
     def summary(self) -> pd.DataFrame:
@@ -264,7 +284,7 @@ class Evaluation:
                    count(*) FILTER (WHERE x.status = 1) AS breached,
                    count(*) FILTER (WHERE x.status = 2) AS pending,
                    count(*) FILTER (WHERE x.status = 3) AS unmeasured
-            FROM _target_names n LEFT JOIN _outcomes x USING (target_id)
+            FROM _target_names n LEFT JOIN _o x USING (target_id)
             GROUP BY n.target, n.metric, n.position ORDER BY n.position
         """)
         goals = {t.name: t.goal for t in self.targets}
@@ -325,7 +345,7 @@ class Evaluation:
             SELECT target, outcome, source, ticket_id, created_at, first_response_at, resolved_at, ticket_status,
                    priority, team, channel, customer, subject, round(elapsed_s / 60, 1) AS business_minutes,
                    round(within_s / 60, 1) AS threshold_minutes
-            FROM o WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {int(limit)}
+            FROM od WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {int(limit)}
         """, params)
 
     def at_risk(self, limit: int = 200) -> pd.DataFrame:
@@ -333,7 +353,7 @@ class Evaluation:
         return self.sql(f"""
             SELECT target, source, ticket_id, created_at, priority, team, channel, subject,
                    round(left_s / 60, 1) AS minutes_left, round(elapsed_s / 60, 1) AS business_minutes_so_far
-            FROM o WHERE status = 2 ORDER BY left_s, created_at LIMIT {int(limit)}
+            FROM od WHERE status = 2 ORDER BY left_s, created_at LIMIT {int(limit)}
         """)
 
 
