@@ -18,6 +18,7 @@ from slacore.importers import presets
 from slacore.importers.pipeline import (ImportOptions, delete_import, import_file, list_imports, plan_import,
                                         rejected_rows)
 from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
+from slacore.sample import has_sample_data, remove_sample_data
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "sla-uploads"
 COMMON_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
@@ -28,14 +29,18 @@ st.title("Data")
 store = get_store()
 
 
+def _upload_key(upload) -> str:
+    """The file name an upload is saved under: its content hash (reruns and reports key on it)."""
+    digest = hashlib.sha256(upload.getvalue()).hexdigest()[:20]
+    return f"{digest}{Path(upload.name).suffix.lower()}"
+
+
 def _save_upload(upload) -> Path:
-    """Write an upload to disk once, named by its content hash (reruns reuse it)."""
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:20]
+    """Write an upload to disk once (reruns reuse it; an import or a refusal removes it)."""
     UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest}{Path(upload.name).suffix.lower()}"
+    path = UPLOAD_DIR / _upload_key(upload)
     if not path.exists():
-        path.write_bytes(data)
+        path.write_bytes(upload.getvalue())
     return path
 
 
@@ -102,7 +107,11 @@ with tab_upload:
                 path = _save_upload(upload)
                 fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
                 options = ImportOptions(fmt=fmt_choice, timezone=tz, dayfirst=dayfirst, pii=pii)
-                plan = plan_import(store, path, upload.name, options)
+                try:
+                    plan = plan_import(store, path, upload.name, options)
+                except UserError:
+                    path.unlink(missing_ok=True)
+                    raise
                 if plan.sheets and len(plan.sheets) > 1:
                     sheet = st.selectbox("Sheet", plan.sheets, index=plan.sheets.index(plan.sheet),
                                          key=f"sheet-{i}-{upload.name}")
@@ -128,16 +137,26 @@ with tab_upload:
                     options.mapping = overrides
                     options.source = source
                     bar = st.progress(0.0, text="Starting")
-                    report = import_file(store, path, upload.name, options,
-                                         progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
-                    st.session_state.setdefault("reports", {})[upload.name] = report
-            report = st.session_state.get("reports", {}).get(upload.name)
+                    try:
+                        report = import_file(store, path, upload.name, options,
+                                             progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+                    finally:
+                        path.unlink(missing_ok=True)  # the upload stays in the widget; no copy lingers on disk
+                    st.session_state.setdefault("reports", {})[path.name] = report
+            # Keyed by content: a new export with last week's file name must not show last week's report.
+            report = st.session_state.get("reports", {}).get(_upload_key(upload))
             if report is not None:
                 st.success(f"Imported {upload.name}.")
                 _show_report(report)
 
 with tab_imports:
     with guarded("The import list"):
+        if has_sample_data(store):
+            st.info("The built-in sample data is loaded. Remove it once your own exports are in; targets stay.")
+            if st.button("Remove the sample data", key="remove-sample"):
+                gone = remove_sample_data(store)
+                st.success(f"Removed {gone:,} sample tickets.")
+                st.rerun()
         imports = list_imports(store)
         if imports.empty:
             st.info("Nothing imported yet.")

@@ -21,9 +21,9 @@ def _title(text: str, note: str = "") -> alt.TitleParams:
 def attainment_bars(frame: pd.DataFrame, dimension: str, note: str = "") -> alt.LayerChart:
     """Attainment per value of a dimension, the goal drawn as a rule; clicking a bar selects `value`."""
     pick = alt.selection_point(name="bar", fields=["value"], on="click")
-    height = max(140, 28 * frame["value"].nunique())
     order = list(frame.sort_values("attainment", ascending=False)["value"])
-    y = alt.Y("value:N", title=dimension.replace("_", " ").title(), sort=order, axis=alt.Axis(labelOverlap=False))
+    y = alt.Y("value:N", title=dimension.replace("_", " ").title(), sort=order,
+              axis=alt.Axis(labelOverlap=False, labelLimit=280))
     base = alt.Chart(frame)
     bars = base.mark_bar().encode(
         y=y,
@@ -34,8 +34,9 @@ def attainment_bars(frame: pd.DataFrame, dimension: str, note: str = "") -> alt.
                  alt.Tooltip("goal:Q", title="Goal %"), "met:Q", "breached:Q", "pending:Q"],
     ).add_params(pick)
     rule = base.mark_tick(color="#111", thickness=2, size=20).encode(y=y, x="goal:Q")
-    return alt.layer(bars, rule).properties(height=height, title=_title("Attainment vs goal (goal = black tick)",
-                                                                        note))
+    # A fixed height includes title and axes in Streamlit 1.67 (bars got squashed): size per row instead.
+    return alt.layer(bars, rule).properties(height=alt.Step(28), title=_title("Attainment vs goal (goal = black tick)",
+                                                                              note))
 
 
 def distribution_chart(frame: pd.DataFrame, threshold_min: float, what: str, note: str = "") -> alt.LayerChart:
@@ -63,7 +64,7 @@ def heatmap_chart(frame: pd.DataFrame, note: str = "") -> alt.Chart:
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5)),
         tooltip=["weekday:N", "hour:O", "breached:Q", "decided:Q",
                  alt.Tooltip("breach_rate:Q", title="Breach rate %")],
-    ).add_params(pick).properties(height=7 * 30, title=_title("Breaches by weekday and hour of creation", note))
+    ).add_params(pick).properties(height=alt.Step(30), title=_title("Breaches by weekday and hour of creation", note))
 
 
 def trend_chart(frame: pd.DataFrame, steps: pd.DataFrame, changes: pd.DataFrame, note: str = "") -> alt.LayerChart:
@@ -116,7 +117,7 @@ def compare_chart(frame: pd.DataFrame, dimension: str, note: str = "") -> alt.La
     """Group vs group with n on the label, so small groups are not over-read."""
     frame = frame.assign(label=frame["value"].astype(str) + " (n=" + frame["decided"].astype(str) + ")")
     y = alt.Y("label:N", sort=list(frame.sort_values("attainment", ascending=False)["label"]),
-              title=dimension.title(), axis=alt.Axis(labelOverlap=False))
+              title=dimension.title(), axis=alt.Axis(labelOverlap=False, labelLimit=280))
     base = alt.Chart(frame)
     bars = base.mark_bar().encode(
         y=y, x=alt.X("attainment:Q", title="Attainment %",
@@ -125,5 +126,5 @@ def compare_chart(frame: pd.DataFrame, dimension: str, note: str = "") -> alt.La
         color=alt.condition(alt.datum.attainment >= alt.datum.goal, alt.value(MET_COLOR), alt.value(BREACH_COLOR)),
         tooltip=["value:N", "decided:Q", "attainment:Q", "median_minutes:Q", "goal:Q"])
     rule = base.mark_tick(color="#111", thickness=2, size=20).encode(y=y, x="goal:Q")
-    return alt.layer(bars, rule).properties(height=max(120, 26 * len(frame)), title=_title(
+    return alt.layer(bars, rule).properties(height=alt.Step(26), title=_title(
         f"{dimension.title()} vs {dimension}: pale bars have fewer than 30 tickets", note))

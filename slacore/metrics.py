@@ -103,13 +103,14 @@ def _scope_sql(target: Target) -> tuple[str, list]:
 
 
 def _pause_seconds(frame: pd.DataFrame, target: Target, cal: Calendar) -> np.ndarray:
-    """Paused time to subtract: business-hours figures for business calendars, calendar minutes for 24x7."""
+    """Paused time to subtract: business-hours figures for business calendars, calendar minutes for 24x7.
+
+    A business calendar never subtracts calendar minutes (that would remove nights and weekends the clock never
+    counted): without the business-hours figure nothing is subtracted, and the Targets page says so."""
     total = np.zeros(len(frame))
     for reason in target.pause:
         column = {"pending": "pending", "on_hold": "on_hold"}[reason]
-        business = frame[f"{column}_business_min"].to_numpy(dtype=float)
-        calendar_min = frame[f"{column}_min"].to_numpy(dtype=float)
-        minutes = calendar_min if cal.is_24x7() else np.where(np.isnan(business), calendar_min, business)
+        minutes = frame[f"{column}_min" if cal.is_24x7() else f"{column}_business_min"].to_numpy(dtype=float)
         total += np.nan_to_num(minutes) * 60
     return total
 
@@ -117,21 +118,28 @@ def _pause_seconds(frame: pd.DataFrame, target: Target, cal: Calendar) -> np.nda
 def _judge(frame: pd.DataFrame, target: Target, cal: Calendar, as_of_epoch: float) -> pd.DataFrame:
     """Vectorised status and elapsed business seconds for one target version's tickets."""
     created = frame["c"].to_numpy(dtype=float)
+    # Events after the as-of time have not happened yet (NaN compares False, so missing stays missing).
+    response, resolved = frame["fr"].to_numpy(dtype=float), frame["rs"].to_numpy(dtype=float)
+    responded, solved = response <= as_of_epoch, resolved <= as_of_epoch
+    vfr, vrs = frame["vfr"].to_numpy(dtype=float), frame["vrs"].to_numpy(dtype=float)
     if target.metric == "first_response":
-        response = frame["fr"].to_numpy(dtype=float)
-        end = np.where(np.isnan(response), frame["rs"].to_numpy(dtype=float), response)
-        vendor = frame["vfr"].to_numpy(dtype=float)
+        # Resolved with no response (yet, at the as-of time): the resolution counts as the response, and for the
+        # vendor measure the vendor's resolution figure stands in when it gives no first-response figure.
+        end = np.where(responded, response, np.where(solved, resolved, np.nan))
+        vendor = np.where(responded, vfr, np.where(solved, np.where(np.isnan(vfr) | ~np.isnan(response), vrs, vfr),
+                                                   np.nan))
     else:
-        end = frame["rs"].to_numpy(dtype=float)
-        vendor = frame["vrs"].to_numpy(dtype=float)
-    end = np.where(end > as_of_epoch, np.nan, end)  # not yet happened at the as-of time
+        end = np.where(solved, resolved, np.nan)
+        vendor = np.where(solved, vrs, np.nan)
     done = ~np.isnan(end)
     threshold = float(target.within_s)
     if target.measure == "vendor":
-        elapsed = vendor * 60.0
-        measured = ~np.isnan(elapsed)
-        status = np.where(measured, np.where(elapsed <= threshold, MET, BREACHED),
-                          np.where(done, UNMEASURED, PENDING))
+        # Decided tickets use the export's figure; open ones run on the target's calendar so far, so a ticket
+        # still unanswered past the threshold is breached (not pending for ever).
+        so_far = business_seconds(cal, created, np.full(len(created), as_of_epoch))
+        elapsed = np.where(done, vendor * 60.0, so_far)
+        status = np.where(done, np.where(np.isnan(elapsed), UNMEASURED, np.where(elapsed <= threshold, MET, BREACHED)),
+                          np.where(elapsed > threshold, BREACHED, PENDING))
     else:
         elapsed = business_seconds(cal, created, np.where(done, end, as_of_epoch))
         if target.pause:
@@ -221,8 +229,10 @@ class Evaluation:
             for i, (version, effective) in enumerate(history):
                 if version is None:  # retired from here on
                     continue
+                # In force from its effective time until a LATER edit takes effect: the latest edit wins, so a
+                # backdated version supersedes the ones saved before it and no ticket is judged twice.
                 v_lo = BEGINNING if i == 0 else effective
-                v_hi = history[i + 1][1] if i + 1 < len(history) else datetime(2200, 1, 1, tzinfo=timezone.utc)
+                v_hi = min((e for _, e in history[i + 1:]), default=datetime(2200, 1, 1, tzinfo=timezone.utc))
                 a, b = max(lo, v_lo), min(hi, v_hi)
                 if a >= b:
                     continue
@@ -288,11 +298,13 @@ class Evaluation:
             GROUP BY n.target, n.metric, n.position ORDER BY n.position
         """)
         goals = {t.name: t.goal for t in self.targets}
-        frame["goal"] = frame["name"].map(goals) * 100
+        frame["goal"] = (frame["name"].map(goals).astype(float) * 100).round(4)  # 0.57 * 100 is 56.99999999999999
         decided = frame["met"] + frame["breached"]
-        frame["attainment"] = np.where(decided > 0, 100 * frame["met"] / decided.where(decided > 0, 1), np.nan)
-        frame["attainment"] = frame["attainment"].round(1)
-        frame["goal_met"] = np.where(decided > 0, frame["attainment"] >= frame["goal"] - 1e-9, None)
+        exact = np.where(decided > 0, frame["met"] / decided.where(decided > 0, 1), np.nan)
+        frame["attainment"] = (100 * exact).round(1)
+        # Decided on the exact share, not the rounded percent: 2 of 3 shows as 66.7 but misses a 66.7% goal.
+        goal_share = frame["name"].map(goals).astype(float)
+        frame["goal_met"] = np.where(decided > 0, exact >= goal_share - 1e-12, None)
         return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
 
     def by_dimension(self, dimension: str) -> pd.DataFrame:

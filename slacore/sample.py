@@ -7,6 +7,7 @@ from .importers.pipeline import ImportOptions, import_file
 from .store import Store
 
 SAMPLE_FILES = ("zendesk_tickets.csv", "freshdesk_tickets.csv")
+SAMPLE_SOURCE_PREFIX = "sample-"  # sample tickets never share a (source, id) with a user's real export
 
 
 def is_empty(store: Store) -> bool:
@@ -19,8 +20,25 @@ def load_sample_data(store: Store) -> list:
     for name in SAMPLE_FILES:
         path = SAMPLE_DIR / name
         if path.exists():
-            reports.append(import_file(store, path, options=ImportOptions(timezone="UTC")))
+            source = SAMPLE_SOURCE_PREFIX + name.split("_")[0]
+            reports.append(import_file(store, path, options=ImportOptions(timezone="UTC", source=source)))
     return reports
+
+
+def has_sample_data(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX]))
+
+
+def remove_sample_data(store: Store) -> int:
+    """Delete the sample imports and their tickets (targets stay); returns the tickets removed."""
+    with store.transaction() as cur:
+        gone = cur.execute("SELECT count(*) FROM tickets WHERE starts_with(source, ?)",
+                           [SAMPLE_SOURCE_PREFIX]).fetchone()[0]
+        cur.execute("DELETE FROM tickets WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
+        cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
+                    "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
+        cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
+    return gone
 
 
 SAMPLE_TEMPLATE = "b2b-saas"

@@ -42,7 +42,11 @@ def _construct_mapping(loader, node, deep=False):
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     lines = {}
     for key_node, _ in node.value:
-        lines[key_node.value] = key_node.start_mark.line + 1
+        line = key_node.start_mark.line + 1
+        if key_node.value in lines:  # YAML would silently keep the last one: half a definition lost
+            raise UserError(f"line {line}: {key_node.value}: given twice in the same mapping "
+                            f"(first on line {lines[key_node.value]})")
+        lines[key_node.value] = line
     return _Mapping(mapping, lines, node.start_mark.line + 1)
 
 
@@ -69,14 +73,25 @@ def _fail(line: int, where: str, message: str):
     raise UserError(f"line {line}: {where}: {message}")
 
 
-def parse_yaml(text: str) -> SlaConfig:
-    """Validate a whole YAML document; raise UserError naming the line and field of the first problem."""
+def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
+    """Validate a whole YAML document; raise UserError naming the line and field of the first problem.
+
+    Targets may use the file's calendars, the built-in ones and `known_calendars` (names already stored)."""
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
-        raise UserError(f"line {line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        # An unclosed quote or bracket is only noticed lines later (often at the end of the file): name the line
+        # where it was opened first.
+        if context and context_mark and (context.startswith("while scanning") or "flow" in context) \
+                and context_mark.line + 1 != line:
+            opened = context_mark.line + 1
+            raise UserError(f"line {opened}: not valid YAML ({problem} on line {line}, {context} "
+                            f"that starts on line {opened})") from None
+        raise UserError(f"line {line}: not valid YAML ({problem})") from None
     if doc is None:
         raise UserError("line 1: the file is empty; it needs a 'targets:' list and optionally 'calendars:'.")
     if not isinstance(doc, _Mapping):
@@ -92,14 +107,23 @@ def parse_yaml(text: str) -> SlaConfig:
         _fail(doc.line_of("calendars"), "calendars", "must be a mapping of name: definition")
     for name, definition in raw_cals.items():
         line = raw_cals.line_of(name) if isinstance(raw_cals, _Mapping) else doc.line_of("calendars")
+        raw = definition
         if isinstance(definition, _Mapping):
             definition = {k: v for k, v in definition.items()}
         try:
             cals.append(calendar_from_dict(str(name), definition))
         except ValueError as exc:
+            if isinstance(raw, _Mapping):  # point at the key that is wrong on its own (timezone, hours, ...)
+                for key in raw:
+                    try:
+                        calendar_from_dict(str(name), {key: raw[key]})
+                    except ValueError:
+                        _fail(raw.line_of(key), f"calendars.{name}.{key}", str(exc))
             _fail(line, f"calendars.{name}", str(exc))
+        if cals[-1].name == "24x7" and cals[-1] != TEMPLATE_CALENDARS["24x7"]:
+            _fail(line, f"calendars.{name}", "the calendar name 24x7 is built in; choose another name")
 
-    known = {c.name for c in cals} | set(TEMPLATE_CALENDARS)
+    known = {c.name for c in cals} | set(TEMPLATE_CALENDARS) | set(known_calendars or ())
     targets = []
     raw_targets = doc.get("targets") or []
     if not isinstance(raw_targets, list):
@@ -115,10 +139,15 @@ def parse_yaml(text: str) -> SlaConfig:
         for key in ("name", "metric", "within", "goal"):
             if key not in item:
                 _fail(item.line, where, f"'{key}' is missing")
+            if item[key] is None or item[key] == "":
+                _fail(item.line_of(key), f"{where}.{key}", "has no value")
+        within = item["within"]
+        if isinstance(within, (int, float)) and not isinstance(within, bool):
+            within = str(within)  # a bare number is minutes, as in parse_duration ('within: 30' is 30 min)
         try:
-            target = build_target(str(item["name"]), str(item["metric"]), item["within"], item["goal"],
-                                  item.get("where"), str(item.get("calendar", "24x7")),
-                                  str(item.get("measure", "app")), item.get("pause"))
+            target = build_target(str(item["name"]), str(item["metric"]), within, item["goal"],
+                                  item.get("where"), str(item.get("calendar") or "24x7"),
+                                  str(item.get("measure") or "app"), item.get("pause"))
         except ValueError as exc:
             field = str(exc).split(":", 1)[0]
             _fail(item.line_of(field), f"{where}.{field}", str(exc).split(":", 1)[-1].strip())
@@ -138,8 +167,8 @@ def parse_yaml(text: str) -> SlaConfig:
 
 def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAML") -> dict:
     """Validate, then apply everything in one transaction. Returns counts of created/changed/unchanged."""
-    config = parse_yaml(text)
     existing_cals = stored_calendars(store)
+    config = parse_yaml(text, known_calendars=existing_cals)
     counts = {"calendars": 0, "created": 0, "changed": 0, "unchanged": 0}
     with store.transaction() as cur:
         for cal in config.calendars:

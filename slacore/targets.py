@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -56,7 +57,7 @@ class Target:
         """'90% of urgent tickets answered within 1 h (office-eu)' — the sentence users read."""
         scope = ", ".join(f"{'/'.join(v)}" for _, v in self.where) or "all"
         verb = "answered" if self.metric == "first_response" else "resolved"
-        return f"{self.goal:.0%} of {scope} tickets {verb} within {format_duration(self.within_s)} ({self.calendar})"
+        return f"{self.goal * 100:g}% of {scope} tickets {verb} within {format_duration(self.within_s)} ({self.calendar})"
 
     def definition(self) -> dict:
         """The fields that define the promise (not the bookkeeping): equal definitions need no new version."""
@@ -67,6 +68,8 @@ class Target:
 def make_where(scope: dict | None) -> tuple:
     """Normalise a scope dict ({'priority': 'urgent'} or lists) into the hashable sorted form."""
     out = []
+    if scope and not isinstance(scope, dict):
+        raise ValueError(f"the scope must be a mapping like {{priority: urgent, team: Billing}}, not {scope!r}")
     for key, values in (scope or {}).items():
         if key not in SCOPE_FIELDS:
             raise ValueError(f"unknown scope field {key!r}; use {', '.join(SCOPE_FIELDS)}")
@@ -124,7 +127,9 @@ def build_target(name: str, metric: str, within, goal, where: dict | None = None
         raise ValueError(f"where: {exc}") from None
     if measure not in MEASURES:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
-    pauses = tuple(sorted(set([pause] if isinstance(pause, str) else (pause or []))))
+    if pause is not None and not isinstance(pause, (str, list, tuple, set)):
+        raise ValueError(f"pause: {pause!r} is not a list of {', '.join(PAUSES)}")
+    pauses = tuple(sorted({str(p) for p in ([pause] if isinstance(pause, str) else (pause or []))}))
     bad = [p for p in pauses if p not in PAUSES]
     if bad:
         raise ValueError(f"pause: {', '.join(bad)} not one of {', '.join(PAUSES)}")
@@ -227,12 +232,22 @@ def history(store: Store, name: str | None = None) -> pd.DataFrame:
                                        "recorded_at"])
 
 
-def _effective(effective: date | datetime | None) -> datetime:
+def _effective(effective: date | datetime | None, c=None) -> datetime:
+    """When a version starts: now, an explicit time, or a date's local midnight in the workspace time zone (the
+    zone periods are cut in, so a version effective 15 March judges every ticket of the 15 March period)."""
     if effective is None:
         return datetime.now(timezone.utc)
     if isinstance(effective, datetime):
         return effective if effective.tzinfo else effective.replace(tzinfo=timezone.utc)
-    return datetime(effective.year, effective.month, effective.day, tzinfo=timezone.utc)
+    tz = "UTC"
+    if c is not None:
+        row = c.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
+        tz = str(row[0]).strip('"') if row and row[0] else "UTC"
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = timezone.utc
+    return datetime(effective.year, effective.month, effective.day, tzinfo=zone)
 
 
 def save_target(store: Store, target: Target, author: str = "unknown", reason: str = "",
@@ -248,7 +263,7 @@ def save_target(store: Store, target: Target, author: str = "unknown", reason: s
         if row is None:
             target_id = c.execute("SELECT nextval('target_id_seq')").fetchone()[0]
             c.execute("INSERT INTO targets VALUES (?, ?, now())", [target_id, target.name])
-            version, outcome, when = 1, "created", _effective(effective)
+            version, outcome, when = 1, "created", _effective(effective, c)
         else:
             target_id = row[0]
             last = c.execute(
@@ -261,7 +276,7 @@ def save_target(store: Store, target: Target, author: str = "unknown", reason: s
                 if clash:
                     raise UserError(f"A target named {target.name!r} already exists.")
                 c.execute("UPDATE targets SET name = ? WHERE target_id = ?", [target.name, target_id])
-            version, outcome, when = last[0] + 1, "changed", _effective(effective)
+            version, outcome, when = last[0] + 1, "changed", _effective(effective, c)
         c.execute(
             "INSERT INTO target_versions VALUES (?, ?, ?, ?, false, ?, ?, now())",
             [target_id, version, when, json.dumps(target.definition()), author, reason],
@@ -280,7 +295,7 @@ def retire_target(store: Store, name: str, author: str = "unknown", reason: str 
     target = get_target(store, name)
     with store.transaction() as c:
         c.execute("INSERT INTO target_versions VALUES (?, ?, ?, ?, true, ?, ?, now())",
-                  [target.target_id, target.version + 1, _effective(effective), json.dumps(target.definition()),
+                  [target.target_id, target.version + 1, _effective(effective, c), json.dumps(target.definition()),
                    author, reason])
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from .calendars import format_duration
 from .metrics import Evaluation, _scope_sql, default_as_of, elapsed_quantile
 from .store import Store
-from .targets import Target
+from .targets import Target, calendars
 
 
 def _probe(target: Target) -> Target:
@@ -53,8 +53,8 @@ def measurement_notes(store: Store, target: Target) -> list[str]:
         SELECT count(*) AS n,
                count(t.vendor_first_response_business_min) AS vendor_fr,
                count(t.vendor_resolution_business_min) AS vendor_res,
-               count(t.pending_min) + count(t.pending_business_min) AS pending,
-               count(t.on_hold_min) + count(t.on_hold_business_min) AS on_hold,
+               count(t.pending_min) AS pending_calendar, count(t.pending_business_min) AS pending_business,
+               count(t.on_hold_min) AS on_hold_calendar, count(t.on_hold_business_min) AS on_hold_business,
                count(t.first_response_at) AS responded
         FROM tickets t WHERE 1=1 {scope_sql}
     """, params).iloc[0]
@@ -68,10 +68,14 @@ def measurement_notes(store: Store, target: Target) -> list[str]:
         else:
             notes.append("Measured with the vendor's own business-hours figure from the export (the vendor's "
                          "business hours), not this app's calendar.")
+    cal = calendars(store).get(target.calendar)
+    business_calendar = cal is not None and not cal.is_24x7()
     for reason in target.pause:
-        if counts[reason] == 0:
-            notes.append(f"Pause on '{reason}' is asked for, but the exports carry no {reason.replace('_', ' ')} "
-                         "time: resolution is measured without that pause.")
+        kind = "business" if business_calendar else "calendar"
+        if counts[f"{reason}_{kind}"] == 0:
+            what = "business-hours " if business_calendar else ""
+            notes.append(f"Pause on '{reason}' is asked for, but the exports carry no {what}"
+                         f"{reason.replace('_', ' ')} time: resolution is measured without that pause.")
     if target.metric == "first_response" and counts["responded"] == 0 and target.measure == "app":
         notes.append("The exports have no first-response time stamps for these tickets: resolution times stand in "
                      "for the response.")
