@@ -104,4 +104,21 @@ MIGRATIONS: list[list[str]] = [
             value        JSON NOT NULL
         )""",
     ],
+    # 3: benchmark figures the user adds (contract or peer figures) beside the published ones shipped in slacore/data
+    [
+        "CREATE SEQUENCE user_benchmark_id_seq START 1",
+        """CREATE TABLE user_benchmarks (
+            benchmark_id INTEGER PRIMARY KEY DEFAULT nextval('user_benchmark_id_seq'),
+            metric       TEXT NOT NULL,
+            segment      TEXT NOT NULL,
+            statistic    TEXT NOT NULL,
+            value        DOUBLE NOT NULL,
+            unit         TEXT NOT NULL,
+            source       TEXT NOT NULL,
+            url          TEXT,
+            year         INTEGER,
+            note         TEXT,
+            added_at     TIMESTAMPTZ NOT NULL
+        )""",
+    ],
 ]

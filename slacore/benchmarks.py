@@ -1,0 +1,446 @@
+"""Benchmarks: where the team stands against published figures, its own contract or peer figures, and itself.
+
+Published figures ship with the package (`data/industry_benchmarks.csv`: metric, segment, statistic, value, unit,
+source, URL, year, note — a copy of shared/benchmarks/industry.csv); the user's own figures live in DuckDB
+(`user_benchmarks`). `benchmarks(store)` reads both as one table, every row with its source.
+
+How a figure is compared (the page repeats it):
+- first response and resolution figures (minutes or hours) are compared with the team's MEDIAN time in CALENDAR
+  minutes: published sources measure clock time, nights and weekends included, so the targets' business-time
+  numbers would flatter the team against them. The median covers the tickets created in the period (filters
+  applied) and answered (resolved) by the as-of time; a ticket resolved with no response counts its resolution as
+  the response, as in metrics.py. The share within the figure's time counts tickets still unanswered past it as
+  over and leaves out those still inside it (pending).
+- CSAT, FCR and uptime are not measured yet (no survey or outage import): their figures stay on the page with
+  "no data of yours yet" instead of being hidden.
+- an index (unit "index 0-100", e.g. ACSI) is not a percentage: it is shown beside, never against, any figure of
+  ours, and never gets a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .calendars import format_duration
+from .charts import BREACH_COLOR, MET_COLOR, _title
+from .errors import UserError
+from .metrics import Evaluation, Filters, default_as_of, period_bounds, workspace_timezone
+from .store import Store
+from .view_state import previous_period, same_period_last_year
+
+SEED_PATH = Path(__file__).resolve().parent / "data" / "industry_benchmarks.csv"
+
+METRICS = {
+    "first_response": "First response time",
+    "resolution": "Resolution time",
+    "csat": "Customer satisfaction (CSAT)",
+    "csat_index": "Satisfaction index (e.g. ACSI)",
+    "fcr": "First-contact resolution (FCR)",
+    "uptime": "Uptime",
+}
+INDEX_UNIT = "index 0-100"
+UNITS = ("minutes", "hours", "percent", INDEX_UNIT)
+METRIC_UNITS = {
+    "first_response": ("minutes", "hours"),
+    "resolution": ("minutes", "hours"),
+    "csat": ("percent",),
+    "csat_index": (INDEX_UNIT,),
+    "fcr": ("percent",),
+    "uptime": ("percent",),
+}
+MEASURED = ("first_response", "resolution")  # what the app can measure from ticket time stamps today
+NOT_MEASURED_WHY = {
+    "csat": "needs a satisfaction-survey import",
+    "csat_index": "needs a satisfaction-survey import",
+    "fcr": "needs contact counts per ticket",
+    "uptime": "needs an outage log import",
+}
+SMALL_SAMPLE = 30  # fewer decided tickets than this: a verdict is shown, flagged to be read with care
+TIME_MINUTES = {"minutes": 1.0, "hours": 60.0}
+
+ORIGIN_PUBLISHED, ORIGIN_YOURS = "published", "yours"
+TABLE_COLUMNS = ["key", "origin", "benchmark_id", "metric", "segment", "statistic", "value", "unit", "source", "url",
+                 "year", "note"]
+LIMITS = {"segment": 120, "statistic": 60, "source": 200, "url": 500, "note": 500}
+
+_CSV_COLUMNS = ("{'metric': 'VARCHAR', 'segment': 'VARCHAR', 'statistic': 'VARCHAR', 'value': 'DOUBLE', "
+                "'unit': 'VARCHAR', 'source': 'VARCHAR', 'url': 'VARCHAR', 'year': 'INTEGER', 'note': 'VARCHAR'}")
+_TABLE_SQL = f"""
+    SELECT 'industry-' || row_number() OVER () AS key, '{ORIGIN_PUBLISHED}' AS origin,
+           NULL::INTEGER AS benchmark_id, metric, segment, statistic, value, unit, source, url, year, note
+    FROM read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                  columns = {_CSV_COLUMNS})
+    UNION ALL
+    SELECT 'user-' || benchmark_id, '{ORIGIN_YOURS}', benchmark_id, metric, segment, statistic, value, unit, source,
+           url, year, note
+    FROM user_benchmarks
+"""
+
+
+# -- the figures -------------------------------------------------------------------------------------------------
+def benchmarks(store: Store) -> pd.DataFrame:
+    """Every figure, published and the user's own, ordered by metric, the user's first, then by value."""
+    frame = store.query(_TABLE_SQL, [str(SEED_PATH)])
+    order = {m: i for i, m in enumerate(METRICS)}
+    frame["_m"] = frame["metric"].map(lambda m: order.get(m, len(order)))
+    frame["_o"] = (frame["origin"] != ORIGIN_YOURS).astype(int)
+    frame["_v"] = frame["value"] * frame["unit"].map(lambda u: TIME_MINUTES.get(u, 1.0))
+    frame = frame.sort_values(["_m", "_o", "_v"], kind="stable").drop(columns=["_m", "_o", "_v"])
+    return frame.reset_index(drop=True)[TABLE_COLUMNS]
+
+
+def _text(value, label: str, required: bool) -> str | None:
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+    if not text:
+        if required:
+            raise UserError(f"The {label} is missing: fill it in.")
+        return None
+    limit = LIMITS[label if label in LIMITS else "note"]
+    if len(text) > limit:
+        raise UserError(f"The {label} is too long ({len(text)} characters; at most {limit}).")
+    return text
+
+
+def validate_benchmark(metric, segment, statistic, value, unit, source, url=None, year=None, note=None) -> dict:
+    """The clean values of one figure, or a UserError saying what is wrong and how to fix it."""
+    metric = str(metric or "").strip()
+    if metric not in METRICS:
+        raise UserError(f"Unknown metric {metric!r}: choose one of {', '.join(METRICS)}.")
+    unit = str(unit or "").strip()
+    allowed = METRIC_UNITS[metric]
+    if unit not in allowed:
+        raise UserError(f"A {METRICS[metric].lower()} figure is in {' or '.join(allowed)}, not {unit or 'no unit'!r}"
+                        + (" (an index is not a percentage)." if INDEX_UNIT in (unit, *allowed) else "."))
+    try:
+        number = float(str(value).strip().rstrip("%")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"The value {value!r} is not a number: enter digits only, e.g. 240 or 85.5.") from None
+    if not math.isfinite(number):
+        raise UserError("The value must be a finite number.")
+    if unit in ("percent", INDEX_UNIT) and not 0 <= number <= 100:
+        raise UserError(f"A figure in {unit} lies between 0 and 100, not {number:g}.")
+    if unit in TIME_MINUTES and not 0 < number * TIME_MINUTES[unit] <= 366 * 24 * 60:
+        raise UserError(f"A time figure must be more than 0 and at most a year, not {number:g} {unit}.")
+    clean_url = _text(url, "url", required=False)
+    if clean_url and (not clean_url.lower().startswith(("http://", "https://")) or any(c.isspace() for c in clean_url)):
+        raise UserError(f"The link {clean_url!r} is not a web address: it must start with http:// or https://.")
+    if year is None or year == "" or (isinstance(year, float) and math.isnan(year)):
+        clean_year = None
+    else:
+        try:
+            clean_year = int(str(year).strip()) if isinstance(year, str) else int(year)
+        except (TypeError, ValueError):
+            raise UserError(f"The year {year!r} is not a year: enter four digits, e.g. 2024.") from None
+        latest = date.today().year + 1
+        if not 1900 <= clean_year <= latest:
+            raise UserError(f"The year {clean_year} is out of range: between 1900 and {latest}.")
+    return {
+        "metric": metric, "segment": _text(segment, "segment", True), "statistic": _text(statistic, "statistic", True),
+        "value": number, "unit": unit, "source": _text(source, "source", True), "url": clean_url,
+        "year": clean_year, "note": _text(note, "note", False),
+    }
+
+
+def add_benchmark(store: Store, metric: str, segment: str, statistic: str, value, unit: str, source: str,
+                  url: str | None = None, year: int | None = None, note: str | None = None) -> int:
+    """Store one of the user's own figures (a contract or peer figure); returns its id."""
+    row = validate_benchmark(metric, segment, statistic, value, unit, source, url, year, note)
+    existing = benchmarks(store)
+    same = existing[(existing["metric"] == row["metric"]) & (existing["unit"] == row["unit"])
+                    & np.isclose(existing["value"], row["value"])
+                    & (existing["segment"].str.lower() == row["segment"].lower())
+                    & (existing["statistic"].str.lower() == row["statistic"].lower())
+                    & (existing["source"].str.lower() == row["source"].lower())]
+    if len(same):
+        raise UserError(f"This figure is already in the list ({row['statistic']}, {row['segment']}, "
+                        f"{row['source']}).")
+    with store.transaction() as cur:
+        new_id = cur.execute(
+            """INSERT INTO user_benchmarks (metric, segment, statistic, value, unit, source, url, year, note, added_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING benchmark_id""",
+            [row["metric"], row["segment"], row["statistic"], row["value"], row["unit"], row["source"], row["url"],
+             row["year"], row["note"], datetime.now(timezone.utc)],
+        ).fetchone()[0]
+    return int(new_id)
+
+
+def delete_benchmark(store: Store, benchmark_id: int) -> None:
+    """Remove one of the user's own figures (published figures stay)."""
+    try:
+        benchmark_id = int(benchmark_id)
+    except (TypeError, ValueError):
+        raise UserError(f"{benchmark_id!r} is not one of your figures.") from None
+    with store.transaction() as cur:
+        gone = cur.execute("DELETE FROM user_benchmarks WHERE benchmark_id = ? RETURNING benchmark_id",
+                           [benchmark_id]).fetchall()
+        if not gone:
+            raise UserError(f"There is no figure of yours with id {benchmark_id} (published figures cannot be "
+                            "deleted; it may already be gone).")
+
+
+def format_value(value, unit: str) -> str:
+    """A figure as people read it: '12 h 10 min', '86%', 'index 78.0' (never with a % sign)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit in TIME_MINUTES:
+        return format_duration(float(value) * TIME_MINUTES[unit] * 60)
+    if unit == "percent":
+        return f"{float(value):g}%"
+    if unit == INDEX_UNIT:
+        return f"index {float(value):.1f}"
+    return f"{float(value):g} {unit}"
+
+
+# -- the team against the figures ----------------------------------------------------------------------------------
+_MEASURE_SQL = """
+    WITH t AS (
+        SELECT epoch(t.created_at) AS c,
+               epoch(coalesce(t.first_response_at, t.resolved_at)) AS fr,
+               epoch(t.resolved_at) AS rs
+        FROM tickets t
+        WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ? {filters}{excluded}
+    ),
+    m AS (
+        SELECT 'first_response' AS metric, CASE WHEN fr <= $as_of THEN (fr - c) / 60 END AS minutes,
+               ($as_of - c) / 60 AS open_minutes
+        FROM t
+        UNION ALL
+        SELECT 'resolution', CASE WHEN rs <= $as_of THEN (rs - c) / 60 END, ($as_of - c) / 60 FROM t
+    ),
+    stats AS (
+        SELECT metric, count(*) AS tickets, count(minutes) AS answered, median(minutes) AS median_minutes
+        FROM m GROUP BY metric
+    ),
+    shares AS (
+        SELECT b.key,
+               count(*) FILTER (WHERE m.minutes <= b.minutes) AS within,
+               count(*) FILTER (WHERE m.minutes > b.minutes OR (m.minutes IS NULL AND m.open_minutes > b.minutes))
+                   AS over
+        FROM _thresholds b JOIN m USING (metric) GROUP BY b.key
+    )
+    SELECT b.key, coalesce(s.tickets, 0) AS tickets, coalesce(s.answered, 0) AS answered, s.median_minutes,
+           coalesce(sh.within, 0) AS within, coalesce(sh.over, 0) AS over
+    FROM _thresholds b LEFT JOIN stats s USING (metric) LEFT JOIN shares sh USING (key)
+"""
+
+
+def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: date | None, filters: Filters,
+             as_of: datetime) -> pd.DataFrame:
+    """Per time figure (key): tickets, answered, median calendar minutes, and how many within / over its time."""
+    empty = pd.DataFrame({"key": pd.Series(dtype="object"), "tickets": pd.Series(dtype="int64"),
+                          "answered": pd.Series(dtype="int64"), "median_minutes": pd.Series(dtype="float64"),
+                          "within": pd.Series(dtype="int64"), "over": pd.Series(dtype="int64")})
+    if thresholds.empty:
+        return empty
+    lo, hi = period_bounds(start, end, workspace_timezone(store))
+    filter_sql, filter_params = filters.sql("t")
+    excluded = ""
+    with store.cursor() as cur:
+        cur.register("_thresholds", thresholds[["key", "metric", "minutes"]])
+        if filters.exclude_ids:
+            cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
+            excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
+                        "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
+        as_of_epoch = as_of.timestamp()
+        # Positional parameters first, then the named as-of: DuckDB takes one style per statement, so inline it.
+        sql = _MEASURE_SQL.format(filters=filter_sql, excluded=excluded).replace("$as_of", repr(float(as_of_epoch)))
+        return cur.execute(sql, [lo, hi, as_of, *filter_params]).df()
+
+
+def _standing_text(row: dict) -> tuple[str, str | None, str]:
+    """(comparison, verdict, sentence) for one figure with the team's numbers merged in."""
+    metric, unit = row["metric"], row["unit"]
+    if unit == INDEX_UNIT:  # never against anything of ours, even once we measure satisfaction
+        tail = "; no data of yours yet" if metric not in MEASURED else ""
+        return "beside", None, f"beside, not against{tail}"
+    if metric not in MEASURED:
+        return "no data", None, "no data of yours yet"
+    if not row["answered"]:
+        what = "answered" if metric == "first_response" else "resolved"
+        return "no data", None, f"no {what} tickets of yours in this period"
+    diff = row["median_minutes"] - row["minutes"]
+    gap = format_duration(abs(diff) * 60)
+    if abs(diff) < 0.5:
+        verdict, sentence = "level", "level with this figure"
+    elif diff < 0:
+        verdict, sentence = "ahead", f"ahead: your median is {gap} faster"
+    else:
+        verdict, sentence = "behind", f"behind: your median is {gap} slower"
+    if row["answered"] < SMALL_SAMPLE:
+        sentence += f" (only {int(row['answered'])} tickets: read with care)"
+    return "against", verdict, sentence
+
+
+def team_standing(store: Store, start: date | None, end: date | None, filters: Filters | None = None,
+                  as_of: datetime | None = None) -> pd.DataFrame:
+    """Every figure with where the team stands against it in the period (created in [start, end], filters applied).
+
+    Columns: the figure (key, origin, benchmark_id, metric, metric_label, segment, statistic, figure_for, value,
+    unit, figure, source, url, year, cited, note), the team's numbers (yours, team_value in the figure's unit,
+    median_minutes, tickets, answered, within, decided, within_pct) and the standing (comparison: against / beside / no data; verdict:
+    ahead / behind / level / None; standing: a sentence; within_text).
+    """
+    filters = filters or Filters()
+    as_of = as_of or default_as_of(store)
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=timezone.utc)
+    table = benchmarks(store)
+    table["metric_label"] = table["metric"].map(lambda m: METRICS.get(m, m))
+    table["figure"] = [format_value(v, u) for v, u in zip(table["value"], table["unit"])]
+    table["minutes"] = table["value"] * table["unit"].map(lambda u: TIME_MINUTES.get(u, np.nan))
+    timed = table[table["metric"].isin(MEASURED) & table["minutes"].notna()]
+    measured = _measure(store, timed, start, end, filters, as_of)
+    out = table.merge(measured, on="key", how="left")
+    for col in ("tickets", "answered", "within", "over"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out["decided"] = out["within"] + out["over"]
+    out["within_pct"] = (100 * out["within"] / out["decided"].where(out["decided"] > 0)).round(1)
+    out["team_value"] = out["median_minutes"] / out["unit"].map(lambda u: TIME_MINUTES.get(u, np.nan))
+    judged = [_standing_text(r) for r in out.to_dict("records")]  # one per figure, never per ticket
+    out["comparison"] = [j[0] for j in judged]
+    out["verdict"] = pd.Series([j[1] for j in judged], index=out.index, dtype="object")
+    out["standing"] = [j[2] for j in judged]
+    out["yours"] = [
+        format_duration(m * 60) + f" (n={a:,})" if c == "against"
+        else ("no data of yours yet" if r not in MEASURED else "–")
+        for m, a, c, r in zip(out["median_minutes"], out["answered"], out["comparison"], out["metric"])]
+    out["cited"] = [f"{src}, {int(y)}" if pd.notna(y) else str(src) for src, y in zip(out["source"], out["year"])]
+    out["figure_for"] = (out["statistic"] + " · " + out["segment"]
+                         + np.where(out["origin"] == ORIGIN_YOURS, " (yours)", ""))
+    out["within_text"] = [
+        f"{p:.1f}% of {d:,}" if c == "against" and d else ("–" if c == "against" else "")
+        for p, d, f, c in zip(out["within_pct"], out["decided"], out["figure"], out["comparison"])]
+    return out[["key", "origin", "benchmark_id", "metric", "metric_label", "segment", "statistic", "figure_for",
+                "value", "unit", "figure", "source", "url", "year", "cited", "note", "yours", "team_value",
+                "median_minutes", "tickets", "answered", "within", "decided", "within_pct", "within_text", "comparison",
+                "verdict", "standing"]]
+
+
+# -- period vs period ----------------------------------------------------------------------------------------------
+PERIOD_LABELS = ("This period", "Previous period", "Same period last year")
+
+
+def period_comparison(store: Store, start: date, end: date, as_of: datetime | None = None,
+                      filters: Filters | None = None, targets=None) -> pd.DataFrame:
+    """Per target and period (this one, the previous equal one, the same one last year): counts and attainment.
+
+    `partial` marks a period that starts before the first ticket in the store: only part of it has data.
+    """
+    spans = [(start, end), previous_period(start, end), same_period_last_year(start, end)]
+    first = store.scalar("SELECT min(timezone(?, created_at))::DATE FROM tickets", [workspace_timezone(store)])
+    parts = []
+    for label, (a, b) in zip(PERIOD_LABELS, spans):
+        with Evaluation(store, targets, start=a, end=b, as_of=as_of, filters=filters) as ev:
+            summary = ev.summary()
+        parts.append(summary.assign(period=label, start=a, end=b, partial=first is None or a < first))
+    long = pd.concat(parts, ignore_index=True)
+    long["decided"] = long["met"] + long["breached"]
+    return long[["name", "metric", "period", "start", "end", "partial", "goal", "met", "breached", "pending",
+                 "decided", "attainment"]]
+
+
+def period_table(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per target: attainment and decided tickets of each period, deltas in points against this period."""
+    keys = {"This period": "this", "Previous period": "previous", "Same period last year": "last_year"}
+    wide = long.pivot_table(index="name", columns="period", values=["attainment", "decided"], aggfunc="first",
+                            dropna=False)
+    out = pd.DataFrame({"target": list(dict.fromkeys(long["name"]))})
+    goals = long.drop_duplicates("name").set_index("name")["goal"]
+    out["goal"] = out["target"].map(goals)
+    for label, key in keys.items():
+        att = wide["attainment"][label] if label in wide["attainment"] else pd.Series(dtype="float64")
+        dec = wide["decided"][label] if label in wide["decided"] else pd.Series(dtype="float64")
+        out[key] = out["target"].map(att).astype("float64")
+        out[f"{key}_n"] = out["target"].map(dec).fillna(0).astype("int64")
+    out["delta_previous"] = (out["this"] - out["previous"]).round(1)
+    out["delta_last_year"] = (out["this"] - out["last_year"]).round(1)
+    return out[["target", "goal", "this", "this_n", "previous", "previous_n", "delta_previous", "last_year",
+                "last_year_n", "delta_last_year"]]
+
+
+# -- charts (small frames only) ------------------------------------------------------------------------------------
+_MINUTE_TICKS = [1, 5, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 5760, 10080, 20160, 43200]
+_MINUTE_LABEL = ("datum.value < 60 ? datum.value + ' min' : (datum.value < 1440 ? datum.value / 60 + ' h' "
+                 ": datum.value / 1440 + ' d')")
+
+
+def standing_chart(frame: pd.DataFrame, note: str = "") -> alt.LayerChart:
+    """One time metric: each figure a dot (green: the team is ahead of it, red: behind), the team's median a line."""
+    data = frame.assign(
+        label=[f"{s} · {g}{', ' + str(int(y)) if pd.notna(y) else ''}" + (" (yours)" if o == ORIGIN_YOURS else "")
+               for s, g, y, o in zip(frame["statistic"], frame["segment"], frame["year"], frame["origin"])],
+        minutes=frame["value"] * frame["unit"].map(lambda u: TIME_MINUTES.get(u, np.nan)),
+        verdict=frame["verdict"].fillna("no data"),
+    )[["label", "minutes", "figure", "verdict", "source", "standing", "origin"]]
+    median = frame["median_minutes"].dropna()
+    team = pd.DataFrame({"minutes": [float(median.iloc[0])] if len(median) else [],
+                         "text": [f"your median {format_duration(float(median.iloc[0]) * 60)}"] if len(median) else []})
+    values = [*data["minutes"].dropna(), *team["minutes"]]
+    lo, hi = max(min(values) / 2, 0.5), max(values) * 2
+    ticks = [t for t in _MINUTE_TICKS if lo <= t <= hi]
+    x = alt.X("minutes:Q", title="Calendar time (log scale)",
+              scale=alt.Scale(type="log", domain=[lo, hi]), axis=alt.Axis(values=ticks, labelExpr=_MINUTE_LABEL))
+    y = alt.Y("label:N", title=None, sort=list(data.sort_values("minutes")["label"]),
+              axis=alt.Axis(labelLimit=320, labelOverlap=False))
+    colors = {"ahead": MET_COLOR, "level": "#2563eb", "behind": BREACH_COLOR, "no data": "#94a3b8"}
+    present = [v for v in colors if v in set(data["verdict"])]
+    dots = alt.Chart(data).mark_point(filled=True, size=160).encode(
+        x=x, y=y,
+        color=alt.Color("verdict:N", title="You are",
+                        scale=alt.Scale(domain=present, range=[colors[v] for v in present])),
+        tooltip=[alt.Tooltip("figure:N", title="Figure"), alt.Tooltip("source:N", title="Source"),
+                 alt.Tooltip("standing:N", title="You"), alt.Tooltip("origin:N", title="Origin")])
+    # Each figure's label on the side away from the team's median line, so the line never crosses it.
+    mid = float(median.iloc[0]) if len(median) else float("inf")
+    right = alt.Chart(data[data["minutes"] >= mid]).mark_text(align="left", dx=10, color="#334155").encode(
+        x=x, y=y, text="figure:N")
+    left = alt.Chart(data[data["minutes"] < mid]).mark_text(align="right", dx=-10, color="#334155").encode(
+        x=x, y=y, text="figure:N")
+    layers = [dots, right, left]
+    if len(team):
+        layers.append(alt.Chart(team).mark_rule(color="#111", strokeDash=[6, 4], size=2).encode(
+            x="minutes:Q", tooltip=[alt.Tooltip("text:N", title="Team")]))
+        layers.append(alt.Chart(team).mark_text(align="left", baseline="top", dx=4, y=2, color="#111",
+                                                fontWeight="bold").encode(x="minutes:Q", text="text:N"))
+    metric = METRICS.get(frame["metric"].iloc[0], "Time") if len(frame) else "Time"
+    # A step, not a total height: Streamlit fits a numeric height around title and axes too, squeezing the rows.
+    return alt.layer(*layers).properties(height=alt.Step(34), title=_title(
+        f"{metric}: your median (dashed) against each figure, calendar time", note))
+
+
+PERIOD_COLORS = ["#1d4ed8", "#60a5fa", "#cbd5e1"]
+
+
+def period_chart(long: pd.DataFrame, note: str = "") -> alt.LayerChart:
+    """Attainment per target in each of the three periods side by side, n on every bar, goal as a black tick."""
+    data = long.assign(
+        shown=long["attainment"].fillna(0), label_x=101.0,
+        label=[f"{a:.1f}% (n={n:,})" if pd.notna(a) else f"no decided tickets (n={n:,})"
+               for a, n in zip(long["attainment"], long["decided"])],
+        dates=[f"{a:%d %b %Y} – {b:%d %b %Y}" for a, b in zip(long["start"], long["end"])],
+    )[["name", "period", "shown", "label_x", "attainment", "label", "decided", "goal", "dates"]]
+    order = list(dict.fromkeys(long["name"]))
+    y = alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=260, labelOverlap=False))
+    base = alt.Chart(data).encode(y=y, yOffset=alt.YOffset("period:N", sort=list(PERIOD_LABELS)))
+    x = alt.X("shown:Q", title="Attainment %", scale=alt.Scale(domain=[0, 125]),
+              axis=alt.Axis(values=[0, 20, 40, 60, 80, 100]))
+    bars = base.mark_bar().encode(
+        x=x, color=alt.Color("period:N", title=None, sort=list(PERIOD_LABELS),
+                             scale=alt.Scale(domain=list(PERIOD_LABELS), range=PERIOD_COLORS),
+                             legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("name:N", title="Target"), "period:N", alt.Tooltip("dates:N", title="Dates"),
+                 alt.Tooltip("attainment:Q", title="Attainment %"), alt.Tooltip("decided:Q", title="Decided"),
+                 alt.Tooltip("goal:Q", title="Goal %")])
+    # Labels in a column right of 100 %, where no bar or goal tick can cover them.
+    labels = base.mark_text(align="left", fontSize=11, color="#334155").encode(x="label_x:Q", text="label:N")
+    goal = alt.Chart(data.drop_duplicates("name")).mark_tick(color="#111", thickness=2).encode(
+        y=y, x="goal:Q", tooltip=[alt.Tooltip("goal:Q", title="Goal %")])
+    return alt.layer(bars, labels, goal).properties(
+        height=alt.Step(16), title=_title("Attainment: this period, the previous one, the same one last year "
+                                          "(goal = black tick)", note))
