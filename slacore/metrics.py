@@ -29,7 +29,7 @@ import pandas as pd
 from .calendars import Calendar, business_seconds
 from .errors import UserError
 from .store import Store
-from .targets import BEGINNING, Target, calendars as all_calendars, current_targets, versions
+from .targets import BEGINNING, Target, calendars as all_calendars, current_targets, targets_for_period, versions
 
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
 STATUS_SQL = "CASE x.status WHEN 0 THEN 'met' WHEN 1 THEN 'breached' WHEN 2 THEN 'pending' ELSE 'unmeasured' END"
@@ -185,7 +185,9 @@ class Evaluation:
                  end: date | None = None, as_of: datetime | None = None, filters: Filters | None = None,
                  tz: str | None = None):
         self.store = store
-        chosen = current_targets(store) if targets is None else targets
+        self.tz = tz or workspace_timezone(store)
+        # By default: every target in force at some point of the period (a retired one still judges its past).
+        chosen = targets_for_period(store, period_bounds(start, end, self.tz)[0]) if targets is None else targets
         # Unsaved targets (what-if) get negative ids: they have no stored versions.
         self.targets = [t if t.target_id is not None else replace(t, target_id=-(i + 1), version=0)
                         for i, t in enumerate(chosen)]
@@ -194,7 +196,6 @@ class Evaluation:
         if self.as_of.tzinfo is None:
             self.as_of = self.as_of.replace(tzinfo=timezone.utc)
         self.filters = filters or Filters()
-        self.tz = tz or workspace_timezone(store)
         self.calendars = all_calendars(store)
         self.cur = None
         self._cm = None

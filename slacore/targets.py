@@ -198,6 +198,15 @@ def current_targets(store: Store) -> list[Target]:
     return [_row_to_target(r) for r in frame.to_dict("records") if not r["retired"]]
 
 
+def targets_for_period(store: Store, since: datetime) -> list[Target]:
+    """Current targets plus those retired after `since`: a past period still shows what was promised then."""
+    frame = store.query(_VERSIONS_SQL + """
+        QUALIFY row_number() OVER (PARTITION BY t.target_id ORDER BY v.version DESC) = 1
+        ORDER BY t.target_id""")
+    return [_row_to_target(r) for r in frame.to_dict("records")
+            if not r["retired"] or pd.Timestamp(r["effective_from"]) > pd.Timestamp(since)]
+
+
 def get_target(store: Store, name: str) -> Target:
     for t in current_targets(store):
         if t.name == name:

@@ -236,3 +236,21 @@ def test_calendars_are_checked(store):
     with pytest.raises(UserError):
         save_calendar(store, calendar_from_dict("24x7", {"timezone": "Europe/Berlin"}))
     assert "office-eu" in calendars(store) and "24x7" in calendars(store)
+
+
+def test_a_retired_target_still_reports_the_periods_it_judged(store):
+    """Retiring stops judging later tickets, but a past period still shows what was promised then."""
+    from datetime import date
+
+    from slacore.metrics import summarize
+    from slacore.targets import build_target, retire_target, save_target
+
+    with store.transaction() as cur:
+        cur.execute("""INSERT INTO tickets (source, ticket_id, created_at, first_response_at) VALUES
+            ('x', '1', '2025-03-03 10:00:00+00', '2025-03-03 10:20:00+00'),
+            ('x', '2', '2025-05-05 10:00:00+00', '2025-05-05 12:00:00+00')""")
+    save_target(store, build_target("FR", "first_response", "1h", "90%"), effective=date(2025, 1, 1))
+    retire_target(store, "FR", effective=date(2025, 4, 1))
+    march = summarize(store, date(2025, 3, 1), date(2025, 3, 31)).to_dict("records")
+    assert [(r["name"], r["met"], r["breached"]) for r in march] == [("FR", 1, 0)]
+    assert summarize(store, date(2025, 5, 1), date(2025, 5, 31)).empty
