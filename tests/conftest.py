@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from paths import REPO, SAMPLE, SHARED_INPUTS  # noqa: E402,F401 - re-exported for older imports
 
-# ../shared/inputs beside the repository (a clean CI clone gets a copy of shared/ beside it).
-SHARED_INPUTS = next(
-    (p for p in (REPO.parent / "shared" / "inputs", Path("/work/shared/inputs")) if p.is_dir()), None
-)
-SAMPLE = REPO / "sample_data"
+sys.path.insert(0, str(REPO))
 
 
 @pytest.fixture

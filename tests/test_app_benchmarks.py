@@ -6,7 +6,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
+from paths import REPO
 
 
 def _open(query: dict | None = None) -> AppTest:

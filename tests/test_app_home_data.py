@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import REPO
+from paths import REPO
 
 TIMEOUT = 60
 BAD_ROWS = "bad_rows_mixed.csv"  # 60 tickets: 54 load, 6 are rejected with a reason (see ../shared/inputs/README.md)

@@ -12,7 +12,7 @@ from slacore import benchmarks as bm
 from slacore.errors import UserError
 from slacore.metrics import Filters
 
-from conftest import REPO
+from paths import REPO
 
 SHARED_CSV = REPO.parent / "shared" / "benchmarks" / "industry.csv"
 DAY = date(2026, 1, 5)

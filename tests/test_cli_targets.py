@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import pytest
 import yaml
 
-from conftest import REPO
+from paths import REPO
 
 UTC = timezone.utc
 KEYS = {"name", "metric", "goal", "met", "breached", "pending", "attainment", "goal_met"}

@@ -7,7 +7,6 @@ REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import runpy
 import socket
 import subprocess
 import sys
@@ -18,13 +17,7 @@ from pathlib import Path
 
 import pytest
 
-# This file is itself a top-level module named `conftest` (no __init__.py in tests/): once pytest loads it,
-# `sys.modules["conftest"]` is this module, and every later `from conftest import REPO` in a test file gets it.
-# So re-export tests/conftest.py's constants (REPO, SHARED_INPUTS, SAMPLE, ...) unchanged; its fixtures stay there.
-_ROOT_CONSTANTS = {k: v for k, v in runpy.run_path(str(Path(__file__).resolve().parents[1] / "conftest.py")).items()
-                   if k.isupper()}
-globals().update(_ROOT_CONSTANTS)
-REPO: Path = _ROOT_CONSTANTS["REPO"]
+from paths import REPO  # tests/paths.py (tests/ is on sys.path via tests/conftest.py)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
