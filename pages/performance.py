@@ -72,7 +72,7 @@ with guarded("The performance page"):
     st.divider()
     names = list(tiles["name"])
     chosen = view.state.get("target") if view.state.get("target") in names else names[0]
-    c1, c2 = st.columns([2, 1])
+    c1, c2 = st.columns([1.3, 1])
     target = c1.selectbox("Target for the charts below", names, index=names.index(chosen), key="perf-target")
     dimension = c2.segmented_control("Attainment by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get,
                                      default=view.state.get("dim", "team"), key="perf-dim") or "team"
