@@ -11,10 +11,10 @@ Semantics (the README repeats them):
 - each ticket is judged by the target version in force when it was created (the first version also judges older
   tickets).
 
-How: per target version, DuckDB selects the scoped tickets' epoch seconds; numpy computes business time with the
-calendar's open windows (calendars.business_seconds, ~0.16 s per million); the per-ticket outcome (rowid, status,
-elapsed) goes back into DuckDB, where every aggregate is SQL joined to tickets by rowid inside one read
-transaction (rowids are stable within it).
+How: per target version, DuckDB copies the scoped tickets (epoch seconds and the dimensions) into a local table;
+numpy judges the numbers with the calendar's open windows (calendars.business_seconds, ~0.16 s per million); the
+verdicts go back by a POSITIONAL JOIN into one local outcome table, where every aggregate is plain SQL. All of it
+runs in one read transaction, so ticket rowids (used to fetch listing columns) are stable.
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ _OUTCOME_TABLE = """
 
 
 class Evaluation:
-    """Targets judged over a period at an as-of time, queryable in SQL as the CTE `o` (outcomes joined to tickets).
+    """Targets judged over a period at an as-of time, queryable in SQL: `o` has one row per (target, ticket) with
+    status, elapsed and the dimensions; `od` adds the ticket's ids, time stamps and subject (for listings).
 
     Use as a context manager: it holds one cursor and one read transaction for its whole life.
     """
