@@ -21,8 +21,13 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1400, "height": int(__import__("os").environ.get("SHOT_HEIGHT", "2600"))})
         for name in pages:
             page.goto(f"{base}/{name}")
-            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60000)
+            idle = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
+                    '[data-test-script-state="notRunning"]')
+            page.wait_for_timeout(500)
+            page.wait_for_selector(idle, timeout=60000)
             page.wait_for_timeout(1500)
+            page.wait_for_selector(idle, timeout=60000)
+            page.wait_for_function('!document.querySelector(\'[data-testid="stSkeleton"]\')', timeout=60000)
             page.screenshot(path=str(out / f"{name.split('?')[0] or 'root'}.png"), full_page=True)
             print("saved", out / f"{name.split('?')[0] or 'root'}.png")
         browser.close()

@@ -111,7 +111,10 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
 
     lo, hi = period_bounds(start, end, tz)
     filter_sql, params = filters.sql("t")
-    frame = store.query(f"""
+    if filters.exclude_ids:
+        filter_sql += (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
+                       "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
+    query = f"""
         WITH t AS (SELECT * FROM tickets t WHERE 1=1 {filter_sql}),
         created AS (
             SELECT date_trunc('{grain}', timezone('{tz}', created_at))::DATE AS period, count(*) AS created
@@ -128,8 +131,11 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
                + sum(coalesce(c.created, 0) - coalesce(r.resolved, 0)) OVER (ORDER BY p.period) AS backlog
         FROM periods p LEFT JOIN created c USING (period) LEFT JOIN resolved r USING (period)
         ORDER BY p.period
-    """, [*params, lo, hi, lo, hi, lo, lo])
-    return frame
+    """
+    with store.cursor() as cur:
+        if filters.exclude_ids:
+            cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
+        return cur.execute(query, [*params, lo, hi, lo, hi, lo, lo]).df()
 
 
 def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:

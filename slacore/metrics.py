@@ -68,9 +68,14 @@ def set_workspace_timezone(store: Store, tz: str) -> None:
 
 
 def default_as_of(store: Store) -> datetime:
-    """The newest time stamp in the data, capped at now: an old export is judged at its own end, not today."""
+    """The newest time stamp in the data that is not in the future, capped at now: an old export is judged at its
+    own end, not today (and one stray future stamp does not move it)."""
     newest = store.scalar("""
-        SELECT greatest(max(created_at), max(first_response_at), max(resolved_at), max(updated_at)) FROM tickets
+        SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
+                        max(first_response_at) FILTER (WHERE first_response_at <= now()),
+                        max(resolved_at) FILTER (WHERE resolved_at <= now()),
+                        max(updated_at) FILTER (WHERE updated_at <= now()))
+        FROM tickets
     """)
     now = datetime.now(timezone.utc)
     if newest is None or pd.isna(newest):
