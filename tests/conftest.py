@@ -49,3 +49,10 @@ def app_env(db_path, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     close_all()
+
+
+@pytest.fixture
+def empty_app(app_env, monkeypatch):
+    """Like app_env, but the first start loads no sample data."""
+    monkeypatch.setattr("slacore.sample.SAMPLE_FILES", ())
+    return app_env

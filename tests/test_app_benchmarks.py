@@ -6,17 +6,12 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from paths import REPO
+from apptest_helpers import open_page
+
 
 
 def _open(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/benchmarks.py")
-    at.run()
-    return at
+    return open_page("pages/benchmarks.py", query, timeout=60)
 
 
 def _frames(at: AppTest) -> list:

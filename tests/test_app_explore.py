@@ -5,32 +5,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from paths import REPO
-
-TIMEOUT = 120
+from apptest_helpers import open_page as _app, texts as _texts
 
 
-def _app(page: str | None = None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
 
 
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [e.value for e in at.error]
-    return "\n".join(str(p) for p in parts)
 
 
-@pytest.fixture
-def empty_app(app_env, monkeypatch):
-    monkeypatch.setattr("slacore.sample.SAMPLE_FILES", ())
-    return app_env
+
 
 
 def test_performance_shows_a_tile_per_target_with_sample_data(app_env):

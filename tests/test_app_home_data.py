@@ -38,11 +38,6 @@ def _upload(at: AppTest, inputs, name: str, mime: str = "text/csv") -> AppTest:
     return at
 
 
-@pytest.fixture
-def empty_app(app_env, monkeypatch):
-    """No sample files: the first start loads nothing and the database stays empty."""
-    monkeypatch.setattr("slacore.sample.SAMPLE_FILES", ())
-    return app_env
 
 
 # -- Home ------------------------------------------------------------------------------------------------------

@@ -7,32 +7,18 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from paths import REPO
+from apptest_helpers import open_page, texts as _texts
 from slacore import quality
 
-TIMEOUT = 60
+
 
 
 def _app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/quality.py")
-    at.run()
-    return at
+    return open_page("pages/quality.py", query)
 
 
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [e.value for e in at.error]
-    return "\n".join(str(p) for p in parts)
 
 
-@pytest.fixture
-def empty_app(app_env, monkeypatch):
-    monkeypatch.setattr("slacore.sample.SAMPLE_FILES", ())
-    return app_env
 
 
 def test_quality_page_shows_every_check_with_the_sample_data(app_env):

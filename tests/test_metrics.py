@@ -23,6 +23,7 @@ from slacore.calendars import calendar_from_dict
 from slacore.metrics import (Evaluation, default_as_of, period_bounds, set_workspace_timezone, summarize,
                              workspace_timezone)
 from slacore.targets import build_target, save_calendar
+from ticketdata import add_tickets, tk, u  # noqa: E402
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -35,22 +36,10 @@ def b(y, mo, d, h=0, mi=0, s=0) -> datetime:
     return datetime(y, mo, d, h, mi, s, tzinfo=BERLIN)
 
 
-def u(y, mo, d, h=0, mi=0, s=0) -> datetime:
-    """UTC."""
-    return datetime(y, mo, d, h, mi, s, tzinfo=UTC)
 
 
-def add_tickets(store, *rows: dict) -> None:
-    cols = sorted({k for r in rows for k in r} | {"source"})
-    with store.transaction() as cur:
-        cur.executemany(
-            f"INSERT INTO tickets ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [[r.get(k, "test") if k == "source" else r.get(k) for k in cols] for r in rows],
-        )
 
 
-def tk(ticket_id, created, fr=None, rs=None, **extra) -> dict:
-    return {"ticket_id": str(ticket_id), "created_at": created, "first_response_at": fr, "resolved_at": rs, **extra}
 
 
 def judged(store, target, as_of, start=None, end=None) -> dict:

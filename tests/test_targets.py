@@ -15,22 +15,14 @@ from slacore.errors import UserError
 from slacore.metrics import Evaluation, set_workspace_timezone, summarize
 from slacore.targets import (build_target, calendars, current_targets, delete_calendar, get_target, history,
                              make_where, parse_goal, retire_target, save_calendar, save_target, versions)
+from ticketdata import add_tickets, tk, u  # noqa: E402
 
 UTC = timezone.utc
 MIN, H = 60, 3600
 
 
-def u(y, mo, d, h=0, mi=0) -> datetime:
-    return datetime(y, mo, d, h, mi, tzinfo=UTC)
 
 
-def add_tickets(store, *rows: dict) -> None:
-    cols = sorted({k for r in rows for k in r} | {"source"})
-    with store.transaction() as cur:
-        cur.executemany(
-            f"INSERT INTO tickets ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [[r.get(k, "test") if k == "source" else r.get(k) for k in cols] for r in rows],
-        )
 
 
 def answered(ticket_id, created: datetime, minutes: int, **extra) -> dict:
