@@ -26,16 +26,15 @@ def tiles(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     out["state"] = np.select(
         [out["attainment"].isna(), out["goal_met"] == True],  # noqa: E712 - object column of True/False/None
         ["no data", "met"], default="breached")
-    return out
 
 
-def heatmap(ev: Evaluation, target: str) -> pd.DataFrame:
-    """Breaches by weekday × hour of creation (workspace time zone): at most 7 × 24 rows."""
-    frame = ev.sql("""
-        SELECT isodow(created_local) - 1 AS dow, hour(created_local) AS hour,
+def heatmap(ev: Evaluation, where: str = "true") -> pd.DataFrame:
+    """Breaches by target, weekday × hour of creation (workspace time zone): at most 7 × 24 rows a target."""
+    frame = ev.sql(f"""
+        SELECT target, isodow(created_local) - 1 AS dow, hour(created_local) AS hour,
                count(*) FILTER (WHERE status = 1) AS breached, count(*) FILTER (WHERE status IN (0, 1)) AS decided
-        FROM o WHERE target = ? GROUP BY ALL
-    """, [target])
+        FROM o WHERE {where} GROUP BY ALL
+    """)
     frame["weekday"] = frame["dow"].map(lambda d: WEEKDAYS[int(d)])
     frame["breach_rate"] = (100 * frame["breached"] / frame["decided"].where(frame["decided"] > 0)).round(1)
     return frame
@@ -155,66 +154,22 @@ def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
     """)
 
 
-def _summary_sql(ev: Evaluation, where: str) -> pd.DataFrame:
-    """Evaluation.summary() restricted to the outcomes matching `where` (SQL on the CTE `o`)."""
-    frame = ev.sql(f"""
-        SELECT n.target AS name, n.metric,
-               coalesce(s.met, 0) AS met, coalesce(s.breached, 0) AS breached, coalesce(s.pending, 0) AS pending,
-               coalesce(s.unmeasured, 0) AS unmeasured
-        FROM _target_names n LEFT JOIN (
-            SELECT target, count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
-                   count(*) FILTER (WHERE status = 2) AS pending, count(*) FILTER (WHERE status = 3) AS unmeasured
-            FROM o WHERE {where} GROUP BY target) s ON s.target = n.target
-        ORDER BY n.position
-    """)
-    goals = {t.name: t.goal * 100 for t in ev.targets}
-    frame["goal"] = frame["name"].map(goals)
-    decided = frame["met"] + frame["breached"]
-    frame["attainment"] = (100 * frame["met"] / decided.where(decided > 0)).round(1)
-    frame["goal_met"] = [None if d == 0 else bool(a >= g - 1e-9)
-                         for d, a, g in zip(decided, frame["attainment"], frame["goal"])]
-    return frame
-
-
 def performance_view(store: Store, start: date, end: date, previous: tuple[date, date], as_of: datetime,
                      filters: Filters) -> dict:
     """Everything the Performance page shows, from ONE evaluation over the previous and current periods.
 
     Switching target or dimension on the page then needs no recomputation (all are in the result).
     """
-    from .metrics import DIMENSIONS  # noqa: F401 - documents where dimension names come from
-
     cur = f"created_local >= DATE '{start.isoformat()}'"
     prev = f"created_local < DATE '{start.isoformat()}'"
     with Evaluation(store, start=previous[0], end=end, as_of=as_of, filters=filters) as ev:
-        out = {"tiles": tiles(_summary_sql(ev, cur), _summary_sql(ev, prev)), "dims": {}, "hist": {}}
+        out = {"tiles": tiles(ev.summary(cur), ev.summary(prev)), "dims": {}, "hist": {}}
         for dim in ("team", "channel", "priority", "customer"):
-            out["dims"][dim] = ev.sql(f"""
-                SELECT target, coalesce({dim}, '(none)') AS value,
-                       count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
-                       count(*) FILTER (WHERE status = 2) AS pending,
-                       round(100.0 * count(*) FILTER (WHERE status = 0)
-                             / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
-                       any_value(goal) * 100 AS goal
-                FROM o WHERE {cur} GROUP BY target, value, position
-                ORDER BY position, (count(*)) DESC LIMIT 5000
-            """)
-        heat = ev.sql(f"""
-            SELECT target, isodow(created_local) - 1 AS dow, hour(created_local) AS hour,
-                   count(*) FILTER (WHERE status = 1) AS breached,
-                   count(*) FILTER (WHERE status IN (0, 1)) AS decided
-            FROM o WHERE {cur} GROUP BY ALL
-        """)
-        heat["weekday"] = heat["dow"].map(lambda d: WEEKDAYS[int(d)])
-        heat["breach_rate"] = (100 * heat["breached"] / heat["decided"].where(heat["decided"] > 0)).round(1)
-        out["heat"] = heat
+            out["dims"][dim] = ev.by_dimension(dim, cur)
+        out["heat"] = heatmap(ev, cur)
         for t in ev.targets:
             out["hist"][t.name] = _histogram(ev, t.name, cur)
-        out["risk"] = ev.sql(f"""
-            SELECT target, source, ticket_id, created_at, priority, team, channel, subject,
-                   round(left_s / 60, 1) AS minutes_left, round(elapsed_s / 60, 1) AS business_minutes_so_far
-            FROM od WHERE status = 2 AND {cur} ORDER BY left_s, created_at LIMIT 200
-        """)
+        out["risk"] = ev.at_risk(200, cur)
     return out
 
 

@@ -293,15 +293,17 @@ class Evaluation:
         return self.cur.execute(ctes + query, params).df()
 
     # -- the aggregates pages and the command line use ---------------------------------------------------------
-    def summary(self) -> pd.DataFrame:
-        """Per target: met, breached, pending, attainment (percent), goal (percent), goal_met."""
-        frame = self.sql("""
+    def summary(self, where: str = "true") -> pd.DataFrame:
+        """Per target: met, breached, pending, attainment (percent), goal (percent), goal_met.
+
+        `where` narrows the outcomes (SQL on `o`, e.g. one sub-period); every target keeps its row."""
+        frame = self.sql(f"""
             SELECT n.target AS name, n.metric,
-                   count(*) FILTER (WHERE x.status = 0) AS met,
-                   count(*) FILTER (WHERE x.status = 1) AS breached,
-                   count(*) FILTER (WHERE x.status = 2) AS pending,
-                   count(*) FILTER (WHERE x.status = 3) AS unmeasured
-            FROM _target_names n LEFT JOIN _o x USING (target_id)
+                   count(x.status) FILTER (WHERE x.status = 0) AS met,
+                   count(x.status) FILTER (WHERE x.status = 1) AS breached,
+                   count(x.status) FILTER (WHERE x.status = 2) AS pending,
+                   count(x.status) FILTER (WHERE x.status = 3) AS unmeasured
+            FROM _target_names n LEFT JOIN (SELECT * FROM o WHERE {where}) x USING (target_id)
             GROUP BY n.target, n.metric, n.position ORDER BY n.position
         """)
         goals = {t.name: t.goal for t in self.targets}
@@ -314,7 +316,8 @@ class Evaluation:
         frame["goal_met"] = np.where(decided > 0, exact >= goal_share - 1e-12, None)
         return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
 
-    def by_dimension(self, dimension: str) -> pd.DataFrame:
+    def by_dimension(self, dimension: str, where: str = "true") -> pd.DataFrame:
+        """Attainment per target and value of `dimension`; `where` narrows the outcomes (SQL on `o`)."""
         if dimension not in DIMENSIONS:
             raise ValueError(f"cannot group by {dimension}")
         return self.sql(f"""
@@ -324,7 +327,7 @@ class Evaluation:
                    round(100.0 * count(*) FILTER (WHERE status = 0)
                          / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
                    any_value(goal) * 100 AS goal
-            FROM o GROUP BY target, value, position ORDER BY position, value
+            FROM o WHERE {where} GROUP BY target, value, position ORDER BY position, value
         """)
 
     def by_period(self, grain: str = "week") -> pd.DataFrame:
@@ -367,12 +370,12 @@ class Evaluation:
             FROM od WHERE {' AND '.join(clauses)} ORDER BY created_at DESC LIMIT {int(limit)}
         """, params)
 
-    def at_risk(self, limit: int = 200) -> pd.DataFrame:
+    def at_risk(self, limit: int = 200, where: str = "true") -> pd.DataFrame:
         """Pending tickets with the business time left on each clock, most urgent first."""
         return self.sql(f"""
             SELECT target, source, ticket_id, created_at, priority, team, channel, subject,
                    round(left_s / 60, 1) AS minutes_left, round(elapsed_s / 60, 1) AS business_minutes_so_far
-            FROM od WHERE status = 2 ORDER BY left_s, created_at LIMIT {int(limit)}
+            FROM od WHERE status = 2 AND {where} ORDER BY left_s, created_at LIMIT {int(limit)}
         """)
 
 
