@@ -26,6 +26,7 @@ def tiles(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     out["state"] = np.select(
         [out["attainment"].isna(), out["goal_met"] == True],  # noqa: E712 - object column of True/False/None
         ["no data", "met"], default="breached")
+    return out
 
 
 def heatmap(ev: Evaluation, where: str = "true") -> pd.DataFrame:
