@@ -140,10 +140,9 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
 
 def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
     """Team vs team (or channel vs channel): attainment and median business time with counts per target."""
-    from .metrics import DIMENSIONS
+    from .metrics import relation_for
 
-    if dimension not in DIMENSIONS:
-        raise ValueError(dimension)
+    relation = relation_for(dimension)
     return ev.sql(f"""
         SELECT target, coalesce({dimension}, '(none)') AS value,
                count(*) FILTER (WHERE status IN (0, 1)) AS decided,
@@ -151,7 +150,7 @@ def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
                      / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
                round(median(elapsed_s) FILTER (WHERE status IN (0, 1)) / 60, 1) AS median_minutes,
                any_value(goal) * 100 AS goal
-        FROM o GROUP BY target, value, position ORDER BY position, decided DESC
+        FROM {relation} GROUP BY target, value, position ORDER BY position, decided DESC
     """)
 
 

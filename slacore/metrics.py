@@ -34,6 +34,15 @@ from .targets import BEGINNING, Target, calendars as all_calendars, current_targ
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
 STATUS_SQL = "CASE x.status WHEN 0 THEN 'met' WHEN 1 THEN 'breached' WHEN 2 THEN 'pending' ELSE 'unmeasured' END"
 DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
+# The dimensions copied into the outcome table `o` (the filter bar's); the others are read through `od`.
+OUTCOME_DIMENSIONS = ("priority", "team", "channel", "customer")
+
+
+def relation_for(dimension: str) -> str:
+    """`o` when the outcome table holds the dimension, else `od` (joined to tickets: slower, complete)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"cannot group by {dimension}")
+    return "o" if dimension in OUTCOME_DIMENSIONS else "od"
 
 
 @dataclass(frozen=True)
@@ -175,8 +184,8 @@ _OUTCOME_TABLE = """
     CREATE TEMP TABLE _o (
         rid BIGINT, target_id BIGINT, target VARCHAR, metric VARCHAR, position INTEGER, version INTEGER,
         status TINYINT, outcome VARCHAR, elapsed_s DOUBLE, left_s DOUBLE, within_s DOUBLE, goal DOUBLE,
-        source VARCHAR, created_at TIMESTAMPTZ, priority VARCHAR, team VARCHAR, channel VARCHAR, customer VARCHAR,
-        customer_tier VARCHAR, category VARCHAR, created_local TIMESTAMP)
+        created_at TIMESTAMPTZ, priority VARCHAR, team VARCHAR, channel VARCHAR, customer VARCHAR,
+        created_local TIMESTAMP)
 """
 
 
@@ -251,13 +260,12 @@ class Evaluation:
                 if self.filters.exclude_ids:
                     excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
                                 "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
-                # The scoped tickets go into a local table once; numpy judges their numbers; the verdicts come back
-                # with a POSITIONAL JOIN (same scan order), so no hash join by rowid is needed.
-                self.cur.execute(
-                    "CREATE OR REPLACE TEMP TABLE _b AS " + _TICKET_NUMBERS + scope_sql + filter_sql + excluded,
-                    [a, b, self.as_of, *scope_params, *filter_params],
-                )
-                numbers = self.cur.execute(f"SELECT {_NUMBER_COLUMNS} FROM _b").df()
+                # numpy judges the scoped tickets' numbers; the verdicts meet the tickets' dimensions again with a
+                # POSITIONAL JOIN over the same selection (a table scan keeps its order inside this transaction),
+                # so text columns are copied once and no hash join by rowid is needed.
+                selection = _TICKET_NUMBERS + scope_sql + filter_sql + excluded
+                params = [a, b, self.as_of, *scope_params, *filter_params]
+                numbers = self.cur.execute(f"SELECT {_NUMBER_COLUMNS} FROM ({selection})", params).df()
                 if not len(numbers):
                     continue
                 version = version if target.target_id > 0 else target
@@ -266,10 +274,10 @@ class Evaluation:
                 inserted = self.cur.execute(f"""
                     INSERT INTO _o SELECT b.rid, j.target_id, ? AS target, ? AS metric, ? AS position, j.version,
                            j.status, {STATUS_SQL.replace("x.status", "j.status")} AS outcome, j.elapsed_s, j.left_s,
-                           j.within_s, j.goal, b.source, b.created_at, b.priority, b.team, b.channel, b.customer,
-                           b.customer_tier, b.category, {local} AS created_local
-                    FROM _b b POSITIONAL JOIN _j j WHERE b.rid = j.rid
-                """, [target.name, target.metric, position]).fetchone()[0]
+                           j.within_s, j.goal, b.created_at, b.priority, b.team, b.channel, b.customer,
+                           {local} AS created_local
+                    FROM ({selection}) b POSITIONAL JOIN _j j WHERE b.rid = j.rid
+                """, [target.name, target.metric, position, *params]).fetchone()[0]
                 self.cur.unregister("_j")
                 if inserted != len(judged):  # a changed scan order would be a bug, never a silent miscount
                     raise RuntimeError("outcome rows lost their order")
@@ -286,8 +294,8 @@ class Evaluation:
         (the same with the ticket's ids, time stamps, status, assignee and subject: for listings)."""
         ctes = """
             WITH o AS (SELECT * FROM _o),
-            od AS (SELECT o.*, t.ticket_id, t.first_response_at, t.resolved_at, t.status AS ticket_status,
-                          t.assignee, t.subject
+            od AS (SELECT o.*, t.source, t.ticket_id, t.first_response_at, t.resolved_at,
+                          t.status AS ticket_status, t.customer_tier, t.category, t.assignee, t.subject
                    FROM _o o JOIN tickets t ON t.rowid = o.rid)
         """
         return self.cur.execute(ctes + query, params).df()
@@ -318,8 +326,7 @@ class Evaluation:
 
     def by_dimension(self, dimension: str, where: str = "true") -> pd.DataFrame:
         """Attainment per target and value of `dimension`; `where` narrows the outcomes (SQL on `o`)."""
-        if dimension not in DIMENSIONS:
-            raise ValueError(f"cannot group by {dimension}")
+        relation = relation_for(dimension)
         return self.sql(f"""
             SELECT target, coalesce({dimension}, '(none)') AS value,
                    count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
@@ -327,7 +334,7 @@ class Evaluation:
                    round(100.0 * count(*) FILTER (WHERE status = 0)
                          / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
                    any_value(goal) * 100 AS goal
-            FROM o WHERE {where} GROUP BY target, value, position ORDER BY position, value
+            FROM {relation} WHERE {where} GROUP BY target, value, position ORDER BY position, value
         """)
 
     def by_period(self, grain: str = "week") -> pd.DataFrame:
