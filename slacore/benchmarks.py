@@ -334,11 +334,15 @@ def period_comparison(store: Store, start: date, end: date, as_of: datetime | No
     """
     spans = [(start, end), previous_period(start, end), same_period_last_year(start, end)]
     first = store.scalar("SELECT min(timezone(?, created_at))::DATE FROM tickets", [workspace_timezone(store)])
-    parts = []
-    for label, (a, b) in zip(PERIOD_LABELS, spans):
-        with Evaluation(store, targets, start=a, end=b, as_of=as_of, filters=filters) as ev:
-            summary = ev.summary()
-        parts.append(summary.assign(period=label, start=a, end=b, partial=first is None or a < first))
+    summaries = {}
+    # This period and the previous one are adjacent: one evaluation covers both (split by creation date).
+    with Evaluation(store, targets, start=spans[1][0], end=end, as_of=as_of, filters=filters) as ev:
+        summaries[PERIOD_LABELS[0]] = ev.summary(f"created_local >= DATE '{start.isoformat()}'")
+        summaries[PERIOD_LABELS[1]] = ev.summary(f"created_local < DATE '{start.isoformat()}'")
+    with Evaluation(store, targets, start=spans[2][0], end=spans[2][1], as_of=as_of, filters=filters) as ev:
+        summaries[PERIOD_LABELS[2]] = ev.summary()
+    parts = [summaries[label].assign(period=label, start=a, end=b, partial=first is None or a < first)
+             for label, (a, b) in zip(PERIOD_LABELS, spans)]
     long = pd.concat(parts, ignore_index=True)
     long["decided"] = long["met"] + long["breached"]
     return long[["name", "metric", "period", "start", "end", "partial", "goal", "met", "breached", "pending",
