@@ -29,7 +29,7 @@ def _parse_map(pairs: list[str]) -> dict[str, str]:
     mapping = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise UserError(f"--map takes field=Header, got {pair!r}.")
+            raise UserError(f"--map takes FIELD=HEADER (for example --map created_at=Opened), got {pair!r}.")
         fld, header = pair.split("=", 1)
         mapping[fld.strip()] = header.strip()
     return mapping
@@ -39,14 +39,14 @@ def cmd_import(args) -> int:
     from .importers.pipeline import ImportOptions, import_file
     from .store import open_store
 
-    store = open_store(args.db)
     if not os.path.isfile(args.file):
-        raise UserError(f"There is no file {args.file}.")
+        raise UserError(f"There is no file {args.file}; check the path.")
     if args.kind != "tickets":
         raise UserError(f"Importing {args.kind} is not supported yet; only --kind tickets.")
     dayfirst = {"auto": None, "yes": True, "no": False}[args.dayfirst]
     options = ImportOptions(fmt=args.format, timezone=args.timezone, mapping=_parse_map(args.map),
                             dayfirst=dayfirst, sheet=args.sheet, pii=args.pii, source=args.source)
+    store = open_store(args.db)  # after the cheap checks: a mistyped path creates no database
     report = import_file(store, args.file, options=options)
     human = (f"{report.file_name}: {report.loaded} new, {report.updated} updated, {report.rejected} rejected "
              f"({report.format}, source {report.source!r}, {report.seconds:.2f} s)")

@@ -1,15 +1,20 @@
-"""Import one ticket export: stage → map → parse → validate → swap in, all-or-nothing.
+"""Import one ticket export: read → map → parse → validate → swap in, all-or-nothing.
 
-Staging and parsing happen on a private cursor in TEMP tables (other sessions keep reading meanwhile); only the
+Reading and parsing happen on a private cursor in TEMP tables (other sessions keep reading meanwhile); only the
 final swap takes the store's write lock, inside one transaction: delete the incoming (source, ticket_id) pairs,
 insert the new rows, record the import and its rejected rows. A failure anywhere leaves earlier data untouched.
+
+A CSV is parsed straight from DuckDB's reader in one pass (no text copy of the file in the database). What has to be
+decided before that pass (date formats, which text columns need cleaning) is decided on the first rows, and on a
+reservoir of rows spread over the whole file when the first rows leave a date column undecided. The file's hash and
+its encoding check run on a background thread meanwhile. Per-row work stays in SQL; per-value decisions (priority
+rules, event-log activities) run once per distinct value.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
@@ -17,21 +22,30 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
 import pandas as pd
 
 from ..errors import UserError
 from ..store import Store
 from . import presets, reader
 from .priorities import priority_sql
-from .timestamps import ColumnFormat, clean_expr, describe, detect_formats, parse_expr
+from .timestamps import PLACEHOLDERS, ColumnFormat, clean_expr, describe, detect_formats, parse_expr
 
-STAGE = "_stage"
+STAGE = "_stage"  # an XLSX sheet as text
+SAMPLE = "_sample"  # a CSV's first rows: format detection and cleaning decisions
 PARSED = "_parsed"
 FINAL = "_final"
+REJECTS = "_rejects"
+RAW = "_raw"
+SPREAD = "_spread"  # a reservoir over the whole CSV, when the first rows leave a date format undecided
+SAMPLE_ROWS = 20_000
 
 SERVICENOW_STATES = {"1": "New", "2": "In Progress", "3": "On Hold", "6": "Resolved", "7": "Closed", "8": "Canceled"}
-RESOLVE_ACTIVITY = r"resolv|clos|solved|complet|done|erledigt|geschlossen|cerrad|resuelt"
-RESPONSE_ACTIVITY = r"respon|repl|answer|contact|comment|antwort|respuesta"
+# Event-log activities, classified once per distinct value (lower case).
+RESOLVE_ACTIVITY = r"resolv|solved|solve |complet|done|fixed|erledigt|gelöst|resuelt|résolu"
+CLOSE_ACTIVITY = r"clos|cancel|cerrad|geschlossen|fermé|invalid|duplicate|rejected"
+RESPONSE_ACTIVITY = (r"respon|repl|answer|contact|comment|take in charge|in charge|acknowledg|accept|work start|"
+                     r"start work|in progress|antwort|respuesta|réponse")
 
 Progress = Callable[[float, str], None]
 
@@ -117,13 +131,61 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-# -- staging and mapping ------------------------------------------------------------------------------------------
+# -- reading the file ---------------------------------------------------------------------------------------------
 
-def _stage(cur, path: Path, shown: str, options: ImportOptions) -> reader.StagedFile:
+@dataclass
+class _Source:
+    """Where the rows come from. A CSV is parsed straight from DuckDB's reader (`relation`), with its first rows
+    (`sample`) for the decisions taken before the one full pass; an XLSX sheet is staged (pandas gives a frame) and
+    is its own sample."""
+
+    kind: str  # "csv" | "xlsx"
+    shown: str
+    columns: list[str]
+    relation: str
+    sample: str
+    sha256: str | None
+    encoding: str = "utf-8"
+    sheet: str | None = None
+    rows: int | None = None  # known for XLSX; counted by the parse for CSV
+    csv: reader.CsvSource | None = None
+    head_only: bool = False  # the sample holds only the first rows of a bigger file
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.csv is not None:
+            self.csv.close()
+
+
+def _open_source(cur, path: Path, shown: str, options: ImportOptions,
+                 scan: reader.FileScan | None = None) -> _Source:
+    """`scan`: how to read the file (a full scan, or just its head while the full scan runs in the background)."""
+    cur.execute("SET TimeZone = 'UTC'")  # time stamp parsing relies on it (the store sets it too)
     kind = reader.detect_kind(path, shown)
     if kind == "xlsx":
-        return reader.stage_xlsx(cur, path, STAGE, shown, options.sheet, _choose_ticket_sheet)
-    return reader.stage_csv(cur, path, STAGE, shown)
+        staged = reader.stage_xlsx(cur, path, STAGE, shown, options.sheet, _choose_ticket_sheet)
+        return _Source("xlsx", shown, staged.columns, STAGE, STAGE, None, sheet=staged.sheet, rows=staged.rows)
+    csv = reader.open_csv(cur, path, shown, scan)
+    try:
+        sampled = reader.sample_csv(cur, csv, SAMPLE, shown, SAMPLE_ROWS)
+    except BaseException:
+        csv.close()
+        raise
+    return _Source("csv", shown, csv.columns, csv.relation(store_rejects=True), SAMPLE, csv.sha256,
+                   encoding=csv.encoding, csv=csv, head_only=sampled >= SAMPLE_ROWS)
+
+
+def _plain_columns(cur, src: _Source, headers: list[str]) -> set[str]:
+    """Columns whose sampled cells need no cleaning (no padding, no placeholder, no ServiceNow reference): their
+    text is taken as it is, which spares a CASE per cell on big files. Ids, dates and numbers are always cleaned."""
+    if not headers:
+        return set()
+    nulls = ", ".join(_lit(p) for p in PLACEHOLDERS)
+    checks = ", ".join(
+        f"bool_or({c} IN ({nulls}) OR starts_with({c}, ' ') OR ends_with({c}, ' ') OR starts_with({c}, '{{'))"
+        for c in (_ident(h) for h in headers))
+    row = cur.execute(f"SELECT {checks} FROM {src.sample}").fetchone()
+    return {h for h, dirty in zip(headers, row) if not dirty}
 
 
 def _choose_ticket_sheet(headers_by_sheet: dict[str, list[str]]) -> str:
@@ -142,9 +204,8 @@ def _resolve_mapping(store: Store, headers: list[str], options: ImportOptions) -
     mapping = presets.propose_mapping(headers, fmt)
     remembered = False
     saved = store.rows("SELECT mapping FROM header_mappings WHERE signature = ?", [presets.header_signature(headers)])
-    if saved:
-        mapping.update({k: v for k, v in json.loads(saved[0][0]).items() if v in headers})
-        mapping = {k: v for k, v in mapping.items() if v}
+    if saved:  # the whole mapping of the last import with this header, fields unmapped by hand included
+        mapping = {k: v for k, v in json.loads(saved[0][0]).items() if v in headers and k in presets.FIELDS}
         remembered = True
     for fld, header in options.mapping.items():
         if fld not in presets.FIELDS:
@@ -173,92 +234,140 @@ def plan_import(store: Store, path: str | Path, name: str | None = None,
     path = Path(path)
     shown = name or path.name
     _check_timezone(options.timezone)
+    _check_file(path, shown)
     with store.cursor() as cur:
-        staged = _stage(cur, path, shown, options)
-        headers = staged.columns
-        fmt, mapping, remembered = _resolve_mapping(store, headers, options)
-        ts = _timestamp_formats(cur, mapping, options)
-        preview = cur.execute(
-            f"SELECT * EXCLUDE (_row) FROM {STAGE} ORDER BY _row LIMIT 20"
-        ).df()
-        sheets = reader.list_sheets(path) if staged.kind == "xlsx" else []
+        src = _open_source(cur, path, shown, options)
+        try:
+            headers = src.columns
+            fmt, mapping, remembered = _resolve_mapping(store, headers, options)
+            ts = _timestamp_formats(cur, src, mapping, options)
+            if src.kind == "csv":
+                preview = cur.execute(f"SELECT * FROM {src.csv.relation()} LIMIT 20").df()
+                rows = cur.execute(f"SELECT count(*) FROM {src.csv.relation()}").fetchone()[0]
+            else:
+                preview = cur.execute(f"SELECT * EXCLUDE (_row) FROM {STAGE} ORDER BY _row LIMIT 20").df()
+                rows = src.rows
+            sheets = reader.list_sheets(path, shown) if src.kind == "xlsx" else []
+        finally:
+            src.close()
+            _drop_temp(cur)
     return ImportPlan(
-        file_name=shown, kind=staged.kind, sheet=staged.sheet, sheets=sheets, headers=headers, format=fmt,
+        file_name=shown, kind=src.kind, sheet=src.sheet, sheets=sheets, headers=headers, format=fmt,
         mapping=mapping, remembered=remembered,
         timestamp_formats={f: describe(c.format) for f, c in ts.items()},
-        pii_columns=presets.pii_columns(headers, mapping), rows=staged.rows, preview=preview,
+        pii_columns=presets.pii_columns(headers, mapping), rows=rows, preview=preview,
     )
 
 
-def _timestamp_formats(cur, mapping: dict[str, str], options: ImportOptions) -> dict[str, ColumnFormat]:
+def _timestamp_formats(cur, src: _Source, mapping: dict[str, str], options: ImportOptions) -> dict[str, ColumnFormat]:
+    """Formats from the sample of the file's first rows; when that leaves a column undecided (day/month order
+    ambiguous, or no value at all), from a reservoir of rows spread over the whole file."""
     fields = [f for f in presets.TIMESTAMP_FIELDS if f in mapping]
-    by_header = detect_formats(cur, STAGE, [mapping[f] for f in dict.fromkeys(fields)], options.dayfirst)
+    headers = list(dict.fromkeys(mapping[f] for f in fields))
+    by_header = detect_formats(cur, src.sample, headers, options.dayfirst)
+    undecided = [h for h, c in by_header.items() if c.format is None or c.ambiguous]
+    if src.kind == "csv" and undecided and src.head_only:
+        reader.sample_csv(cur, src.csv, SPREAD, src.shown, SAMPLE_ROWS, columns=headers, spread=True)
+        by_header = detect_formats(cur, SPREAD, headers, options.dayfirst)
+        cur.execute(f"DROP TABLE IF EXISTS {SPREAD}")
     return {f: by_header[mapping[f]] for f in fields}
 
 
 # -- parsing ------------------------------------------------------------------------------------------------------
 
-def _text(header: str | None) -> str:
+def _text(header: str | None, plain: set[str] = frozenset()) -> str:
     """Cleaned text of a column; ServiceNow reference fields `{'link': ..., 'value': ...}` give their value."""
     if header is None:
         return "CAST(NULL AS VARCHAR)"
-    v = clean_expr(_ident(header))
-    return (f"CASE WHEN starts_with({v}, '{{') AND contains({v}, 'value') "
-            f"THEN nullif(regexp_extract({v}, '[''\"]value[''\"]\\s*:\\s*[''\"]([^''\"]*)', 1), '') ELSE {v} END")
+    col = _ident(header)
+    if header in plain:
+        return f"nullif({col}, '')"
+    v = clean_expr(col)
+    return (f"CASE WHEN starts_with({col}, '{{') AND contains({col}, 'value') "
+            f"THEN nullif(regexp_extract({col}, '[''\"]value[''\"]\\s*:\\s*[''\"]([^''\"]*)', 1), '') ELSE {v} END")
 
 
 def _number(header: str | None) -> str:
+    """A number; a decimal comma (European exports) is read as a point when the plain reading fails."""
     if header is None:
         return "CAST(NULL AS DOUBLE)"
-    return f"try_cast(replace({clean_expr(_ident(header))}, ',', '.') AS DOUBLE)"
+    col = _ident(header)
+    return f"coalesce(try_cast({col} AS DOUBLE), try_cast(replace({clean_expr(col)}, ',', '.') AS DOUBLE))"
 
 
 def _duration_seconds(header: str | None) -> str:
-    """ServiceNow writes durations as epoch datetimes ('1970-01-02 04:23:17' = 1 d 4 h 23 min) or seconds."""
+    """ServiceNow durations: epoch datetimes ('1970-01-02 04:23:17' = 1 d 4 h 23 min, Table API), display text
+    ('1 Day 4 Hours 23 Minutes', list exports) or plain seconds."""
     if header is None:
         return "CAST(NULL AS DOUBLE)"
     v = clean_expr(_ident(header))
-    return (f"coalesce(epoch(try_cast({v} AS TIMESTAMP)) - epoch(TIMESTAMP '1970-01-01'), "
-            f"try_cast({v} AS DOUBLE))")
+    units = " + ".join(
+        f"coalesce(try_cast(regexp_extract(lower({v}), '([0-9]+)\\s*{unit}', 1) AS DOUBLE), 0) * {seconds}"
+        for unit, seconds in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)))
+    return (f"coalesce(epoch(try_cast({v} AS TIMESTAMP)) - epoch(TIMESTAMP '1970-01-01'), try_cast({v} AS DOUBLE), "
+            f"CASE WHEN regexp_matches(lower({v}), '^[0-9]+\\s*(day|hour|minute|second)') THEN {units} END)")
+
+
+def _pii_value(header: str, pii: set[str], options: ImportOptions, qualifier: str = "",
+               plain: set[str] = frozenset()) -> str | None:
+    """A column's cleaned text with the personal-data policy applied (None: the column is dropped)."""
+    col = qualifier + _ident(header)
+    value = f"nullif({col}, '')" if header in plain else clean_expr(col)
+    if header in pii:
+        if options.pii == "drop":
+            return None
+        if options.pii == "hash":
+            return f"left(sha256({value}), 16)"
+    return value
+
+
+def _json_of(headers: list[str], pii: set[str], options: ImportOptions, qualifier: str = "",
+             plain: set[str] = frozenset()) -> str:
+    items = []
+    for h in headers:
+        value = _pii_value(h, pii, options, qualifier, plain)
+        if value is not None:
+            items.append(f"{_lit(h)}, {value}")
+    return f"json_object({', '.join(items)})" if items else "CAST(NULL AS JSON)"
 
 
 def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options: ImportOptions,
-                   fmt: str, headers: list[str]) -> str:
+                   fmt: str, headers: list[str], src: _Source | None = None, plain: set[str] = frozenset()) -> str:
     m = mapping.get
     tz = options.timezone
+    relation = src.relation if src is not None else STAGE
+    csv = src is not None and src.kind == "csv"
+
+    def text(fld: str) -> str:
+        return _text(m(fld), plain)
 
     def stamp(fld: str) -> str:
+        """The cell as it is first (almost every cell), cleaned only where that reads nothing."""
         if fld not in mapping or ts[fld].format is None:
             return "CAST(NULL AS TIMESTAMPTZ)"
-        return parse_expr(clean_expr(_ident(mapping[fld])), ts[fld].format, tz)
+        col = _ident(mapping[fld])
+        return f"coalesce({parse_expr(col, ts[fld].format, tz)}, {parse_expr(clean_expr(col), ts[fld].format, tz)})"
 
-    def raw(fld: str) -> str:
-        return clean_expr(_ident(mapping[fld])) if fld in mapping else "CAST(NULL AS VARCHAR)"
+    def raw(fld: str) -> str:  # the text behind a time stamp, cleaned by REJECT_REASON only where it matters
+        return _ident(mapping[fld]) if fld in mapping else "CAST(NULL AS VARCHAR)"
 
     if "ticket_id" in mapping:
         ticket_id = _text(m("ticket_id"))
-    else:  # no id column: a content hash keeps a re-import of the same rows from counting twice
-        ticket_id = "left(md5(CAST(to_json(" + STAGE + ") AS VARCHAR)), 16)"
-    status = _text(m("status"))
+    else:  # no id column: a hash of the row's values keeps a re-import of the same rows from counting twice
+        ticket_id = f"left(md5(CAST(to_json([{', '.join(_ident(h) for h in headers)}]) AS VARCHAR)), 16)"
+    status = text("status")
     if fmt == "servicenow" and "status" in mapping:
         cases = " ".join(f"WHEN {status} = '{k}' THEN '{v}'" for k, v in SERVICENOW_STATES.items())
         status = f"CASE {cases} ELSE {status} END"
 
-    unmapped = [h for h in headers if h not in set(mapping.values())]
+    mapped = set(mapping.values())
     pii = set(presets.pii_columns(headers, mapping))
-    extra_items = []
-    for h in unmapped:
-        if h in pii and options.pii == "drop":
-            continue
-        value = clean_expr(_ident(h))
-        if h in pii and options.pii == "hash":
-            value = f"left(sha256({value}), 16)"
-        extra_items.append(f"{_lit(h)}, {value}")
-    extra = f"json_object({', '.join(extra_items)})" if extra_items else "CAST(NULL AS JSON)"
+    extra = _json_of([h for h in headers if h not in mapped], pii, options, plain=plain)
 
     return f"""
         SELECT
-            _row,
+            {"CAST(NULL AS BIGINT)" if csv else "_row"} AS _row,
+            {_blank_sql(mapping, headers) if csv else "false"} AS _blank,
             {ticket_id} AS ticket_id,
             {raw('created_at')} AS created_raw,
             {raw('first_response_at')} AS first_response_raw,
@@ -279,53 +388,121 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {_number(m('pending_minutes'))} AS pending_min,
             {_number(m('pending_business_minutes'))} AS pending_business_min,
             {status} AS status,
-            {_text(m('priority'))} AS priority_raw,
-            {_text(m('team'))} AS team,
-            {_text(m('assignee'))} AS assignee,
-            lower({_text(m('channel'))}) AS channel,
-            {_text(m('customer'))} AS customer,
-            {_text(m('customer_tier'))} AS customer_tier,
-            {_text(m('category'))} AS category,
-            {_text(m('subject'))} AS subject,
+            {text('priority')} AS priority_raw,
+            {text('team')} AS team,
+            {text('assignee')} AS assignee,
+            lower({text('channel')}) AS channel,
+            {text('customer')} AS customer,
+            {text('customer_tier')} AS customer_tier,
+            {text('category')} AS category,
+            {text('subject')} AS subject,
             CAST(round({_number(m('reopens'))}) AS INTEGER) AS reopens,
             CAST(round({_number(m('agent_replies'))}) AS INTEGER) AS agent_replies,
-            {_text(m('activity'))} AS activity,
+            {text('activity')} AS activity,
             {extra} AS extra
-        FROM {STAGE}
+        FROM {relation}
     """
 
 
-REJECT_REASON = """
+def _clean(sql: str) -> str:
+    return clean_expr(sql)
+
+
+REJECT_REASON = f"""
     CASE
         WHEN ticket_id IS NULL THEN 'missing ticket id'
-        WHEN created_raw IS NULL THEN 'missing created time'
-        WHEN created_at IS NULL THEN 'unreadable created time: ' || created_raw
-        WHEN first_response_raw IS NOT NULL AND first_response_stamp IS NULL
-            THEN 'unreadable first response time: ' || first_response_raw
-        WHEN resolved_raw IS NOT NULL AND resolved_stamp IS NULL THEN 'unreadable resolved time: ' || resolved_raw
+        WHEN created_at IS NULL THEN coalesce('unreadable created time: ' || {_clean('created_raw')},
+                                              'missing created time')
+        WHEN first_response_stamp IS NULL AND {_clean('first_response_raw')} IS NOT NULL
+            THEN 'unreadable first response time: ' || {_clean('first_response_raw')}
+        WHEN resolved_stamp IS NULL AND {_clean('resolved_raw')} IS NOT NULL
+            THEN 'unreadable resolved time: ' || {_clean('resolved_raw')}
         WHEN first_response_at < created_at THEN 'first response before created'
         WHEN resolved_at < created_at THEN 'resolved before created'
     END
 """
 
 
-DERIVED = """
-    coalesce(first_response_stamp,
-             created_at + to_microseconds(CAST(round(fr_minutes * 60e6) AS BIGINT)),
-             created_at + to_microseconds(CAST(round(fr_hours * 3600e6) AS BIGINT))) AS first_response_at,
-    coalesce(resolved_stamp,
-             created_at + to_microseconds(CAST(round(res_minutes * 60e6) AS BIGINT)),
-             created_at + to_microseconds(CAST(round(res_hours * 3600e6) AS BIGINT))) AS resolved_at
-"""
+def _blank_sql(mapping: dict[str, str], headers: list[str]) -> str:
+    """A CSV row whose cells are all empty; the id (or first) cell is looked at first, so that a row with an id
+    costs one comparison."""
+    first = _ident(mapping.get("ticket_id") or headers[0])
+    return (f"(({first} IS NULL OR {first} = '' OR (starts_with({first}, ' ') AND trim({first}) = '')) "
+            f"AND {reader.blank_row_sql(headers)})")
 
 
-def _parse(cur, parsed_select: str) -> None:
-    """One pass: parse, fill time stamps the export only gives as durations (Zendesk has no first-reply stamp),
-    and give each row its rejection reason (NULL = valid)."""
+def _after(minutes_sql: str, unit_us: str) -> str:
+    return f"created_at + to_microseconds(CAST(round({minutes_sql} * {unit_us}) AS BIGINT))"
+
+
+def _derived(mapping: dict[str, str]) -> str:
+    """Time stamps the export only gives as durations (Zendesk has no first-reply stamp): created + duration."""
+    def pick(stamp: str, minutes: str, hours: str, fields: tuple[str, str, str]) -> str:
+        parts = [stamp] if fields[0] in mapping else []
+        if fields[1] in mapping:
+            parts.append(_after(minutes, "60e6"))
+        if fields[2] in mapping:
+            parts.append(_after(hours, "3600e6"))
+        if not parts:
+            return "CAST(NULL AS TIMESTAMPTZ)"
+        return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+    return (pick("first_response_stamp", "fr_minutes", "fr_hours",
+                 ("first_response_at", "first_response_minutes", "first_response_hours")) + " AS first_response_at, "
+            + pick("resolved_stamp", "res_minutes", "res_hours",
+                   ("resolved_at", "resolution_minutes", "resolution_hours")) + " AS resolved_at")
+
+
+PARSED_COLUMNS = (
+    "_row, ticket_id, created_at, first_response_at, resolved_at, updated_at, status, priority_raw, team, "
+    "assignee, channel, customer, customer_tier, category, subject, reopens, agent_replies, "
+    "vendor_first_response_business_min, vendor_resolution_business_min, on_hold_min, on_hold_business_min, "
+    "pending_min, pending_business_min, activity, extra"
+)
+
+
+def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: _Source | None = None) -> int:
+    """One pass over the rows: parse, derive, and give each row its rejection reason (NULL = valid).
+
+    A CSV is read here, straight from the file, in file order (PARSED's rowid is the row's place among the rows
+    the reader returned; the spreadsheet row number is derived from it only for the rows that need one). Lines the
+    reader could not split are collected; blank rows are flagged (`_blank`) and left out of every count.
+    Returns the number of non-blank rows.
+    """
+    derived = _derived(mapping if mapping is not None else {f: f for f in presets.FIELDS})
+    try:
+        cur.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {PARSED} AS
+            SELECT {PARSED_COLUMNS}, _blank, {REJECT_REASON} AS reason
+            FROM (SELECT *, {derived} FROM ({parsed_select}))
+        """)
+    except duckdb.Error as exc:
+        if src is None or src.kind != "csv" or not isinstance(exc, (duckdb.InvalidInputException,
+                                                                    duckdb.ConversionException)):
+            raise
+        raise UserError(f"{src.shown} cannot be read as CSV ({reader._first_line(exc)}); export it again as CSV.") \
+            from None
+    if src is not None and src.kind == "csv":
+        src.malformed = reader.malformed_lines(cur)
+    return cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
+
+
+def _csv_row_numbers(cur, table: str, malformed: list[tuple[int, str, str]]) -> None:
+    """`table` (rid, row_number) gets the spreadsheet row numbers of CSV rows: rid + 2 (the header is row 1),
+    plus one for every line the reader skipped before the row (an ASOF join on the skipped lines)."""
+    cur.execute(f"UPDATE {table} SET row_number = rid + 2")
+    if not malformed:
+        return
+    shifts = [line - 2 - i for i, line in enumerate(sorted(line for line, _, _ in malformed))]
+    cur.execute("CREATE OR REPLACE TEMP TABLE _skips AS SELECT a, max(n) AS n FROM "
+                "(SELECT a, row_number() OVER (ORDER BY a) AS n FROM (SELECT unnest(?::BIGINT[]) AS a)) GROUP BY a",
+                [shifts])
     cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {PARSED} AS
-        SELECT *, {REJECT_REASON} AS reason FROM (SELECT *, {DERIVED} FROM ({parsed_select}))
+        UPDATE {table} t SET row_number = t.row_number + k.n
+        FROM (SELECT q.rid, s.n FROM {table} q ASOF JOIN _skips s ON q.rid >= s.a) k
+        WHERE t.rid = k.rid
     """)
+    cur.execute("DROP TABLE _skips")
 
 
 FINAL_COLUMNS = (
@@ -334,54 +511,201 @@ FINAL_COLUMNS = (
     "vendor_first_response_business_min, vendor_resolution_business_min, on_hold_min, on_hold_business_min, "
     "pending_min, pending_business_min, updated_at, extra"
 )
+PRIO = "_prio"
+ACTS = "_acts"
 
 
-def _collapse(cur, event_log: bool, codes: dict[str, str]) -> None:
-    """One row per ticket. Event logs (one row per activity) aggregate; otherwise the final row wins."""
-    priority = f"coalesce(pm.canonical, {priority_sql('v.priority_raw', codes)})"
+def _priorities(cur, codes: dict[str, str]) -> None:
+    """Canonical priority per distinct raw value (a handful): the user's priority_map first, then the rules."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {PRIO} AS
+        SELECT r.priority_raw, coalesce(pm.canonical, {priority_sql('r.priority_raw', codes)}) AS priority
+        FROM (SELECT DISTINCT priority_raw FROM {PARSED} WHERE priority_raw IS NOT NULL AND reason IS NULL) r
+        LEFT JOIN priority_map pm ON pm.raw = lower(trim(r.priority_raw))
+    """)
+
+
+def _activities(cur) -> None:
+    """Classify each distinct activity of an event log once: response, resolve, close or other."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {ACTS} AS
+        SELECT activity, CASE
+            WHEN regexp_matches(lower(activity), '{RESOLVE_ACTIVITY}') THEN 'resolve'
+            WHEN regexp_matches(lower(activity), '{CLOSE_ACTIVITY}') THEN 'close'
+            WHEN regexp_matches(lower(activity), '{RESPONSE_ACTIVITY}') THEN 'response'
+            ELSE 'other' END AS kind
+        FROM (SELECT DISTINCT activity FROM {PARSED} WHERE activity IS NOT NULL)
+    """)
+
+
+def _collapse(cur, activities: bool, codes: dict[str, str]) -> tuple[int, int, bool]:
+    """One row per ticket in FINAL (a view when nothing needs folding). Returns (valid rows, tickets, event log).
+
+    An event log (an activity column, ids repeated: one row per activity) aggregates per ticket into its final
+    state; otherwise the last row of an id wins (latest update, then latest row in the file).
+    """
+    _priorities(cur, codes)
+    valid, tickets = cur.execute(
+        f"SELECT count(*), count(DISTINCT ticket_id) FROM {PARSED} WHERE reason IS NULL"
+    ).fetchone()
+    event_log = activities and valid != tickets
     if event_log:
+        _activities(cur)
         source = f"""
             SELECT ticket_id,
                 min(created_at) AS created_at,
-                min(created_at) FILTER (WHERE regexp_matches(lower(activity), '{RESPONSE_ACTIVITY}')
-                                        AND created_at > created_at_min) AS first_response_at,
-                CASE WHEN bool_or(regexp_matches(lower(activity), '{RESOLVE_ACTIVITY}'))
-                     THEN max(created_at) FILTER (WHERE regexp_matches(lower(activity), '{RESOLVE_ACTIVITY}')) END
-                     AS resolved_at,
-                arg_max(activity, created_at) AS status,
-                arg_max(priority_raw, created_at) AS priority_raw,
-                arg_max(team, created_at) AS team, arg_max(assignee, created_at) AS assignee,
-                arg_max(channel, created_at) AS channel, arg_max(customer, created_at) AS customer,
-                arg_max(customer_tier, created_at) AS customer_tier, arg_max(category, created_at) AS category,
-                arg_max(subject, created_at) AS subject, max(reopens) AS reopens,
-                count(*) FILTER (WHERE regexp_matches(lower(activity), '{RESPONSE_ACTIVITY}'))::INTEGER AS agent_replies,
-                NULL::DOUBLE AS vendor_first_response_business_min, NULL::DOUBLE AS vendor_resolution_business_min,
-                NULL::DOUBLE AS on_hold_min, NULL::DOUBLE AS on_hold_business_min,
-                NULL::DOUBLE AS pending_min, NULL::DOUBLE AS pending_business_min,
-                max(created_at) AS updated_at, arg_max(extra, created_at) AS extra,
-                count(*) AS n_rows
-            FROM (SELECT *, min(created_at) OVER (PARTITION BY ticket_id) AS created_at_min
-                  FROM {PARSED} WHERE reason IS NULL)
+                min(created_at) FILTER (WHERE kind = 'response') AS first_response_at,
+                min(created_at) FILTER (WHERE kind IN ('resolve', 'close')
+                                        AND (last_other IS NULL OR created_at >= last_other)) AS resolved_at,
+                arg_max(activity, ord) AS status,
+                arg_max(priority_raw, ord) AS priority_raw,
+                arg_max(team, ord) AS team, arg_max(assignee, ord) AS assignee,
+                arg_max(channel, ord) AS channel, arg_max(customer, ord) AS customer,
+                arg_max(customer_tier, ord) AS customer_tier, arg_max(category, ord) AS category,
+                arg_max(subject, ord) AS subject, max(reopens) AS reopens,
+                count(*) FILTER (WHERE kind = 'response')::INTEGER AS agent_replies,
+                arg_max(vendor_first_response_business_min, ord) AS vendor_first_response_business_min,
+                arg_max(vendor_resolution_business_min, ord) AS vendor_resolution_business_min,
+                arg_max(on_hold_min, ord) AS on_hold_min, arg_max(on_hold_business_min, ord) AS on_hold_business_min,
+                arg_max(pending_min, ord) AS pending_min, arg_max(pending_business_min, ord) AS pending_business_min,
+                max(created_at) AS updated_at, arg_max(extra, ord) AS extra
+            FROM (
+                SELECT p.*, a.kind, (epoch_us(p.created_at), p.rowid) AS ord,
+                    max(CASE WHEN a.kind NOT IN ('resolve', 'close') THEN p.created_at END)
+                        OVER (PARTITION BY p.ticket_id) AS last_other
+                FROM {PARSED} p LEFT JOIN {ACTS} a ON a.activity = p.activity
+                WHERE p.reason IS NULL
+            )
             GROUP BY ticket_id
         """
-    else:
+        kind = "TABLE"
+    elif valid != tickets:
         source = f"""
-            SELECT * EXCLUDE (rn), 1 AS n_rows FROM (
-                SELECT *, row_number() OVER (PARTITION BY ticket_id ORDER BY updated_at DESC NULLS LAST, _row DESC) AS rn
-                FROM {PARSED} WHERE reason IS NULL
-            ) WHERE rn = 1
+            SELECT * FROM {PARSED} WHERE reason IS NULL
+            QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY updated_at DESC NULLS LAST, rowid DESC) = 1
         """
+        kind = "TABLE"
+    else:  # every id once: no folding, no copy
+        source = f"SELECT * FROM {PARSED} WHERE reason IS NULL"
+        kind = "VIEW"
     cols = FINAL_COLUMNS.replace("priority, ", "")
+    cur.execute(f"DROP VIEW IF EXISTS {FINAL}")
+    cur.execute(f"DROP TABLE IF EXISTS {FINAL}")
     cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {FINAL} AS
-        SELECT {', '.join('v.' + c.strip() for c in cols.split(','))}, {priority} AS priority
-        FROM ({source}) v LEFT JOIN priority_map pm ON pm.raw = lower(trim(v.priority_raw))
+        CREATE TEMP {kind} {FINAL} AS
+        SELECT {', '.join('v.' + c.strip() for c in cols.split(','))}, pr.priority
+        FROM ({source}) v LEFT JOIN {PRIO} pr ON pr.priority_raw = v.priority_raw
     """)
+    return valid, tickets, event_log
+
+
+def _keep_rejects(cur, src: _Source, headers: list[str], pii: set[str], options: ImportOptions) -> int:
+    """Copy rejected rows (row number, reason, raw values with the personal-data policy) aside.
+
+    A CSV's raw cells are read again only when some row was rejected (most big exports have none)."""
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {REJECTS} AS
+        SELECT rowid AS rid, _row AS row_number, reason, CAST(NULL AS JSON) AS raw
+        FROM {PARSED} WHERE reason IS NOT NULL AND NOT _blank
+    """)
+    rejected = cur.execute(f"SELECT count(*) FROM {REJECTS}").fetchone()[0]
+    if not rejected:
+        return 0
+    if src.kind == "csv":
+        _csv_row_numbers(cur, REJECTS, src.malformed)
+        # the same reader options skip the same lines: rowids of this copy match PARSED's
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {src.csv.relation()}")
+        raw, join = RAW, "s.rowid = r.rid"
+    else:
+        raw, join = STAGE, "s._row = r.row_number"
+    cur.execute(f"""
+        UPDATE {REJECTS} r SET raw = {_json_of(headers, pii, options, "s.")}
+        FROM {raw} s WHERE {join}
+    """)
+    cur.execute(f"DROP TABLE IF EXISTS {RAW}")
+    return rejected
+
+
+# -- the swap: each step its own function (a test makes one of them fail to check the rollback) ------------------
+
+def _count_updated(cur, source: str) -> int:
+    return cur.execute(
+        f"SELECT count(*) FROM tickets t SEMI JOIN {FINAL} f ON t.ticket_id = f.ticket_id WHERE t.source = ?",
+        [source],
+    ).fetchone()[0]
+
+
+def _delete_replaced(cur, source: str) -> None:
+    cur.execute(f"DELETE FROM tickets WHERE source = ? AND ticket_id IN (SELECT ticket_id FROM {FINAL})", [source])
+
+
+def _insert_tickets(cur, source: str, import_id: int) -> None:
+    cur.execute(
+        f"INSERT INTO tickets (source, {FINAL_COLUMNS}, import_id) SELECT ?, {FINAL_COLUMNS}, ? FROM {FINAL}",
+        [source, import_id],
+    )
+
+
+def _insert_rejects(cur, import_id: int, malformed) -> int:
+    cur.execute(f"INSERT INTO rejected_rows SELECT ?, row_number, reason, raw FROM {REJECTS}", [import_id])
+    if malformed:
+        cur.executemany(
+            "INSERT INTO rejected_rows VALUES (?, ?, ?, ?)",
+            [[import_id, line, reason, json.dumps({"line": raw})] for line, reason, raw in malformed],
+        )
+    return cur.execute("SELECT count(*) FROM rejected_rows WHERE import_id = ?", [import_id]).fetchone()[0]
+
+
+def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
+          event_log, final_rows, started) -> tuple[int, int, int, list[str]]:
+    """Replace the incoming tickets of this source and record the import: one transaction, whole or nothing."""
+    with store.transaction(cur):
+        updated = _count_updated(cur, source)
+        import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+        _delete_replaced(cur, source)
+        _insert_tickets(cur, source, import_id)
+        rejected = _insert_rejects(cur, import_id, src.malformed)
+        notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options)
+        rows_read = rows + len(src.malformed)
+        cur.execute(
+            "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [import_id, shown, sha, fmt, source, options.timezone, rows_read, final_rows - updated, updated,
+             rejected, duplicates, json.dumps(mapping), json.dumps(notes), started],
+        )
+        if options.mapping and options.remember:
+            cur.execute(
+                "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, ?, ?, now())",
+                [presets.header_signature(headers), json.dumps(headers), fmt, json.dumps(mapping)],
+            )
+    return import_id, updated, rejected, notes
+
+
+def _check_file(path: Path, shown: str) -> None:
+    try:
+        if not path.is_file():
+            raise UserError(f"There is no file {shown}; check the path.")
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise UserError(f"{shown} cannot be opened ({exc.strerror or exc}); check the file and its permissions.") \
+            from None
+
+
+class _ReadAgain(Exception):
+    """The head of a big file looked like UTF-8 with plain line ends, the whole file did not: start over."""
+
+    def __init__(self, scan: reader.FileScan):
+        super().__init__("read again")
+        self.scan = scan
 
 
 def import_file(store: Store, path: str | Path, name: str | None = None, options: ImportOptions | None = None,
                 progress: Progress | None = None) -> ImportReport:
-    """Import a ticket export (CSV or XLSX). Lands whole or not at all; raises UserError on refusal."""
+    """Import a ticket export (CSV or XLSX). Lands whole or not at all; raises UserError on refusal.
+
+    The file is hashed and its encoding checked to the end on a background thread while DuckDB reads it; how to
+    read it is decided from its first megabytes (in the rare file where the rest disagrees, it is read again).
+    """
     options = options or ImportOptions()
     path = Path(path)
     shown = name or path.name
@@ -389,103 +713,120 @@ def import_file(store: Store, path: str | Path, name: str | None = None, options
     _check_timezone(options.timezone)
     if options.pii not in ("keep", "drop", "hash"):
         raise UserError("Personal data handling must be keep, drop or hash.")
+    _check_file(path, shown)
+    background = reader.BackgroundScan(path)
+    try:
+        try:
+            return _import(store, path, shown, options, step, background, None)
+        except _ReadAgain as again:
+            return _import(store, path, shown, options, step, background, again.scan)
+    finally:
+        background.join()
+
+
+def _import(store, path, shown, options, step, background, scan) -> ImportReport:
     started = datetime.now(dt_timezone.utc)
     t0 = time.perf_counter()
-
     step(0.05, "Checking the file")
-    sha = file_sha256(path)
+    kind = reader.detect_kind(path, shown)  # refuses what cannot be a ticket export, at once
+    head = scan or (reader.scan_file(path, limit=reader.HEAD_BYTES) if kind == "csv" else None)
+
+    def check_head() -> reader.FileScan:
+        full = background.result()
+        if scan is None and kind == "csv" and full.reading() != head.reading():
+            raise _ReadAgain(full)
+        return full
+
     with store.cursor() as cur:
-        step(0.1, "Reading the file")
-        staged = _stage(cur, path, shown, options)
-        headers = staged.columns
-        fmt, mapping, remembered = _resolve_mapping(store, headers, options)
-        _require_created(mapping, shown)
-        step(0.4, "Reading dates")
-        ts = _timestamp_formats(cur, mapping, options)
-        created_fmt = ts["created_at"]
-        if created_fmt.format is None:
-            raise UserError(
-                f"The column {mapping['created_at']!r} of {shown} (used as the creation time) holds no date this app "
-                f"can read (for example {created_fmt.example!r}); choose another column or fix the export."
-            )
-        source = (options.source or fmt).strip() or fmt
-        step(0.5, "Checking every row")
-        _parse(cur, _parsed_select(mapping, ts, options, fmt, headers))
-        event_log = "activity" in mapping
-        _collapse(cur, event_log, presets.PRESETS[fmt].priority_codes)
+        src = None
+        try:
+            try:
+                step(0.1, "Reading the file")
+                src = _open_source(cur, path, shown, options, head)
+                headers = src.columns
+                fmt, mapping, remembered = _resolve_mapping(store, headers, options)
+                _require_created(mapping, shown)
+                step(0.3, "Reading dates")
+                ts = _timestamp_formats(cur, src, mapping, options)
+                created_fmt = ts["created_at"]
+                if created_fmt.format is None:
+                    raise UserError(
+                        f"The column {mapping['created_at']!r} of {shown} (used as the creation time) holds no "
+                        f"date this app can read (for example {created_fmt.example!r}); choose another column or "
+                        "fix the export."
+                    )
+                source = (options.source or fmt).strip() or fmt
+                plain = _plain_columns(cur, src, [h for h in headers if h not in _always_cleaned(mapping)])
+                step(0.4, "Checking every row")
+                rows = _parse(cur, _parsed_select(mapping, ts, options, fmt, headers, src, plain), mapping, src)
+                if rows == 0:
+                    raise UserError(f"There are no tickets in {shown}: it has a header row but no data rows.")
+                sha = check_head().sha256
+            except (UserError, duckdb.Error):
+                check_head()  # a refusal caused by reading the file the wrong way is no refusal
+                raise
+            valid, final_rows, event_log = _collapse(cur, "activity" in mapping, presets.PRESETS[fmt].priority_codes)
+            duplicates = valid - final_rows
+            _keep_rejects(cur, src, headers, set(presets.pii_columns(headers, mapping)), options)
+            cur.execute(f"DROP TABLE IF EXISTS {STAGE}")  # free the staged text before writing
+            cur.execute(f"DROP TABLE IF EXISTS {SAMPLE}")
 
-        valid = cur.execute(f"SELECT count(*) FROM {PARSED} WHERE reason IS NULL").fetchone()[0]
-        final_rows = cur.execute(f"SELECT count(*) FROM {FINAL}").fetchone()[0]
-        if final_rows == 0 and not staged.malformed and valid == 0 and \
-                cur.execute(f"SELECT count(*) FROM {PARSED}").fetchone()[0] == 0:
-            raise UserError(f"There are no tickets in {shown}.")
-        duplicates = valid - final_rows
-
-        step(0.75, "Saving")
-        with store.transaction(cur):
-            updated = cur.execute(
-                f"SELECT count(*) FROM tickets t SEMI JOIN {FINAL} f ON t.ticket_id = f.ticket_id WHERE t.source = ?",
-                [source],
-            ).fetchone()[0]
-            import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
-            cur.execute(
-                f"DELETE FROM tickets WHERE source = ? AND ticket_id IN (SELECT ticket_id FROM {FINAL})", [source]
-            )
-            cur.execute(
-                f"INSERT INTO tickets (source, {FINAL_COLUMNS}, import_id) "
-                f"SELECT ?, {FINAL_COLUMNS}, ? FROM {FINAL}",
-                [source, import_id],
-            )
-            cur.execute(
-                f"""INSERT INTO rejected_rows
-                    SELECT ?, p._row, p.reason, to_json(s) FROM {PARSED} p JOIN {STAGE} s USING (_row)
-                    WHERE p.reason IS NOT NULL""",
+            step(0.75, "Saving")
+            import_id, updated, rejected, notes = _swap(
+                store, cur, shown=shown, sha=sha, fmt=fmt, source=source, options=options, src=src,
+                rows=rows, headers=headers, mapping=mapping, ts=ts, duplicates=duplicates, event_log=event_log,
+                final_rows=final_rows, started=started)
+            rejected_frame = cur.execute(
+                "SELECT row_number, reason, raw FROM rejected_rows WHERE import_id = ? ORDER BY row_number LIMIT 1000",
                 [import_id],
-            )
-            if staged.malformed:
-                cur.executemany(
-                    "INSERT INTO rejected_rows VALUES (?, ?, ?, ?)",
-                    [[import_id, line, reason, json.dumps({"line": raw})] for line, reason, raw in staged.malformed],
-                )
-            rejected = cur.execute("SELECT count(*) FROM rejected_rows WHERE import_id = ?", [import_id]).fetchone()[0]
-            notes = _notes(staged, fmt, mapping, ts, duplicates, event_log, options)
-            cur.execute(
-                "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [import_id, shown, sha, fmt, source, options.timezone, staged.rows + len(staged.malformed or []),
-                 final_rows - updated, updated, rejected, duplicates, json.dumps(mapping), json.dumps(notes), started],
-            )
-            if options.mapping and options.remember:
-                cur.execute(
-                    "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, ?, ?, now())",
-                    [presets.header_signature(headers), json.dumps(headers), fmt, json.dumps(mapping)],
-                )
-        rejected_frame = cur.execute(
-            "SELECT row_number, reason, raw FROM rejected_rows WHERE import_id = ? ORDER BY row_number LIMIT 1000",
-            [import_id],
-        ).df()
-        for table in (STAGE, PARSED, FINAL):
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
+            ).df()
+        finally:
+            if src is not None:
+                src.close()
+            _drop_temp(cur)
     step(1.0, "Done")
     return ImportReport(
         import_id=import_id, file_name=shown, sha256=sha, format=fmt, source=source,
-        rows_read=staged.rows + len(staged.malformed or []), loaded=final_rows - updated, updated=updated,
+        rows_read=rows + len(src.malformed), loaded=final_rows - updated, updated=updated,
         rejected=rejected, duplicates=duplicates, seconds=time.perf_counter() - t0, mapping=mapping,
         timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
     )
 
 
-def _notes(staged, fmt, mapping, ts, duplicates, event_log, options) -> list[str]:
+def _always_cleaned(mapping: dict[str, str]) -> set[str]:
+    """Columns read as ids, dates or numbers: always fully cleaned, whatever the sample shows."""
+    text_fields = {"status", "priority", "team", "assignee", "channel", "customer", "customer_tier", "category",
+                   "subject", "activity"}
+    return {h for f, h in mapping.items() if f not in text_fields}
+
+
+def _drop_temp(cur) -> None:
+    try:
+        cur.execute(f"DROP VIEW IF EXISTS {FINAL}")
+        for table in (FINAL, REJECTS, PRIO, ACTS, PARSED, STAGE, SAMPLE, SPREAD, RAW, "_ts_sample"):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+    except Exception:  # a failed transaction can leave the cursor unusable: closing it drops its temp tables anyway
+        pass
+
+
+def _notes(src, fmt, mapping, ts, duplicates, event_log, options) -> list[str]:
     notes = []
-    if staged.kind == "xlsx":
-        notes.append(f"sheet {staged.sheet!r}")
-    elif staged.encoding != "utf-8":
-        notes.append(f"read as {staged.encoding} text")
+    if src.kind == "xlsx":
+        notes.append(f"sheet {src.sheet!r}")
+    elif src.encoding != "utf-8":
+        notes.append(f"read as {src.encoding} text")
+    if src.malformed:
+        notes.append(f"{len(src.malformed)} lines could not be split into columns (rejected)")
     if duplicates:
         what = "activity rows folded into their tickets" if event_log else "rows repeated a ticket id (the last one was kept)"
         notes.append(f"{duplicates} {what}")
     if "first_response_at" not in mapping and "first_response_minutes" in mapping:
         notes.append("first response time stamps derived from the export's reply minutes")
-    if "first_response_at" not in mapping and "first_response_minutes" not in mapping:
+    elif "first_response_at" not in mapping and "first_response_hours" in mapping:
+        notes.append("first response time stamps derived from the export's response hours")
+    if event_log:
+        pass  # first responses come from the activities
+    elif not any(f in mapping for f in ("first_response_at", "first_response_minutes", "first_response_hours")):
         if "first_response_business_minutes" in mapping:
             notes.append("only the vendor's business-hours reply minutes are available: kept as the vendor's figure")
         else:

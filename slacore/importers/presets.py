@@ -54,7 +54,8 @@ HOUR_FIELDS = ("first_response_hours", "resolution_hours")
 
 # Headers that carry personal data of requesters: offered for dropping or hashing at import.
 PII_PATTERN = re.compile(
-    r"requester|e-?mail|phone|caller|contact|full ?name|reporter|submitter|informador|telefon|anrufer|melder",
+    r"requester|e-?mail|phone|caller|contact|full ?name|reporter|submitter|creator|watcher|opened_by|"
+    r"informador|telefon|anrufer|melder",
     re.IGNORECASE,
 )
 
@@ -192,11 +193,12 @@ GENERIC = Preset(
         "resolved_at": ["Resolved", "Resolved at", "Resolved time", "Resolution date", "Solved", "Solved at",
                         "Closed", "Closed at", "Date closed", "Completed", "Gelöst", "Gelöst am",
                         "Geschlossen", "Erledigt", "Resuelta", "Resuelto", "Cerrado", "Résolu", "Fermé", "End"],
-        "updated_at": ["Updated", "Updated at", "Last updated", "Last update", "Modified", "Last modified",
-                       "Aktualisiert", "Geändert"],
+        "updated_at": ["Updated", "Updated at", "Updated time", "Last updated", "Last update", "Last update time",
+                       "Last updated at", "Modified", "Modified at", "Last modified", "Last modified date",
+                       "Aktualisiert", "Geändert", "Actualizada", "Mise à jour"],
         "status": ["Status", "State", "Ticket status", "Stage", "Estado", "Statut", "Zustand"],
         "priority": ["Priority", "Prio", "Severity", "Sev", "Urgency", "Priorität", "Dringlichkeit",
-                     "Prioridad", "Priorité"],
+                     "Prioridad", "Priorité", "Seriousness"],
         "team": ["Group", "Team", "Queue", "Assignment group", "Support group", "Department", "Gruppe",
                  "Abteilung", "Equipo", "Grupo", "Équipe", "Workgroup", "Section"],
         "assignee": ["Assignee", "Agent", "Assigned to", "Owner", "Handler", "Resource", "Bearbeiter",

@@ -1,15 +1,19 @@
-"""Turn an uploaded file into a staging table of text columns, or refuse it in one sentence.
+"""Make an uploaded file readable as text columns, or refuse it in one sentence.
 
-Every cell is staged as VARCHAR so that nothing is lost before validation: types are decided later, per column,
-from the data (see `timestamps.py`). CSV goes through DuckDB's own reader and sniffer; XLSX through pandas with the
-calamine engine (openpyxl is ~10x slower on large sheets).
+Every cell is read as VARCHAR so that nothing is lost before validation: types are decided later, per column,
+from the data (see `timestamps.py`). CSV goes through DuckDB's own reader and sniffer and is not copied into the
+database: `open_csv` checks the encoding (legacy cp1252 and UTF-16 are transcoded once, to a temporary UTF-8 file),
+sniffs the dialect once and returns the `read_csv(...)` the importer parses in one pass. XLSX goes through pandas with
+the calamine engine (openpyxl is ~10x slower on large sheets) into a staging table.
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,8 @@ import pandas as pd
 from ..errors import UserError
 
 SNIFF_BYTES = 64 * 1024
+CHUNK = 1 << 20
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass
@@ -58,14 +64,22 @@ def detect_kind(path: Path, name: str | None = None) -> str:
                         (b"\x1f\x8b", "a gzip archive")):
         if head.startswith(magic):
             raise UserError(f"{shown} is {what}, not a ticket export; export the tickets as CSV or XLSX.")
+    if head.startswith(UTF16_BOMS):  # Excel's "Unicode text": tab-separated UTF-16
+        try:
+            head = head[: len(head) - len(head) % 2].decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError(f"{shown} is not readable UTF-16 text; save it again as CSV (UTF-8).") from None
     text_start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text_start.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml")) or b"<body" in head[:2048].lower():
+    if text_start.startswith((b"<!doctype html", b"<html", b"<head")) or b"<body" in head[:2048].lower():
         raise UserError(
             f"{shown} is a web page (HTML), not a CSV; the download probably failed or needed a login — "
             "export the tickets again."
         )
+    if text_start.startswith(b"<?xml"):
+        raise UserError(f"{shown} is an XML document, not a CSV; export the tickets as CSV or XLSX.")
     if _looks_binary(head):
-        raise UserError(f"{shown} contains binary data, not text; it is not a CSV export. Check that you picked the right file.")
+        raise UserError(f"{shown} contains binary data, not text, so it is not a CSV export; check that you picked "
+                        "the right file.")
     return "csv"
 
 
@@ -94,90 +108,274 @@ def _looks_binary(head: bytes) -> bool:
     return control > len(head) * 0.01 or ascii_printable < len(head) * 0.7
 
 
-def prepare_csv(path: Path) -> tuple[Path, str, bool]:
+@dataclass
+class FileScan:
+    """A streaming pass over the file: its hash and what DuckDB's reader needs to be told."""
+
+    sha256: str | None  # None when only the head of the file was scanned
+    encoding: str  # "utf-8", "utf-16" or "cp1252"
+    cr_cr_lf: bool  # ServiceNow Table API dumps end records with '\r\r\n'
+
+    def reading(self) -> tuple[str, bool]:
+        """What decides how the file is prepared for DuckDB."""
+        return self.encoding, self.cr_cr_lf
+
+
+HEAD_BYTES = 4 << 20
+
+
+def scan_file(path: Path, limit: int | None = None) -> FileScan:
+    """sha256, text encoding and record ends in one pass of 1 MB blocks (bounded memory for any file size).
+
+    With `limit`, only the first `limit` bytes are looked at (no hash): what a big file most likely is, decided
+    at once while the full scan runs in the background (`BackgroundScan`)."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, cr_cr_lf, first, tail, read, complete = True, False, True, b"", 0, True
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            if limit is not None and read >= limit:
+                complete = False
+                break
+            read += len(block)
+            if limit is None:
+                digest.update(block)
+            if first and block.startswith(UTF16_BOMS):
+                utf8 = False
+            first = False
+            if utf8 and not (block.isascii() and not decoder.getstate()[0]):  # ASCII blocks need no decoding
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+            if not cr_cr_lf:
+                cr_cr_lf = b"\r\r\n" in tail + block[:2] or b"\r\r\n" in block
+                tail = block[-2:]
+    if utf8 and complete:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    encoding = "utf-8" if utf8 else ("utf-16" if head in UTF16_BOMS else "cp1252")
+    if encoding == "utf-16":  # the bytes say nothing about record ends: look at the text
+        with open(path, encoding="utf-16", newline="") as fh:
+            cr_cr_lf = "\r\r\n" in fh.read(CHUNK)
+    return FileScan(sha256=digest.hexdigest() if limit is None else None, encoding=encoding, cr_cr_lf=cr_cr_lf)
+
+
+class BackgroundScan:
+    """`scan_file` of the whole file on a thread (hashing releases the GIL; DuckDB's work goes on meanwhile)."""
+
+    def __init__(self, path: Path):
+        self._result: FileScan | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="slacore-scan", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._result = scan_file(path)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> FileScan:
+        self._thread.join()
+        if self._error is not None:
+            raise UserError(f"{path_name(self._error)} could not be read to the end ({_first_line(self._error)}); "
+                            "check the file and try again.") from None
+        return self._result
+
+    def join(self) -> None:
+        self._thread.join()
+
+
+def path_name(exc: BaseException) -> str:
+    return Path(getattr(exc, "filename", None) or "The file").name
+
+
+def prepare_csv(path: Path, scan: FileScan | None = None, shown: str | None = None) -> tuple[Path, str, bool]:
     """Return a UTF-8 file DuckDB can read: (path, original encoding, is_temporary).
 
     DuckDB reads UTF-8 (BOM included) natively. Anything else is a legacy Windows export (cp1252, a superset of
-    latin-1 for printable text) and is transcoded once. ServiceNow Table API dumps end records with '\\r\\r\\n',
-    which would read as blank rows: normalised here too.
+    latin-1 for printable text) or Excel's "Unicode text" (UTF-16), transcoded once, block by block. ServiceNow
+    Table API dumps end records with '\\r\\r\\n', which would read as blank rows: normalised here too.
     """
-    data = path.read_bytes()
-    encoding = "utf-8"
-    try:
-        text = data.decode("utf-8")
-        changed = False
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-        text = data.decode("cp1252", errors="replace")
-        changed = True
-    if "\r\r\n" in text:
-        text = text.replace("\r\r\n", "\r\n")
-        changed = True
-    if not changed:
-        return path, encoding, False
+    scan = scan or scan_file(path)
+    if scan.encoding == "utf-8" and not scan.cr_cr_lf:
+        return path, scan.encoding, False
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="slacore-")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    return Path(tmp), encoding, True
-
-
-def stage_csv(cur: duckdb.DuckDBPyConnection, path: Path, table: str, shown: str) -> StagedFile:
-    """Read a CSV into TEMP table `table` (all VARCHAR, plus `_row`: the spreadsheet row number)."""
-    readable, encoding, temporary = prepare_csv(path)
+    errors = "replace" if scan.encoding == "cp1252" else "strict"
     try:
-        sniffed, delimiter = _choose_delimiter(cur, readable)
-        options = "all_varchar = true, header = true, store_rejects = true"
-        if delimiter and delimiter != sniffed:  # only overrule the sniffer (passing a delimiter stops quote sniffing)
-            options += f", delim = '{_sql_str(delimiter)}'"
+        with open(path, encoding=scan.encoding, errors=errors, newline="") as src, \
+                os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            carry = ""
+            for text in iter(lambda: src.read(CHUNK), ""):
+                text = carry + text
+                keep = len(text) - len(text.rstrip("\r"))  # a '\r\r' | '\n' split across two blocks
+                carry, text = text[len(text) - keep:], text[:len(text) - keep]
+                dst.write(text.replace("\r\r\n", "\r\n") if scan.cr_cr_lf else text)
+            dst.write(carry)
+    except (UnicodeError, OSError) as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{shown or path.name} cannot be read as {scan.encoding} text ({_first_line(exc)}); "
+                        "save it again as CSV (UTF-8).") from None
+    return Path(tmp), scan.encoding, True
+
+
+@dataclass
+class CsvSource:
+    """A CSV ready for DuckDB's reader: the SQL that reads it, its header and how it was decoded.
+
+    The file is not copied into the database: the importer parses it straight from `relation()` in one pass.
+    """
+
+    path: Path  # UTF-8 text DuckDB reads (a temporary transcoded copy when `temporary`)
+    temporary: bool
+    options: str
+    columns: list[str]
+    encoding: str
+    delimiter: str | None
+    sha256: str | None
+    scan: FileScan | None = None
+
+    def relation(self, store_rejects: bool = False) -> str:
+        errors = "store_rejects = true" if store_rejects else "ignore_errors = true"
+        return f"read_csv('{_sql_str(str(self.path))}', {self.options}, {errors})"
+
+    def close(self) -> None:
+        if self.temporary:
+            self.path.unlink(missing_ok=True)
+
+
+def open_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, scan: FileScan | None = None) -> CsvSource:
+    """Check the encoding, sniff the dialect and read the header; refuse what DuckDB cannot read as CSV."""
+    scan = scan or scan_file(path)
+    readable, encoding, temporary = prepare_csv(path, scan, shown)
+    try:
+        sniffed = _sniff(cur, readable)
+        delimiter = _choose_delimiter(sniffed, readable)
+        if sniffed and sniffed["columns"] and delimiter == sniffed["delim"]:
+            options = _explicit_options(sniffed)  # the reads that follow need not sniff again
+        else:  # let the reader sniff the rest (quotes...) with the delimiter the header shows
+            options = "all_varchar = true, header = true"
+            if delimiter and (not sniffed or delimiter != sniffed["delim"]):
+                options += f", delim = '{_sql_str(delimiter)}'"
+        src = CsvSource(readable, temporary, options, [], encoding, delimiter, scan.sha256, scan)
         try:
-            cur.execute(
-                f"CREATE OR REPLACE TEMP TABLE {table} AS "
-                f"SELECT * FROM read_csv(?, {options})",
-                [str(readable)],
-            )
+            src.columns = [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM {src.relation()}").fetchall()] \
+                if options.startswith("all_varchar") else list(sniffed["columns"])
         except duckdb.Error as exc:
-            raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") from None
-        malformed = [
-            (int(line or 0), f"malformed CSV line: {err}", csv_line or "")
-            for line, err, csv_line in cur.execute(
-                "SELECT line, error_message, csv_line FROM reject_errors ORDER BY line"
-            ).fetchall()
-        ]
-        cur.execute("DROP TABLE IF EXISTS reject_errors")
-        cur.execute("DROP TABLE IF EXISTS reject_scans")
-    finally:
+            raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") \
+                from None
+        return src
+    except BaseException:
         if temporary:
             readable.unlink(missing_ok=True)
-    return _finish_stage(cur, table, "csv", shown, encoding=encoding, delimiter=delimiter, malformed=malformed)
+        raise
 
 
-def _choose_delimiter(cur, path: Path) -> tuple[str | None, str | None]:
-    """DuckDB's sniffer, overruled by the header line when the sniffer's choice would give a single column.
+def sample_csv(cur: duckdb.DuckDBPyConnection, src: CsvSource, table: str, shown: str, rows: int,
+               columns: list[str] | None = None, spread: bool = False) -> int:
+    """TEMP table `table` with sampled rows, blank rows left out; refuses a file without data rows.
+
+    By default the first `rows` rows (cheap: the reader stops there); with `spread`, a reservoir of `rows` rows
+    over the whole file (one full read), for decisions the head of a file cannot settle (a file sorted by date whose
+    first rows are all from the 1st to the 12th of a month). `columns` limits what is kept.
+    """
+    cols = "*" if columns is None else ", ".join(f'"{_ident(c)}"' for c in columns)
+    how = f"USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE (7)" if spread else f"LIMIT {int(rows)}"
+    try:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols} FROM {src.relation()} {how}")
+    except duckdb.Error as exc:
+        raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") from None
+    cur.execute(f"DELETE FROM {table} WHERE {blank_row_sql(src.columns if columns is None else columns)}")
+    sampled = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if sampled == 0 and columns is None:
+        cur.execute(f"SELECT * FROM {src.relation(store_rejects=True)} LIMIT 1000").fetchall()
+        skipped = malformed_lines(cur)
+        if skipped:
+            line, reason, _ = skipped[0]
+            raise UserError(f"No row of {shown} fits its header of {len(src.columns)} columns (line {line}: "
+                            f"{reason.removeprefix('malformed CSV line: ')}); check the separator and the quotes, "
+                            "or export the file again.")
+        raise UserError(f"There are no tickets in {shown}: it has a header row but no data rows.")
+    return sampled
+
+
+def blank_row_sql(columns: list[str], qualifier: str = "") -> str:
+    """True for a row whose cells are all empty (trailing blank lines, Excel's formatted-but-empty rows)."""
+    if not columns:
+        return "true"
+    cells = ", ".join("nullif(trim(" + qualifier + '"' + _ident(c) + '"' + "), '')" for c in columns)
+    return f"coalesce({cells}) IS NULL"
+
+
+def malformed_lines(cur) -> list[tuple[int, str, str]]:
+    """(line, reason, raw text) of the lines the last `store_rejects` read skipped, one per line (DuckDB may report
+    several errors for one line); clears DuckDB's tables."""
+    try:
+        found = cur.execute(
+            "SELECT line, string_agg(DISTINCT error_message, '; ' ORDER BY error_message), any_value(csv_line) "
+            "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
+    except duckdb.CatalogException:  # the reader had nothing to report
+        return []
+    rows = [(int(line or 0), f"malformed CSV line: {err}", csv_line or "") for line, err, csv_line in found]
+    cur.execute("DROP TABLE IF EXISTS reject_errors")
+    cur.execute("DROP TABLE IF EXISTS reject_scans")
+    return rows
+
+
+def _sniff(cur, path: Path) -> dict | None:
+    """DuckDB's sniffer on the first 20,480 rows (header forced): the dialect and the column names, or None."""
+    try:
+        row = cur.execute(
+            "SELECT Delimiter, Quote, Escape, NewLineDelimiter, SkipRows, Columns "
+            "FROM sniff_csv(?, header = true, sample_size = 20480)", [str(path)]).fetchone()
+    except duckdb.Error:
+        return None
+    if not row:
+        return None
+    delim, quote, escape, new_line, skip, columns = row
+    empty = "(empty)"
+    return {"delim": delim, "quote": "" if quote == empty else quote, "escape": "" if escape == empty else escape,
+            "new_line": new_line, "skip": int(skip or 0), "columns": [c["name"] for c in columns or []]}
+
+
+def _choose_delimiter(sniffed: dict | None, path: Path) -> str | None:
+    """The sniffer's delimiter, overruled by the header line when the sniffer's choice would give a single column.
 
     Ragged exports (rows with a missing trailing field) can make the sniffer settle on a delimiter that never
     occurs; the header of a ticket export always has several columns, so its most frequent separator wins then.
     """
-    try:
-        row = cur.execute("SELECT Delimiter FROM sniff_csv(?, sample_size = 20480)", [str(path)]).fetchone()
-        sniffed = row[0] if row else None
-    except duckdb.Error:
-        sniffed = None
+    delim = sniffed["delim"] if sniffed else None
     with open(path, encoding="utf-8", errors="replace") as fh:
         header = fh.readline()
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
-    if sniffed and counts.get(sniffed, 0) > 0:
-        return sniffed, sniffed
-    return sniffed, (best if counts[best] > 0 else sniffed)
+    if delim and counts.get(delim, 0) > 0:
+        return delim
+    return best if counts[best] > 0 else delim
 
 
-def list_sheets(path: Path) -> list[str]:
+def _explicit_options(sniffed: dict) -> str:
+    """read_csv options that repeat what the sniffer found, so that later reads of the file skip sniffing."""
+    lit = lambda v: "'" + _sql_str(v) + "'"  # noqa: E731
+    columns = ", ".join(f"{lit(c)}: 'VARCHAR'" for c in sniffed["columns"])
+    return (f"auto_detect = false, header = true, delim = {lit(sniffed['delim'])}, quote = {lit(sniffed['quote'])}, "
+            f"escape = {lit(sniffed['escape'])}, new_line = {lit(sniffed['new_line'])}, skip = {sniffed['skip']}, "
+            f"columns = {{{columns}}}")
+
+
+def list_sheets(path: Path, shown: str | None = None) -> list[str]:
     from python_calamine import CalamineWorkbook
 
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise UserError(f"{path.name} is not a readable Excel workbook ({_first_line(exc)}).") from None
+        raise UserError(f"{shown or path.name} is not a readable Excel workbook ({_first_line(exc)}); open and save it again "
+                        "in Excel, or export the tickets as CSV.") from None
 
 
 def sheet_headers(path: Path, sheet: str, rows: int = 1) -> list[list[str]]:
@@ -192,7 +390,7 @@ def sheet_headers(path: Path, sheet: str, rows: int = 1) -> list[list[str]]:
 def stage_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, table: str, shown: str, sheet: str | None,
                choose_sheet) -> StagedFile:
     """Read one sheet of a workbook into TEMP table `table` (all VARCHAR)."""
-    sheets = list_sheets(path)
+    sheets = list_sheets(path, shown)
     if not sheets:
         raise UserError(f"{shown} has no sheets.")
     if sheet is None:
@@ -202,7 +400,8 @@ def stage_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, table: str, shown: st
     try:
         frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=str)
     except Exception as exc:
-        raise UserError(f"Sheet {sheet!r} of {shown} cannot be read ({_first_line(exc)}).") from None
+        raise UserError(f"Sheet {sheet!r} of {shown} cannot be read ({_first_line(exc)}); save the workbook again "
+                        "or export the tickets as CSV.") from None
     frame.columns = _unique_names([str(c) for c in frame.columns])
     frame = frame.astype(object).where(frame.notna(), None)
     cur.register("_xlsx_frame", frame)
@@ -219,8 +418,7 @@ def _finish_stage(cur, table: str, kind: str, shown: str, **info) -> StagedFile:
     rows = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     # Rows that are entirely empty (trailing blank lines, Excel's formatted-but-empty rows) are not tickets.
     if rows and columns:
-        blank = " AND ".join(f'nullif(trim("{_ident(c)}"), \'\') IS NULL' for c in columns)
-        cur.execute(f"DELETE FROM {table} WHERE {blank}")
+        cur.execute(f"DELETE FROM {table} WHERE {blank_row_sql(columns)}")
     cur.execute(f"ALTER TABLE {table} ADD COLUMN _row BIGINT")
     # rowid follows insertion order (file order); +2 = the row number a spreadsheet shows (header is row 1).
     cur.execute(f"UPDATE {table} SET _row = rowid + 2")

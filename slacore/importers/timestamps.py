@@ -2,10 +2,13 @@
 
 Exports write dates every way there is: ISO with or without an offset, `31.01.2025 14:05`, `03/14/2025 02:15 PM`,
 Jira's `05/Mar/25 9:05 AM` (also in Spanish: `18/jul/26`), ServiceNow's `29-02-2016 01:16`, Excel serial days.
-Each candidate format is tried on the column's distinct values in DuckDB; the one that reads the most wins.
-Day-first vs month-first is settled by the values that only one of them can read (a day above 12); when every value
-is ambiguous the other time-stamp columns of the file decide, then the separator's custom ('.' and '-' day-first).
-Naive stamps are read in the source time zone chosen at import; stamps with an offset keep it.
+Each candidate format is tried on the distinct values of a sample of the column (the importer passes the first rows
+of the file, and a reservoir spread over a big file when those leave the order of day and month open); the one that
+reads the most wins. Day-first vs month-first is settled by the
+values that only one of them can read (a day above 12); when every value is ambiguous the other time-stamp columns
+of the file decide, then the separator's custom ('.' and '-' day-first). `dayfirst` set by the user wins over all.
+Naive stamps are read in the source time zone chosen at import; stamps with an offset (`+01:00`, ` +0100`, `Z`,
+`UTC`) keep it, row by row, whatever the sample said.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ import duckdb
 ISO_NAIVE = "iso"
 ISO_OFFSET = "iso+offset"
 ISO_MIXED = "iso-mixed"
-OFFSET_RE = "(Z|[+-][0-9]{2}:?[0-9]{2})$"
+ISO_KINDS = (ISO_NAIVE, ISO_OFFSET, ISO_MIXED)
+# An offset or zone after a time of day: 09:00Z, 09:00:00+01, 09:00:00.123 +0100, 09:00:00 -05:00, 09:00:00 UTC.
+OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z_/+-]*)$"
 EXCEL_SERIAL = "excel-serial"
+SAMPLE_ROWS = 10_000  # rows sampled per column for detection (a reservoir over the whole file)
 
 # Order matters only to break ties between formats that read the same values.
 FORMATS: list[str] = [
-    ISO_NAIVE,  # also reads ISO stamps with an offset; which of the ISO kinds it is gets settled afterwards
-    "%Y-%m-%d %H:%M:%S %z",
+    ISO_NAIVE,  # ISO 8601 with or without an offset; which ISO kind it is gets settled afterwards
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%d.%m.%Y %H:%M:%S",
@@ -48,6 +53,8 @@ FORMATS: list[str] = [
     "%m-%d-%Y %H:%M:%S",
     "%d-%m-%Y %H:%M",
     "%m-%d-%Y %H:%M",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
     "%d/%b/%y %I:%M %p",
     "%d/%b/%Y %I:%M %p",
     "%d/%b/%y %H:%M",
@@ -55,6 +62,7 @@ FORMATS: list[str] = [
     "%d-%b-%Y %H:%M:%S",
     "%d-%b-%Y %H:%M",
     "%d-%b-%y %I:%M %p",
+    "%d-%b-%y %H:%M",
     "%d %b %Y %H:%M:%S",
     "%d %b %Y %H:%M",
     "%b %d, %Y %I:%M %p",
@@ -62,13 +70,15 @@ FORMATS: list[str] = [
     EXCEL_SERIAL,
 ]
 
-# Month abbreviations of localised exports -> English, so `%b` reads them. Applied only where `%b` is used.
+# Month abbreviations of localised exports -> English, so `%b` reads them (plain replacements: a date string holds
+# no other words). Longer words first ('sept' before 'sep', 'janv' before 'jan'...).
 MONTH_WORDS = {
-    "ene": "Jan", "abr": "Apr", "ago": "Aug", "dic": "Dec", "sept": "Sep",  # Spanish
-    "mär": "Mar", "mrz": "Mar", "mai": "May", "okt": "Oct", "dez": "Dec",  # German
-    "janv": "Jan", "févr": "Feb", "fevr": "Feb", "mars": "Mar", "avr": "Apr", "juin": "Jun", "juil": "Jul",
-    "août": "Aug", "aout": "Aug", "déc": "Dec",  # French
+    "sept": "sep", "ene": "jan", "abr": "apr", "ago": "aug", "dic": "dec",  # Spanish
+    "mär": "mar", "mrz": "mar", "mai": "may", "okt": "oct", "dez": "dec",  # German
+    "janv": "jan", "févr": "feb", "fevr": "feb", "mars": "mar", "avr": "apr", "juin": "jun", "juil": "jul",
+    "août": "aug", "aout": "aug", "déc": "dec",  # French
 }
+PLACEHOLDERS = ("", "?", "-", "--", "NULL", "null", "None", "none", "N/A", "n/a", "NaT", "nan")
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class ColumnFormat:
     readable: int  # distinct sampled values the format reads
     sampled: int  # distinct non-empty sampled values
     example: str | None = None  # an unreadable example, for messages
+    ambiguous: bool = False  # day-first and month-first read the sample equally (decided by a tie-break)
 
 
 def _ident(name: str) -> str:
@@ -89,36 +100,65 @@ def _lit(value: str) -> str:
 
 
 def clean_expr(col_sql: str) -> str:
-    """Trim and treat the usual placeholders for 'no value' as NULL ('?' in ServiceNow audit logs)."""
-    return (f"CASE WHEN trim({col_sql}) IN ('', '?', '-', 'NULL', 'null', 'None', 'N/A', 'n/a', 'NaT') "
-            f"THEN NULL ELSE trim({col_sql}) END")
+    """Trim and treat the usual placeholders for 'no value' as NULL ('?' in ServiceNow audit logs).
+
+    Most cells need no trimming: the value itself is passed on (no new string), only padded cells are trimmed.
+    """
+    nulls = "(" + ", ".join(_lit(p) for p in PLACEHOLDERS) + ")"
+    return (f"CASE WHEN starts_with({col_sql}, ' ') OR ends_with({col_sql}, ' ') "
+            f"THEN CASE WHEN trim({col_sql}) IN {nulls} THEN NULL ELSE trim({col_sql}) END "
+            f"WHEN {col_sql} IN {nulls} THEN NULL ELSE {col_sql} END")
 
 
 def _month_words_expr(x: str) -> str:
     expr = f"replace(replace(replace(lower({x}), 'a. m.', 'am'), 'p. m.', 'pm'), '.', '')"
     for word, english in MONTH_WORDS.items():
-        expr = f"regexp_replace({expr}, '\\b{word}\\b', '{english.lower()}')"
+        expr = f"replace({expr}, '{word}', '{english}')"
     return expr
 
 
-def parse_expr(value_sql: str, fmt: str, timezone: str) -> str:
-    """SQL turning cleaned text `value_sql` into TIMESTAMPTZ (NULL where unreadable)."""
-    tz = _lit(timezone)
-    if fmt == ISO_NAIVE:
-        return f"timezone({tz}, try_cast({value_sql} AS TIMESTAMP))"
-    if fmt == ISO_OFFSET:
-        return f"try_cast({value_sql} AS TIMESTAMPTZ)"
-    if fmt == ISO_MIXED:
-        return (f"CASE WHEN regexp_matches({value_sql}, '{OFFSET_RE}') THEN try_cast({value_sql} AS TIMESTAMPTZ) "
-                f"ELSE timezone({tz}, try_cast({value_sql} AS TIMESTAMP)) END")
+def _is_utc(tz: str) -> bool:
+    return tz.upper() in ("UTC", "ETC/UTC", "Z", "GMT", "ETC/GMT", "UCT", "ZULU", "UNIVERSAL")
+
+
+def _utc(naive_sql: str, tz: str) -> str:
+    """A naive TIMESTAMP read as wall time in `tz` -> TIMESTAMPTZ (UTC needs no calendar arithmetic)."""
+    if _is_utc(tz):
+        return f"make_timestamptz(epoch_us({naive_sql}))"
+    return f"timezone({_lit(tz)}, {naive_sql})"
+
+
+def iso_expr(value_sql: str, timezone: str) -> str:
+    """ISO 8601 text -> TIMESTAMPTZ: an offset or zone in the value wins, otherwise the source time zone.
+
+    Relies on the session time zone being UTC (the store sets it on every cursor): a naive stamp cast to
+    TIMESTAMPTZ is then read as UTC, so for a UTC source one cast reads every row; ' +0100' (a space before the
+    offset, Zendesk) is retried without the space.
+    """
+    spaced = (f"try_cast(regexp_replace({value_sql}, '\\s+([+-][0-9]{{2}}(:?[0-9]{{2}})?|[Zz])$', '\\1') "
+              f"AS TIMESTAMPTZ)")
+    with_offset = f"coalesce(try_cast({value_sql} AS TIMESTAMPTZ), {spaced})"
+    if _is_utc(timezone):
+        return with_offset
+    return (f"CASE WHEN regexp_matches({value_sql}, '{OFFSET_RE}') THEN {with_offset} "
+            f"ELSE {_utc(f'try_cast({value_sql} AS TIMESTAMP)', timezone)} END")
+
+
+def parse_expr(value_sql: str, fmt: str, timezone: str, month_sql: str | None = None) -> str:
+    """SQL turning cleaned text `value_sql` into TIMESTAMPTZ (NULL where unreadable).
+
+    `month_sql`: the value with localised month names already made English (detection computes it once).
+    """
+    if fmt in ISO_KINDS:
+        return iso_expr(value_sql, timezone)
     if fmt == EXCEL_SERIAL:
-        return (f"timezone({tz}, TIMESTAMP '1899-12-30' + to_microseconds(CAST(round("
-                f"CASE WHEN regexp_full_match({value_sql}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') "
-                f"THEN CAST({value_sql} AS DOUBLE) END * 86400000000) AS BIGINT)))")
-    source = _month_words_expr(value_sql) if "%b" in fmt else value_sql
+        micros = (f"CAST(round(CASE WHEN regexp_full_match({value_sql}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') "
+                  f"THEN CAST({value_sql} AS DOUBLE) END * 86400000000) AS BIGINT)")
+        return _utc(f"TIMESTAMP '1899-12-30' + to_microseconds({micros})", timezone)
+    source = (month_sql or _month_words_expr(value_sql)) if "%b" in fmt else value_sql
     if "%z" in fmt:
         return f"try_strptime({source}, {_lit(fmt)})"
-    return f"timezone({tz}, try_strptime({source}, {_lit(fmt)}))"
+    return _utc(f"try_strptime({source}, {_lit(fmt)})", timezone)
 
 
 def _swap_order(fmt: str) -> str | None:
@@ -131,65 +171,101 @@ def _day_first(fmt: str) -> bool:
     return fmt.find("%d") < fmt.find("%m")
 
 
+def _candidates(dayfirst: bool | None) -> list[str]:
+    """The formats to try: a user's day-first / month-first choice removes the other order."""
+    if dayfirst is None:
+        return list(FORMATS)
+    return [f for f in FORMATS if _swap_order(f) is None or _day_first(f) == dayfirst]
+
+
 def detect_formats(cur: duckdb.DuckDBPyConnection, table: str, headers: list[str],
-                   dayfirst: bool | None = None, sample: int = 20000) -> dict[str, ColumnFormat]:
+                   dayfirst: bool | None = None, sample: int = SAMPLE_ROWS) -> dict[str, ColumnFormat]:
     """Choose a format per time-stamp column (see the module docstring for how ties are broken)."""
+    formats = _candidates(dayfirst)
     counts: dict[str, dict[str, int]] = {}
-    info: dict[str, tuple[int, str | None]] = {}
-    for header in headers:
-        clean = clean_expr(_ident(header))
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE _ts_sample AS SELECT DISTINCT {clean} AS v FROM {table} "
-            f"WHERE {clean} IS NOT NULL LIMIT {int(sample)}"
-        )
-        sampled = cur.execute("SELECT count(*) FROM _ts_sample").fetchone()[0]
-        selects = ", ".join(f"count({parse_expr('v', f, 'UTC')})" for f in FORMATS)
-        row = cur.execute(f"SELECT {selects} FROM _ts_sample").fetchone() if sampled else [0] * len(FORMATS)
-        counts[header] = dict(zip(FORMATS, row))
-        info[header] = (sampled, None)
-    pooled = {f: sum(c[f] for c in counts.values()) for f in FORMATS}
+    sampled_n: dict[str, int] = {}
+    offsets: dict[str, int] = {}
+    for header in dict.fromkeys(headers):
+        counts[header], sampled_n[header], offsets[header] = _count_readable(cur, table, header, formats, sample)
+    pooled = {f: sum(c[f] for c in counts.values()) for f in formats}
 
     result = {}
-    for header in headers:
-        sampled, _ = info[header]
-        col = counts[header]
-        best = max(FORMATS, key=lambda f: (col[f], -FORMATS.index(f)))
+    for header in dict.fromkeys(headers):
+        sampled, col = sampled_n[header], counts[header]
+        best = max(formats, key=lambda f: (col[f], -formats.index(f)))
         if col[best] == 0:
-            example = None
-            if sampled:
-                example = cur.execute(
-                    f"SELECT {clean_expr(_ident(header))} FROM {table} WHERE {clean_expr(_ident(header))} IS NOT NULL LIMIT 1"
-                ).fetchone()[0]
+            example = _first_value(cur, table, header) if sampled else None
             result[header] = ColumnFormat(header, None, 0, sampled, example)
             continue
         twin = _swap_order(best)
-        if twin and col.get(twin, -1) == col[best]:
+        tie = bool(twin) and col.get(twin, -1) == col[best]
+        if tie:
             best = _break_tie(best, twin, pooled, dayfirst)
+        readable = col[best]
         if best == ISO_NAIVE:
-            best = _iso_kind(cur, table, header)
-        result[header] = ColumnFormat(header, best, col[best if best in col else ISO_NAIVE], sampled)
+            with_offset = offsets[header]
+            best = ISO_NAIVE if with_offset == 0 else (ISO_OFFSET if with_offset == sampled else ISO_MIXED)
+        result[header] = ColumnFormat(header, best, readable, sampled, ambiguous=tie and dayfirst is None)
     cur.execute("DROP TABLE IF EXISTS _ts_sample")
     return result
 
 
-def _iso_kind(cur, table: str, header: str) -> str:
-    """ISO stamps with an offset keep it; without one they are read in the source zone; some files mix both."""
-    clean = clean_expr(_ident(header))
-    with_offset, total = cur.execute(
-        f"SELECT count(*) FILTER (WHERE regexp_matches(v, '{OFFSET_RE}')), count(*) FROM "
-        f"(SELECT {clean} AS v FROM {table}) WHERE v IS NOT NULL"
+def _count_readable(cur, table: str, header: str, formats: list[str], sample: int,
+                    probe: int = 500) -> tuple[dict[str, int], int, int]:
+    """How many distinct sampled values of a column each format reads; (counts, sampled, with an offset).
+
+    The sample is a reservoir of non-empty rows (whole column when small). Formats are first tried on a few
+    hundred values; only those that read any (and their day/month twins) are counted on the whole sample, and
+    when ISO reads every value nothing else is tried: a few hundredths of a second for any file size.
+    """
+    col = _ident(header)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ts_sample AS "
+        f"SELECT v, CASE WHEN regexp_matches(v, '[A-Za-z]') THEN {_month_words_expr('v')} END AS vm "
+        f"FROM (SELECT DISTINCT {clean_expr('v')} AS v FROM (SELECT {col} AS v FROM {table} WHERE {col} IS NOT NULL) "
+        f"USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (7)) WHERE v IS NOT NULL"
+    )
+    sampled, iso, with_offset = cur.execute(
+        f"SELECT count(*), count({parse_expr('v', ISO_NAIVE, 'UTC')}), "
+        f"count(*) FILTER (WHERE regexp_matches(v, '{OFFSET_RE}')) FROM _ts_sample"
     ).fetchone()
-    if with_offset == 0:
-        return ISO_NAIVE
-    return ISO_OFFSET if with_offset == total else ISO_MIXED
+    counts = dict.fromkeys(formats, 0)
+    if not sampled:
+        return counts, 0, 0
+    if iso == sampled and ISO_NAIVE in counts:
+        counts[ISO_NAIVE] = iso
+        return counts, sampled, with_offset
+
+    def count(fmts: list[str], limit: int | None) -> dict[str, int]:
+        if not fmts:
+            return {}
+        source = f"(SELECT * FROM _ts_sample LIMIT {limit})" if limit else "_ts_sample"
+        selects = ", ".join("count(" + parse_expr("v", f, "UTC", "vm") + ")" for f in fmts)
+        row = cur.execute(f"SELECT {selects} FROM {source}").fetchone()
+        return dict(zip(fmts, row))
+
+    probed = count(formats, probe if sampled > probe else None)
+    if sampled <= probe:
+        counts.update(probed)
+        return counts, sampled, with_offset
+    hits = [f for f in formats if probed[f]]
+    twins = [t for t in (_swap_order(f) for f in hits) if t in counts and t not in hits]
+    counts.update(count(hits + twins, None) if hits else count(formats, None))
+    return counts, sampled, with_offset
+
+
+def _first_value(cur, table: str, header: str) -> str | None:
+    clean = clean_expr(_ident(header))
+    row = cur.execute(f"SELECT {clean} FROM {table} WHERE {clean} IS NOT NULL LIMIT 1").fetchone()
+    return row[0] if row else None
 
 
 def _break_tie(a: str, b: str, pooled: dict[str, int], dayfirst: bool | None) -> str:
     day, month = (a, b) if _day_first(a) else (b, a)
     if dayfirst is not None:
         return day if dayfirst else month
-    if pooled[day] != pooled[month]:
-        return day if pooled[day] > pooled[month] else month
+    if pooled.get(day, 0) != pooled.get(month, 0):
+        return day if pooled.get(day, 0) > pooled.get(month, 0) else month
     return month if "/" in day else day
 
 
