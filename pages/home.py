@@ -8,9 +8,19 @@ from slacore import overview
 
 st.title("SLA dashboard")
 
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _overview(db: str, version: int) -> dict:
+    """Everything Home shows; recomputed only when the data changes (store.version)."""
+    store = get_store()
+    return {"totals": overview.totals(store), "weekly": overview.weekly_volume(store),
+            "priority": overview.breakdown(store, "priority"), "channel": overview.breakdown(store, "channel")}
+
+
 with guarded("The home page"):
     store = get_store()
-    t = overview.totals(store)
+    data = _overview(str(store.path), store.version)
+    t = data["totals"]
     if not t["tickets"]:
         st.info("No tickets yet. Upload a ticket export on the Data page to get started.")
         st.page_link("pages/data.py", label="Go to Data", icon=":material/upload_file:")
@@ -26,7 +36,7 @@ with guarded("The home page"):
         f"Database: `{store.path}`"
     )
 
-    weekly = overview.weekly_volume(store)
+    weekly = data["weekly"]
     chart = (
         alt.Chart(weekly, title="Tickets created per week")
         .mark_bar()
@@ -42,7 +52,7 @@ with guarded("The home page"):
 
     left, right = st.columns(2)
     for col, dim, title in ((left, "priority", "By priority"), (right, "channel", "By channel")):
-        frame = overview.breakdown(store, dim)
+        frame = data[dim]
         col.altair_chart(
             alt.Chart(frame, title=title)
             .mark_bar()

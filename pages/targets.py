@@ -15,12 +15,20 @@ from slacore.calendars import format_duration
 from slacore.errors import UserError
 from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
-from slacore.targets import MEASURES, METRICS, build_target, calendars, current_targets, history
+from slacore.targets import (MEASURES, METRICS, build_target, calendars, current_targets, history,
+                             targets_fingerprint)
 from slacore.templates import TEMPLATES, template_yaml
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
 
 st.title("Targets")
 store = get_store()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _notes(db: str, version: int, tfp: str) -> list[tuple[str, str]]:
+    """What each target really measures with the data at hand (a scan per target: cached per data version)."""
+    return [(t.name, note) for t in current_targets(store) for note in measurement_notes(store, t)]
+
 
 tab_targets, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
     ["Targets", "What-if", "Calendars", "History", "YAML"])
@@ -76,9 +84,8 @@ with tab_targets:
             st.success(f"Saved: {counts['created']} created, {counts['changed']} changed (a new version each), "
                        f"{counts['retired']} retired, {counts['unchanged']} unchanged.")
             st.rerun()
-        for t in targets:
-            for note in measurement_notes(store, t):
-                st.caption(f"**{t.name}** — {note}")
+        for name, note in _notes(str(store.path), store.version, targets_fingerprint(store)):
+            st.caption(f"**{name}** — {note}")
 
 with tab_whatif:
     with guarded("The what-if"):
