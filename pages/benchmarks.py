@@ -8,10 +8,9 @@ import streamlit as st
 
 from pages.filterbar import filter_bar, set_extra
 from pages.shared import empty_state, get_store, guarded
-from slacore import analysis, benchmarks, charts
+from slacore import benchmarks, charts
 from slacore.calendars import format_duration
 from slacore.errors import UserError
-from slacore.metrics import Evaluation
 from slacore.targets import current_targets, targets_fingerprint
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority"}
@@ -25,15 +24,18 @@ def _standing(db: str, version: int, view_key: str, _view):
     return benchmarks.team_standing(store, _view.start, _view.end, _view.filters, as_of=_view.as_of)
 
 
-@st.cache_data(show_spinner="Comparing groups…", max_entries=32)
+@st.cache_data(show_spinner="Comparing groups and periods…", max_entries=32)
+def _periods_and_groups(db: str, version: int, tfp: str, view_key: str, _view):
+    return benchmarks.periods_and_groups(store, _view.start, _view.end, as_of=_view.as_of, filters=_view.filters,
+                                         dimensions=tuple(DIMENSION_LABELS))
+
+
 def _groups(db: str, version: int, tfp: str, view_key: str, dimension: str, _view):
-    with Evaluation(store, start=_view.start, end=_view.end, as_of=_view.as_of, filters=_view.filters) as ev:
-        return analysis.compare_groups(ev, dimension)
+    return _periods_and_groups(db, version, tfp, view_key, _view)[1][dimension]
 
 
-@st.cache_data(show_spinner="Comparing periods…", max_entries=32)
 def _periods(db: str, version: int, tfp: str, view_key: str, _view):
-    return benchmarks.period_comparison(store, _view.start, _view.end, as_of=_view.as_of, filters=_view.filters)
+    return _periods_and_groups(db, version, tfp, view_key, _view)[0]
 
 
 def _with_note(text: str, note: str) -> str:

@@ -138,7 +138,7 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
         return cur.execute(query, [*params, lo, hi, lo, hi, lo, lo]).df()
 
 
-def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
+def compare_groups(ev: Evaluation, dimension: str, where: str = "true") -> pd.DataFrame:
     """Team vs team (or channel vs channel): attainment and median business time with counts per target."""
     from .metrics import relation_for
 
@@ -150,7 +150,7 @@ def compare_groups(ev: Evaluation, dimension: str) -> pd.DataFrame:
                      / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
                round(median(elapsed_s) FILTER (WHERE status IN (0, 1)) / 60, 1) AS median_minutes,
                any_value(goal) * 100 AS goal
-        FROM {relation} GROUP BY target, value, position ORDER BY position, decided DESC
+        FROM {relation} WHERE {where} GROUP BY target, value, position ORDER BY position, decided DESC
     """)
 
 

@@ -332,21 +332,35 @@ def period_comparison(store: Store, start: date, end: date, as_of: datetime | No
 
     `partial` marks a period that starts before the first ticket in the store: only part of it has data.
     """
+    return periods_and_groups(store, start, end, as_of, filters, targets)[0]
+
+
+def periods_and_groups(store: Store, start: date, end: date, as_of: datetime | None = None,
+                       filters: Filters | None = None, targets=None,
+                       dimensions: tuple = ()) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """period_comparison, plus `analysis.compare_groups` of this period for each of `dimensions` — from the same
+    evaluation, so the Benchmarks page judges the tickets of this and the previous period once."""
+    from .analysis import compare_groups
+
     spans = [(start, end), previous_period(start, end), same_period_last_year(start, end)]
     first = store.scalar("SELECT min(timezone(?, created_at))::DATE FROM tickets", [workspace_timezone(store)])
-    summaries = {}
+    summaries, groups = {}, {}
+    this = f"created_local >= DATE '{start.isoformat()}'"
     # This period and the previous one are adjacent: one evaluation covers both (split by creation date).
     with Evaluation(store, targets, start=spans[1][0], end=end, as_of=as_of, filters=filters) as ev:
-        summaries[PERIOD_LABELS[0]] = ev.summary(f"created_local >= DATE '{start.isoformat()}'")
+        summaries[PERIOD_LABELS[0]] = ev.summary(this)
         summaries[PERIOD_LABELS[1]] = ev.summary(f"created_local < DATE '{start.isoformat()}'")
+        for dimension in dimensions:
+            groups[dimension] = compare_groups(ev, dimension, this)
     with Evaluation(store, targets, start=spans[2][0], end=spans[2][1], as_of=as_of, filters=filters) as ev:
         summaries[PERIOD_LABELS[2]] = ev.summary()
     parts = [summaries[label].assign(period=label, start=a, end=b, partial=first is None or a < first)
              for label, (a, b) in zip(PERIOD_LABELS, spans)]
     long = pd.concat(parts, ignore_index=True)
     long["decided"] = long["met"] + long["breached"]
-    return long[["name", "metric", "period", "start", "end", "partial", "goal", "met", "breached", "pending",
+    long = long[["name", "metric", "period", "start", "end", "partial", "goal", "met", "breached", "pending",
                  "decided", "attainment"]]
+    return long, groups
 
 
 def period_table(long: pd.DataFrame) -> pd.DataFrame:
