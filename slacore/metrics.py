@@ -29,7 +29,7 @@ import pandas as pd
 from .calendars import Calendar, business_seconds
 from .errors import UserError
 from .store import Store
-from .targets import BEGINNING, Target, calendars as all_calendars, current_targets, targets_for_period, versions
+from .targets import BEGINNING, Target, calendars as all_calendars, targets_for_period, versions
 
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
 STATUS_SQL = "CASE x.status WHEN 0 THEN 'met' WHEN 1 THEN 'breached' WHEN 2 THEN 'pending' ELSE 'unmeasured' END"

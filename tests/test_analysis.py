@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from slacore import analysis
-from slacore.metrics import Evaluation, Filters
+from slacore.metrics import Filters
 from slacore.targets import build_target, save_target
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
-import pandas as pd
 import pytest
 
 from slacore import quality

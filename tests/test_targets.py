@@ -15,7 +15,7 @@ from slacore.errors import UserError
 from slacore.metrics import Evaluation, set_workspace_timezone, summarize
 from slacore.targets import (build_target, calendars, current_targets, delete_calendar, get_target, history,
                              make_where, parse_goal, retire_target, save_calendar, save_target, versions)
-from ticketdata import add_tickets, tk, u  # noqa: E402
+from ticketdata import add_tickets, u  # noqa: E402
 
 UTC = timezone.utc
 MIN, H = 60, 3600
