@@ -6,12 +6,11 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from pages.filterbar import filter_bar, set_extra
-from pages.shared import empty_state, get_store, guarded
+from pages.filterbar import analysis_view, set_extra
+from pages.shared import get_store, guarded
 from slacore import benchmarks, charts
 from slacore.calendars import format_duration
 from slacore.errors import UserError
-from slacore.targets import current_targets, targets_fingerprint
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority"}
 
@@ -230,11 +229,7 @@ def _periods_section(view, key) -> None:
 
 
 with guarded("The benchmarks page"):
-    view = filter_bar(store)
-    targets = current_targets(store)
-    if empty_state(store, targets):
-        st.stop()
-    key = (str(store.path), store.version, targets_fingerprint(store), view.key())
+    view, targets, key = analysis_view(store)
     standing = _standing(str(store.path), store.version, view.key(), view)
     if view.note:
         st.caption(f"While the data-quality switch is on: {view.note}.")

@@ -112,3 +112,17 @@ def filter_bar(store) -> View:
                       exclude_ids=exclude)
     note = f"{len(exclude):,} suspicious tickets excluded" if state.exclude_suspicious else ""
     return View(state=state, start=start, end=end, as_of=as_of, filters=filters, note=note)
+
+
+def analysis_view(store):
+    """The opening of every analysis page: the filter bar, the targets, the empty states (which stop the page),
+    and the small cache key pages pass to their st.cache_data functions."""
+    from pages.shared import empty_state
+    from slacore.targets import current_targets, targets_fingerprint
+
+    view = filter_bar(store)
+    targets = current_targets(store)
+    if empty_state(store, targets):
+        st.stop()
+    key = (str(store.path), store.version, targets_fingerprint(store), view.key())
+    return view, targets, key

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.filterbar import filter_bar, set_extra
-from pages.shared import empty_state, get_store, guarded, show_drilldown
+from pages.filterbar import analysis_view, set_extra
+from pages.shared import get_store, guarded, show_drilldown
 from slacore import analysis, charts
 from slacore.calendars import format_duration
 from slacore.metrics import Evaluation
-from slacore.targets import current_targets, targets_fingerprint
 from slacore.view_state import previous_period
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority", "customer": "Customer"}
@@ -39,11 +38,7 @@ def _tickets(db: str, version: int, tfp: str, view_key: str, target: str | None,
 
 
 with guarded("The performance page"):
-    view = filter_bar(store)
-    targets = current_targets(store)
-    if empty_state(store, targets):
-        st.stop()
-    key = (str(store.path), store.version, targets_fingerprint(store), view.key())
+    view, targets, key = analysis_view(store)
     data = _page_data(*key, view)
     tiles = data["tiles"]
     if tiles[["met", "breached", "pending"]].to_numpy().sum() == 0:

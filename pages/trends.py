@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.filterbar import filter_bar, set_extra
-from pages.shared import empty_state, get_store, guarded
+from pages.filterbar import analysis_view, set_extra
+from pages.shared import get_store, guarded
 from slacore import analysis, charts
 from slacore.metrics import Evaluation
-from slacore.targets import current_targets, targets_fingerprint
+from slacore.targets import current_targets
 
 GRAINS = {"week": "Weekly", "month": "Monthly", "quarter": "Quarterly"}
 
@@ -34,10 +34,7 @@ def _trends(db: str, version: int, tfp: str, view_key: str, grain: str, _view) -
 
 
 with guarded("The trends page"):
-    view = filter_bar(store)
-    targets = current_targets(store)
-    if empty_state(store, targets):
-        st.stop()
+    view, targets, key = analysis_view(store)
     c1, c2 = st.columns([1, 2])
     grain = c1.segmented_control("Grain", list(GRAINS), format_func=GRAINS.get,
                                  default=view.state.get("grain", "week"), key="trend-grain") or "week"
@@ -47,7 +44,7 @@ with guarded("The trends page"):
     if grain != view.state.get("grain", "week") or target != view.state.get("target", names[0]):
         set_extra(grain=grain, target=target)
 
-    data = _trends(str(store.path), store.version, targets_fingerprint(store), view.key(), grain, view)
+    data = _trends(*key, grain, view)
     control = data["control"]
     mine = control[control["target"] == target] if not control.empty else control
     if mine.empty:
