@@ -25,6 +25,11 @@ def _page_data(db: str, version: int, tfp: str, view_key: str, _view) -> dict:
     return data
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _distribution(db: str, version: int, tfp: str, view_key: str, target: str, _view):
+    return analysis.target_distribution(store, target, _view.start, _view.end, _view.as_of, _view.filters)
+
+
 @st.cache_data(show_spinner="Finding the tickets…", max_entries=32)
 def _tickets(db: str, version: int, tfp: str, view_key: str, target: str | None, outcome: str | None,
              where: tuple, cell: tuple | None, _view):
@@ -76,7 +81,7 @@ with guarded("The performance page"):
     bars = data["dims"][dimension]
     details = {"bars": bars[bars["target"] == target], "risk": data["risk"],
                "heat": data["heat"][data["heat"]["target"] == target]}
-    details["hist"], details["threshold"] = data["hist"][target]
+    details["hist"], details["threshold"] = _distribution(*key, target, view)
 
     left, right = st.columns(2)
     with left:

@@ -29,21 +29,25 @@ def tiles(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def heatmap(ev: Evaluation, where: str = "true") -> pd.DataFrame:
-    """Breaches by target, weekday × hour of creation (workspace time zone): at most 7 × 24 rows a target."""
-    frame = ev.sql(f"""
-        SELECT target, isodow(created_local) - 1 AS dow, hour(created_local) AS hour,
-               count(*) FILTER (WHERE status = 1) AS breached, count(*) FILTER (WHERE status IN (0, 1)) AS decided
-        FROM o WHERE {where} GROUP BY ALL
-    """)
+def heatmap(ev: Evaluation, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Breaches by target, weekday × hour of creation (workspace time zone): at most 7 × 24 rows a target.
+
+    `counts` is a status_counts() result grouped by dow, hour, when the caller already has it."""
+    if counts is None:
+        counts = ev.status_counts({"heat": ["dow", "hour"]}, where, columns=HEAT_COLUMNS)["heat"]
+    frame = counts[["target", "dow", "hour", "breached"]].copy()
+    frame["decided"] = counts["met"] + counts["breached"]
     frame["weekday"] = frame["dow"].map(lambda d: WEEKDAYS[int(d)])
     frame["breach_rate"] = (100 * frame["breached"] / frame["decided"].where(frame["decided"] > 0)).round(1)
-    return frame
+    return frame.reset_index(drop=True)
 
 
-def distribution(ev: Evaluation, target: str, bins: int = 40) -> tuple[pd.DataFrame, float]:
+HEAT_COLUMNS = {"dow": "isodow(created_local) - 1", "hour": "hour(created_local)"}
+
+
+def distribution(ev: Evaluation, target: str, bins: int = 40, where: str = "true") -> tuple[pd.DataFrame, float]:
     """Histogram of business minutes (decided tickets) up to the 98th percentile, and the threshold in minutes."""
-    return _histogram(ev, target, "true", bins)
+    return _histogram(ev, target, where, bins)
 
 
 def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
@@ -156,21 +160,32 @@ def compare_groups(ev: Evaluation, dimension: str, where: str = "true") -> pd.Da
 
 def performance_view(store: Store, start: date, end: date, previous: tuple[date, date], as_of: datetime,
                      filters: Filters) -> dict:
-    """Everything the Performance page shows, from ONE evaluation over the previous and current periods.
+    """The Performance page's tiles, bars for every dimension, heat map and at-risk list, from ONE evaluation over
+    the previous and current periods and one counting scan (switching dimension on the page recomputes nothing).
 
-    Switching target or dimension on the page then needs no recomputation (all are in the result).
-    """
-    cur = f"created_local >= DATE '{start.isoformat()}'"
-    prev = f"created_local < DATE '{start.isoformat()}'"
+    The distribution of one target is `target_distribution` (the page asks for the target it shows)."""
+    part = f"CASE WHEN created_local >= DATE '{start.isoformat()}' THEN 'current' ELSE 'previous' END"
+    dims = ("team", "channel", "priority", "customer")
+    groupings = {"period": ["part"], **{d: ["part", d] for d in dims}, "heat": ["part", "dow", "hour"]}
     with Evaluation(store, start=previous[0], end=end, as_of=as_of, filters=filters) as ev:
-        out = {"tiles": tiles(ev.summary(cur), ev.summary(prev)), "dims": {}, "hist": {}}
-        for dim in ("team", "channel", "priority", "customer"):
-            out["dims"][dim] = ev.by_dimension(dim, cur)
-        out["heat"] = heatmap(ev, cur)
-        for t in ev.targets:
-            out["hist"][t.name] = _histogram(ev, t.name, cur)
-        out["risk"] = ev.at_risk(200, cur)
+        counts = ev.status_counts(groupings, columns={"part": part, **HEAT_COLUMNS})
+
+        def only(name: str, which: str = "current") -> pd.DataFrame:
+            frame = counts[name]
+            return frame[frame["part"] == which].drop(columns="part")
+
+        out = {"tiles": tiles(ev.summary(counts=only("period")), ev.summary(counts=only("period", "previous"))),
+               "dims": {d: ev.by_dimension(d, counts=only(d)) for d in dims},
+               "heat": heatmap(ev, counts=only("heat")),
+               "risk": ev.at_risk(200, f"created_local >= DATE '{start.isoformat()}'")}
     return out
+
+
+def target_distribution(store: Store, target: str, start: date, end: date, as_of: datetime,
+                        filters: Filters) -> tuple[pd.DataFrame, float]:
+    """The distribution chart of one target over [start, end] (only that target's tickets are judged)."""
+    with Evaluation(store, start=start, end=end, as_of=as_of, filters=filters) as ev:
+        return _histogram(ev, target, "true")
 
 
 def _histogram(ev: Evaluation, target: str, where: str, bins: int = 40) -> tuple[pd.DataFrame, float]:

@@ -11,10 +11,10 @@ Semantics (the README repeats them):
 - each ticket is judged by the target version in force when it was created (the first version also judges older
   tickets).
 
-How: per target version, DuckDB copies the scoped tickets (epoch seconds and the dimensions) into a local table;
-numpy judges the numbers with the calendar's open windows (calendars.business_seconds, ~0.16 s per million); the
-verdicts go back by a POSITIONAL JOIN into one local outcome table, where every aggregate is plain SQL. All of it
-runs in one read transaction, so ticket rowids (used to fetch listing columns) are stable.
+How: each ticket carries its business-clock positions per calendar (slacore.clocks), so a ticket's elapsed
+business time is a subtraction and its verdict a CASE expression. The judged tickets are views (never
+materialised): DuckDB evaluates them inside each aggregate, reading only the columns and the target a query needs.
+All of it runs in one read transaction.
 """
 
 from __future__ import annotations
@@ -26,23 +26,20 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .calendars import Calendar, business_seconds
+from .clocks import Clock, ensure as ensure_clocks
 from .errors import UserError
 from .store import Store
 from .targets import BEGINNING, Target, calendars as all_calendars, targets_for_period, versions
 
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
-STATUS_SQL = "CASE x.status WHEN 0 THEN 'met' WHEN 1 THEN 'breached' WHEN 2 THEN 'pending' ELSE 'unmeasured' END"
 DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
-# The dimensions copied into the outcome table `o` (the filter bar's); the others are read through `od`.
-OUTCOME_DIMENSIONS = ("priority", "team", "channel", "customer")
 
 
 def relation_for(dimension: str) -> str:
-    """`o` when the outcome table holds the dimension, else `od` (joined to tickets: slower, complete)."""
+    """The judged view to group by `dimension` (every dimension is in `o`); refuses anything else."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"cannot group by {dimension}")
-    return "o" if dimension in OUTCOME_DIMENSIONS else "od"
+    return "o"
 
 
 @dataclass(frozen=True)
@@ -104,102 +101,104 @@ def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[dateti
     return lo, hi
 
 
-def _scope_sql(target: Target) -> tuple[str, list]:
-    clauses, params = [], []
+def _lit(value) -> str:
+    """A SQL string literal (the judged views are TEMP VIEWs, which cannot hold parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ts(moment: datetime) -> str:
+    return f"TIMESTAMPTZ '{moment.astimezone(timezone.utc).isoformat()}'"
+
+
+def _scope_sql(target: Target) -> str:
+    clauses = []
     for col, values in target.where:
         if col == "priority":
-            clauses.append(f"t.priority IN ({', '.join('?' for _ in values)})")
-            params.extend(values)
+            clauses.append(f"t.priority IN ({', '.join(_lit(v) for v in values)})")
         else:  # case-insensitive: 'Email' and 'email' are the same channel to a user
-            clauses.append(f"lower(t.{col}) IN ({', '.join('?' for _ in values)})")
-            params.extend(v.lower() for v in values)
-    return (" AND " + " AND ".join(clauses)) if clauses else "", params
+            clauses.append(f"lower(t.{col}) IN ({', '.join(_lit(v.lower()) for v in values)})")
+    return " AND ".join(clauses) or "true"
 
 
-def _pause_seconds(frame: pd.DataFrame, target: Target, cal: Calendar) -> np.ndarray:
-    """Paused time to subtract: business-hours figures for business calendars, calendar minutes for 24x7.
-
-    A business calendar never subtracts calendar minutes (that would remove nights and weekends the clock never
-    counted): without the business-hours figure nothing is subtracted, and the Targets page says so."""
-    total = np.zeros(len(frame))
-    for reason in target.pause:
-        column = {"pending": "pending", "on_hold": "on_hold"}[reason]
-        minutes = frame[f"{column}_min" if cal.is_24x7() else f"{column}_business_min"].to_numpy(dtype=float)
-        total += np.nan_to_num(minutes) * 60
-    return total
+def _filters_sql(filters: Filters) -> str:
+    clauses = []
+    for col in ("team", "priority", "channel", "customer"):
+        values = getattr(filters, col)
+        if values:
+            clauses.append(f"t.{col} IN ({', '.join(_lit(v) for v in values)})")
+    if filters.exclude_ids:
+        clauses.append("NOT EXISTS (SELECT 1 FROM _excluded e WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
+    return " AND ".join(clauses) or "true"
 
 
-def _judge(frame: pd.DataFrame, target: Target, cal: Calendar, as_of_epoch: float) -> pd.DataFrame:
-    """Vectorised status and elapsed business seconds for one target version's tickets."""
-    created = frame["c"].to_numpy(dtype=float)
-    # Events after the as-of time have not happened yet (NaN compares False, so missing stays missing).
-    response, resolved = frame["fr"].to_numpy(dtype=float), frame["rs"].to_numpy(dtype=float)
-    responded, solved = response <= as_of_epoch, resolved <= as_of_epoch
-    missing = np.full(len(frame), np.nan)
-    vfr = frame["vfr"].to_numpy(dtype=float) if "vfr" in frame else missing  # fetched for vendor measures only
-    vrs = frame["vrs"].to_numpy(dtype=float) if "vrs" in frame else missing
-    if target.metric == "first_response":
-        # Resolved with no response (yet, at the as-of time): the resolution counts as the response, and for the
-        # vendor measure the vendor's resolution figure stands in when it gives no first-response figure.
-        end = np.where(responded, response, np.where(solved, resolved, np.nan))
-        vendor = np.where(responded, vfr, np.where(solved, np.where(np.isnan(vfr) | ~np.isnan(response), vrs, vfr),
-                                                   np.nan))
+TOLERANCE_S = 1e-6  # positions are float seconds: a response exactly on the threshold is met, not breached by 1e-9
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One target version over the part of the period it was in force: [lo, hi) of creation time."""
+
+    position: int
+    target: Target  # the target as listed (name, id)
+    version: Target  # the definition that judges these tickets
+    lo: datetime
+    hi: datetime
+
+
+def _clock_sql(version: Target, clock: Clock, as_of: datetime) -> tuple[str, str]:
+    """(done, elapsed seconds) as SQL over alias `t`: a ticket's judgement, in column arithmetic."""
+    as_of_sql, as_of_pos = _ts(as_of), repr(clock.at(as_of.timestamp()))
+    created, response, resolved = (clock.column(w) for w in ("created", "response", "resolved"))
+    responded, solved = f"t.first_response_at <= {as_of_sql}", f"t.resolved_at <= {as_of_sql}"
+    if version.metric == "first_response":
+        # Resolved with no response (yet): the resolution counts as the response; for the vendor measure the
+        # vendor's resolution figure stands in when it gives no first-response figure.
+        end = f"CASE WHEN {responded} THEN {response} WHEN {solved} THEN {resolved} END"
+        vendor = (f"CASE WHEN {responded} THEN t.vendor_first_response_business_min WHEN {solved} THEN "
+                  "(CASE WHEN t.vendor_first_response_business_min IS NULL OR t.first_response_at IS NOT NULL "
+                  "THEN t.vendor_resolution_business_min ELSE t.vendor_first_response_business_min END) END")
+        done = f"coalesce({responded} OR {solved}, false)"
     else:
-        end = np.where(solved, resolved, np.nan)
-        vendor = np.where(solved, vrs, np.nan)
-    done = ~np.isnan(end)
-    threshold = float(target.within_s)
-    if target.measure == "vendor":
-        # Decided tickets use the export's figure; open ones run on the target's calendar so far, so a ticket
-        # still unanswered past the threshold is breached (not pending for ever).
-        so_far = business_seconds(cal, created, np.full(len(created), as_of_epoch))
-        elapsed = np.where(done, vendor * 60.0, so_far)
-        status = np.where(done, np.where(np.isnan(elapsed), UNMEASURED, np.where(elapsed <= threshold, MET, BREACHED)),
-                          np.where(elapsed > threshold, BREACHED, PENDING))
-    else:
-        elapsed = business_seconds(cal, created, np.where(done, end, as_of_epoch))
-        if target.pause:
-            elapsed = np.maximum(elapsed - _pause_seconds(frame, target, cal), 0)
-        status = np.where(done, np.where(elapsed <= threshold, MET, BREACHED),
-                          np.where(elapsed > threshold, BREACHED, PENDING))
-    left = np.where(status == PENDING, threshold - np.nan_to_num(elapsed), np.nan)
-    return pd.DataFrame({
-        "rid": frame["rid"].to_numpy(), "target_id": target.target_id, "version": target.version,
-        "status": status.astype("int8"), "elapsed_s": elapsed, "left_s": left,
-        "within_s": threshold, "goal": target.goal,
-    })
+        end = f"CASE WHEN {solved} THEN {resolved} END"
+        vendor = f"CASE WHEN {solved} THEN t.vendor_resolution_business_min END"
+        done = f"coalesce({solved}, false)"
+    so_far = f"greatest({as_of_pos} - {created}, 0)"
+    if version.measure == "vendor":
+        # Decided tickets use the export's figure; open ones run on the target's calendar so far.
+        return done, f"CASE WHEN {done} THEN ({vendor}) * 60.0 ELSE {so_far} END"
+    elapsed = f"greatest(coalesce({end}, {as_of_pos}) - {created}, 0)"
+    if version.pause:
+        # Business calendars subtract business-hours pause figures, 24x7 ones calendar minutes (see README).
+        suffix = "_min" if clock.slot is None else "_business_min"
+        pause = " + ".join(f"coalesce(t.{reason}{suffix}, 0)" for reason in version.pause)
+        elapsed = f"greatest({elapsed} - ({pause}) * 60.0, 0)"
+    return done, elapsed
 
 
-_TICKET_NUMBERS = """
-    SELECT t.rowid AS rid, epoch(t.created_at) AS c, epoch(t.first_response_at) AS fr, epoch(t.resolved_at) AS rs,
-           t.vendor_first_response_business_min AS vfr, t.vendor_resolution_business_min AS vrs,
-           t.on_hold_min, t.on_hold_business_min, t.pending_min, t.pending_business_min,
-           t.source, t.created_at, t.priority, t.team, t.channel, t.customer, t.customer_tier, t.category
-    FROM tickets t
-    WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ?
-"""
+def _status_sql(version: Target, done: str, elapsed: str) -> str:
+    """0 met, 1 breached, 2 pending, 3 unmeasured (vendor measure without a figure)."""
+    limit = repr(float(version.within_s) + TOLERANCE_S)
+    unmeasured = f"WHEN {elapsed} IS NULL THEN 3 " if version.measure == "vendor" else ""
+    return (f"CASE WHEN {done} THEN (CASE {unmeasured}WHEN {elapsed} <= {limit} THEN 0 ELSE 1 END) "
+            f"WHEN {elapsed} > {limit} THEN 1 ELSE 2 END")
 
 
-def _number_columns(target: Target) -> str:
-    """Only the numbers this target's judgement reads (fetching unused columns cost ~30% at 1M tickets)."""
-    cols = ["rid", "c", "fr", "rs"]
-    if target.measure == "vendor":
-        cols += ["vfr", "vrs"]
-    for reason in target.pause:
-        cols += [f"{reason}_min", f"{reason}_business_min"]
-    return ", ".join(cols)
-_OUTCOME_TABLE = """
-    CREATE TEMP TABLE _o (
-        rid BIGINT, target_id BIGINT, version INTEGER,
-        status TINYINT, elapsed_s DOUBLE, left_s DOUBLE, within_s DOUBLE, goal DOUBLE,
-        created_at TIMESTAMPTZ, priority VARCHAR, team VARCHAR, channel VARCHAR, customer VARCHAR,
-        created_local TIMESTAMP)
-"""
+# Columns of the judged views beside the verdict: the dimensions and what a ticket listing shows.
+_TICKET_FIELDS = ("t.rowid AS rid, t.created_at, t.created_local, t.priority, t.team, t.channel, t.customer, "
+                  "t.customer_tier, t.category, t.source, t.assignee, t.ticket_id, t.first_response_at, "
+                  "t.resolved_at, t.status AS ticket_status, t.subject")
+STATUS_NAMES = ("met", "breached", "pending", "unmeasured")
+_CODE_BASE, _CODE_CHUNK = 5, 20  # a ticket's statuses for 20 targets packed in one BIGINT (4 = out of scope)
 
 
 class Evaluation:
-    """Targets judged over a period at an as-of time, queryable in SQL: `o` has one row per (target, ticket) with
-    status, elapsed and the dimensions; `od` adds the ticket's ids, time stamps and subject (for listings).
+    """Targets judged over a period at an as-of time, queryable in SQL.
+
+    `o` (alias `od`) is a view with one row per (target, ticket): target, metric, position, status (0 met,
+    1 breached, 2 pending, 3 unmeasured), outcome (its name), elapsed_s, left_s, within_s, goal, the dimensions,
+    created_local and the ticket's ids, time stamps and subject. Nothing is materialised: every query judges the
+    tickets it reads straight from the stored clock columns (slacore.clocks), so a query touching one target reads
+    one target's tickets. `status_counts` counts many groupings in one scan (the pages' tiles and bars).
 
     Use as a context manager: it holds one cursor and one read transaction for its whole life.
     """
@@ -224,11 +223,14 @@ class Evaluation:
         self._cm = None
 
     def __enter__(self) -> "Evaluation":
+        segments = self._segments()
+        used = {s.version.calendar: self.calendars[s.version.calendar] for s in segments}
+        self._clocks = ensure_clocks(self.store, list(used.values()), self.tz)
         self._cm = self.store.cursor()
         self.cur = self._cm.__enter__()
         self.cur.begin()
         try:
-            self._compute()
+            self._create_views(segments)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -240,14 +242,10 @@ class Evaluation:
         finally:
             self._cm.__exit__(None, None, None)
 
-    def _compute(self) -> None:
+    def _segments(self) -> list[_Segment]:
         lo, hi = period_bounds(self.start, self.end, self.tz)
-        as_of_epoch = self.as_of.timestamp()
-        filter_sql, filter_params = self.filters.sql()
-        if self.filters.exclude_ids:
-            self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
-        local = "b.created_at::TIMESTAMP" if self.tz == "UTC" else f"timezone('{self.tz}', b.created_at)"
-        self.cur.execute(_OUTCOME_TABLE)
+        hi = min(hi, self.as_of + timedelta(microseconds=1))  # tickets created after the as-of time do not count
+        out = []
         for position, target in enumerate(self.targets):
             history = versions(self.store, target.target_id) if target.target_id > 0 else [(target, BEGINNING)]
             for i, (version, effective) in enumerate(history):
@@ -260,68 +258,141 @@ class Evaluation:
                 a, b = max(lo, v_lo), min(hi, v_hi)
                 if a >= b:
                     continue
-                cal = self.calendars.get(version.calendar)
-                if cal is None:
+                if version.calendar not in self.calendars:
                     raise UserError(f"Target {version.name!r} uses calendar {version.calendar!r}, which no longer exists.")
-                scope_sql, scope_params = _scope_sql(version)
-                excluded = ""
-                if self.filters.exclude_ids:
-                    excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
-                                "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
-                # numpy judges the scoped tickets' numbers; the verdicts meet the tickets' dimensions again with a
-                # POSITIONAL JOIN over the same selection (a table scan keeps its order inside this transaction),
-                # so text columns are copied once and no hash join by rowid is needed.
-                selection = _TICKET_NUMBERS + scope_sql + filter_sql + excluded
-                params = [a, b, self.as_of, *scope_params, *filter_params]
-                numbers = self.cur.execute(f"SELECT {_number_columns(version)} FROM ({selection})", params).df()
-                if not len(numbers):
-                    continue
-                version = version if target.target_id > 0 else target
-                judged = _judge(numbers, version, cal, as_of_epoch)
-                self.cur.register("_j", judged)
-                inserted = self.cur.execute(f"""
-                    INSERT INTO _o SELECT b.rid, j.target_id, j.version, j.status, j.elapsed_s, j.left_s,
-                           j.within_s, j.goal, b.created_at, b.priority, b.team, b.channel, b.customer,
-                           {local} AS created_local
-                    FROM ({selection}) b POSITIONAL JOIN _j j WHERE b.rid = j.rid
-                """, params).fetchone()[0]
-                self.cur.unregister("_j")
-                if inserted != len(judged):  # a changed scan order would be a bug, never a silent miscount
-                    raise RuntimeError("outcome rows lost their order")
-        names = pd.DataFrame({
-            "target_id": pd.Series([t.target_id for t in self.targets], dtype="int64"),
-            "target": pd.Series([t.name for t in self.targets], dtype="object"),
-            "metric": pd.Series([t.metric for t in self.targets], dtype="object"),
-            "position": pd.Series(range(len(self.targets)), dtype="int64"),
-        })
-        self.cur.register("_target_names", names)
+                out.append(_Segment(position, target, version if target.target_id > 0 else target, a, b))
+        return out
+
+    def _create_views(self, segments: list[_Segment]) -> None:
+        if self.filters.exclude_ids:
+            self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
+        filters = _filters_sql(self.filters)
+        slices = []
+        for seg in segments:
+            v = seg.version
+            done, elapsed = _clock_sql(v, self._clocks[v.calendar], self.as_of)
+            slices.append(f"""
+                SELECT rid, {seg.target.target_id} AS target_id, {v.version or 0} AS version,
+                       {_lit(seg.target.name)} AS target, {_lit(seg.target.metric)} AS metric,
+                       {seg.position} AS position, status::TINYINT AS status,
+                       ['met', 'breached', 'pending', 'unmeasured'][status + 1] AS outcome, elapsed_s,
+                       CASE WHEN status = 2 THEN {float(v.within_s)} - coalesce(elapsed_s, 0) END AS left_s,
+                       {float(v.within_s)} AS within_s, {float(v.goal)} AS goal, * EXCLUDE (rid, _done, status, elapsed_s)
+                FROM (SELECT *, {_status_sql(v, '_done', 'elapsed_s')} AS status FROM (
+                      SELECT {_TICKET_FIELDS}, {done} AS _done, {elapsed} AS elapsed_s FROM tickets t
+                      WHERE t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)}
+                        AND {_scope_sql(v)} AND {filters}))""")
+        if not slices:  # no target in force: an empty view with the right columns
+            slices.append(f"""SELECT NULL::BIGINT AS rid, 0 AS target_id, 0 AS version, '' AS target, '' AS metric,
+                       0 AS position, 0::TINYINT AS status, '' AS outcome, 0.0 AS elapsed_s, 0.0 AS left_s,
+                       0.0 AS within_s, 0.0 AS goal, * EXCLUDE (rid)
+                       FROM (SELECT {_TICKET_FIELDS} FROM tickets t) WHERE false""")
+        self.cur.execute("CREATE TEMP VIEW o AS " + " UNION ALL ".join(slices))
+        self.cur.execute("CREATE TEMP VIEW od AS SELECT * FROM o")
+        self._create_wide_view(segments, filters)
+
+    def _create_wide_view(self, segments: list[_Segment], filters: str) -> None:
+        """`_w`: one row per ticket of the period with every target's status packed in BIGINT codes (5 per digit:
+        the status, or 4 out of scope), so counting all targets by any grouping is one scan and one hash key."""
+        lo, hi = period_bounds(self.start, self.end, self.tz)
+        hi = min(hi, self.as_of + timedelta(microseconds=1))
+        clock_columns, inner = {}, []
+        for seg in segments:
+            v = seg.version
+            key = (v.calendar, v.metric, v.measure, tuple(v.pause))
+            if key not in clock_columns:
+                done, elapsed = _clock_sql(v, self._clocks[v.calendar], self.as_of)
+                clock_columns[key] = j = len(clock_columns)
+                inner.append(f"{done} AS _d{j}, {elapsed} AS _e{j}")
+        per_target: dict[int, list[str]] = {}
+        for seg in segments:
+            j = clock_columns[(seg.version.calendar, seg.version.metric, seg.version.measure, tuple(seg.version.pause))]
+            when = (f"t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)} AND {_scope_sql(seg.version)}")
+            per_target.setdefault(seg.position, []).append(
+                f"WHEN {when} THEN {_status_sql(seg.version, f'_d{j}', f'_e{j}')}")
+        codes = []
+        for chunk in range(0, max(len(self.targets), 1), _CODE_CHUNK):
+            terms = [f"(CASE {' '.join(per_target[k])} ELSE 4 END)::BIGINT * {_CODE_BASE ** (k - chunk)}"
+                     for k in range(chunk, min(chunk + _CODE_CHUNK, len(self.targets))) if k in per_target]
+            codes.append(f"({' + '.join(terms) or '0'})::BIGINT AS code{chunk // _CODE_CHUNK}")
+        self._code_columns = [f"code{i}" for i in range(len(codes))]
+        self.cur.execute(f"""
+            CREATE TEMP VIEW _w AS SELECT t.* EXCLUDE (t.rid), {', '.join(codes)}
+            FROM (SELECT {_TICKET_FIELDS}{''.join(', ' + c for c in inner)} FROM tickets t
+                  WHERE t.created_at >= {_ts(lo)} AND t.created_at < {_ts(hi)} AND {filters}) t""")
 
     def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
-        """Run `query`, which may use `o` (one row per target and ticket, the columns aggregates need) and `od`
-        (the same with the ticket's ids, time stamps, status, assignee and subject: for listings)."""
-        ctes = f"""
-            WITH o AS (SELECT x.*, n.target, n.metric, n.position, {STATUS_SQL} AS outcome
-                       FROM _o x JOIN _target_names n USING (target_id)),
-            od AS (SELECT o.*, t.source, t.ticket_id, t.first_response_at, t.resolved_at,
-                          t.status AS ticket_status, t.customer_tier, t.category, t.assignee, t.subject
-                   FROM o JOIN tickets t ON t.rowid = o.rid)
+        """Run `query`, which may use `o` / `od` (one row per target and ticket, see the class docstring)."""
+        return self.cur.execute(query, params).df()
+
+    def status_counts(self, groupings: dict[str, list[str]], where: str = "true",
+                      columns: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+        """Met / breached / pending / unmeasured per target and group, for several groupings in ONE scan.
+
+        `groupings` maps a name to the columns it groups by (ticket dimensions, created_local, or a name from
+        `columns`, which maps extra names to SQL over the ticket, e.g. {"part": "created_local >= DATE '…'"}).
+        `where` narrows the tickets (SQL on the same columns). Each result has the group columns, then target,
+        metric, position, met, breached, pending, unmeasured (groups with no ticket in a target's scope are absent).
         """
-        return self.cur.execute(ctes + query, params).df()
+        columns = columns or {}
+        names = list(dict.fromkeys(c for cols in groupings.values() for c in cols))
+        select = names  # the extra columns are computed in the subquery below
+        codes = ", ".join(self._code_columns)
+        sets = [tuple(cols) for cols in groupings.values()]
+        if len(sets) == 1:
+            group = ", ".join([*sets[0], codes])
+            grouping = "0 AS _set"
+        else:
+            group = "GROUPING SETS (" + ", ".join("(" + ", ".join([*cols, codes]) + ")" for cols in sets) + ")"
+            grouping = f"GROUPING({', '.join(names)}) AS _set" if names else "0 AS _set"
+        frame = self.cur.execute(f"""
+            SELECT {', '.join([*select, ''])}{codes}, {grouping}, count(*) AS n
+            FROM (SELECT *{''.join(f', ({expr}) AS {name}' for name, expr in columns.items())} FROM _w) WHERE {where}
+            GROUP BY {group}
+        """).df()
+        out = {}
+        for name, cols in groupings.items():
+            mask = sum(1 << (len(names) - 1 - i) for i, c in enumerate(names) if c not in cols) if len(sets) > 1 else 0
+            part = frame[frame["_set"] == mask]
+            out[name] = self._unpack(part, list(cols))
+        return out
+
+    def _unpack(self, frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        parts = []
+        for k, target in enumerate(self.targets):
+            code = frame[self._code_columns[k // _CODE_CHUNK]].to_numpy(dtype=np.int64)
+            status = (code // (_CODE_BASE ** (k % _CODE_CHUNK))) % _CODE_BASE
+            keep = status < 4
+            if not keep.any():
+                continue
+            part = frame.loc[keep, cols].copy()
+            part["status"], part["n"] = status[keep], frame["n"].to_numpy()[keep]
+            part["target"], part["metric"], part["position"] = target.name, target.metric, k
+            parts.append(part)
+        result_cols = [*cols, "target", "metric", "position", *STATUS_NAMES]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c in STATUS_NAMES or c == "position" else object)
+                                 for c in result_cols})
+        long = pd.concat(parts, ignore_index=True)
+        for i, name in enumerate(STATUS_NAMES):
+            long[name] = np.where(long["status"] == i, long["n"], 0)
+        wide = long.groupby([*cols, "target", "metric", "position"], dropna=False, sort=False)[list(STATUS_NAMES)].sum()
+        return wide.reset_index().sort_values(["position", *cols]).reset_index(drop=True)[result_cols]
 
     # -- the aggregates pages and the command line use ---------------------------------------------------------
-    def summary(self, where: str = "true") -> pd.DataFrame:
+    def summary(self, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per target: met, breached, pending, attainment (percent), goal (percent), goal_met.
 
-        `where` narrows the outcomes (SQL on `o`, e.g. one sub-period); every target keeps its row."""
-        frame = self.sql(f"""
-            SELECT n.target AS name, n.metric,
-                   count(x.status) FILTER (WHERE x.status = 0) AS met,
-                   count(x.status) FILTER (WHERE x.status = 1) AS breached,
-                   count(x.status) FILTER (WHERE x.status = 2) AS pending,
-                   count(x.status) FILTER (WHERE x.status = 3) AS unmeasured
-            FROM _target_names n LEFT JOIN (SELECT * FROM o WHERE {where}) x USING (target_id)
-            GROUP BY n.target, n.metric, n.position ORDER BY n.position
-        """)
+        `where` narrows the tickets (SQL on `o`'s ticket columns, e.g. one sub-period); every target keeps its row.
+        `counts` is a status_counts() result with no group columns, when the caller already has it."""
+        if counts is None:
+            counts = self.status_counts({"all": []}, where)["all"]
+        frame = pd.DataFrame({"name": pd.Series([t.name for t in self.targets], dtype=object),
+                              "metric": pd.Series([t.metric for t in self.targets], dtype=object)})
+        counts = counts.drop(columns=["metric", "position"]).rename(columns={"target": "name"})
+        frame = frame.merge(counts.astype({"name": object}), on="name", how="left")
+        for name in STATUS_NAMES:
+            frame[name] = frame[name].fillna(0).astype("int64")
         goals = {t.name: t.goal for t in self.targets}
         frame["goal"] = (frame["name"].map(goals).astype(float) * 100).round(4)  # 0.57 * 100 is 56.99999999999999
         decided = frame["met"] + frame["breached"]
@@ -332,18 +403,20 @@ class Evaluation:
         frame["goal_met"] = np.where(decided > 0, exact >= goal_share - 1e-12, None)
         return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
 
-    def by_dimension(self, dimension: str, where: str = "true") -> pd.DataFrame:
-        """Attainment per target and value of `dimension`; `where` narrows the outcomes (SQL on `o`)."""
-        relation = relation_for(dimension)
-        return self.sql(f"""
-            SELECT target, coalesce({dimension}, '(none)') AS value,
-                   count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
-                   count(*) FILTER (WHERE status = 2) AS pending,
-                   round(100.0 * count(*) FILTER (WHERE status = 0)
-                         / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
-                   any_value(goal) * 100 AS goal
-            FROM {relation} WHERE {where} GROUP BY target, value, position ORDER BY position, value
-        """)
+    def by_dimension(self, dimension: str, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Attainment per target and value of `dimension`; `where` narrows the tickets (SQL on `o`).
+
+        `counts` is a status_counts() result grouped by `dimension`, when the caller already has it."""
+        relation_for(dimension)
+        if counts is None:
+            counts = self.status_counts({"dim": [dimension]}, where)["dim"]
+        frame = counts.rename(columns={dimension: "value"})
+        frame["value"] = frame["value"].astype(object).where(frame["value"].notna(), "(none)")
+        decided = frame["met"] + frame["breached"]
+        frame["attainment"] = (100.0 * frame["met"] / decided.where(decided > 0)).round(1)
+        frame["goal"] = frame["target"].map({t.name: t.goal * 100 for t in self.targets})
+        frame = frame.sort_values(["position", "value"])
+        return frame[["target", "value", "met", "breached", "pending", "attainment", "goal"]].reset_index(drop=True)
 
     def by_period(self, grain: str = "week") -> pd.DataFrame:
         if grain not in ("day", "week", "month", "quarter"):

@@ -121,4 +121,14 @@ MIGRATIONS: list[list[str]] = [
             added_at     TIMESTAMPTZ NOT NULL
         )""",
     ],
+    # 4: derived columns for fast judging (slacore.clocks): the creation time in the workspace zone, and a registry
+    #    of the business-clock position columns added per calendar
+    [
+        "ALTER TABLE tickets ADD COLUMN created_local TIMESTAMP",
+        """CREATE TABLE ticket_clocks (
+            calendar     TEXT PRIMARY KEY,
+            slot         INTEGER NOT NULL,
+            fingerprint  TEXT NOT NULL
+        )""",
+    ],
 ]

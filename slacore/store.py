@@ -94,10 +94,12 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self, cur: duckdb.DuckDBPyConnection | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, cur: duckdb.DuckDBPyConnection | None = None,
+                    bump: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """Serialised, all-or-nothing write: commits on success, rolls back on any exception.
 
         Pass the cursor that holds an import's TEMP staging tables; otherwise a fresh cursor is used and closed.
+        `bump=False` for derived data (clock columns) that changes nothing a user sees, so caches stay valid.
         """
         own = cur is None
         with self._write_lock:
@@ -110,7 +112,8 @@ class Store:
                     cur.rollback()
                     raise
                 cur.commit()
-                self.version += 1
+                if bump:
+                    self.version += 1
             finally:
                 if own:
                     cur.close()

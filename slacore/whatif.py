@@ -48,7 +48,6 @@ def recommend_threshold(store: Store, target: Target, goal: float | None = None,
 def measurement_notes(store: Store, target: Target) -> list[str]:
     """Plain statements about what a target really measures with the data at hand (shown on the Targets page)."""
     notes = []
-    scope_sql, params = _scope_sql(target)
     counts = store.query(f"""
         SELECT count(*) AS n,
                count(t.vendor_first_response_business_min) AS vendor_fr,
@@ -56,8 +55,8 @@ def measurement_notes(store: Store, target: Target) -> list[str]:
                count(t.pending_min) AS pending_calendar, count(t.pending_business_min) AS pending_business,
                count(t.on_hold_min) AS on_hold_calendar, count(t.on_hold_business_min) AS on_hold_business,
                count(t.first_response_at) AS responded
-        FROM tickets t WHERE 1=1 {scope_sql}
-    """, params).iloc[0]
+        FROM tickets t WHERE {_scope_sql(target)}
+    """).iloc[0]
     if counts["n"] == 0:
         return ["No tickets are in this target's scope yet."]
     if target.measure == "vendor":

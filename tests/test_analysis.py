@@ -68,7 +68,8 @@ def test_performance_view_splits_current_and_previous_periods(store):
     teams = view["dims"]["team"].set_index("value")["attainment"].to_dict()
     assert teams == {"A": 0.0, "B": 100.0}
     assert view["heat"]["breached"].sum() == 1
-    hist, threshold = view["hist"]["FR"]
+    hist, threshold = analysis.target_distribution(store, "FR", date(2025, 1, 8), date(2025, 1, 14),
+                                                   utc(2025, 1, 20), Filters())
     assert threshold == 60 and hist["tickets"].sum() == 2
 
 

@@ -1,0 +1,168 @@
+"""Business-clock positions stored beside each ticket, so judging a ticket is column arithmetic in SQL.
+
+For every business calendar a target uses, `tickets` carries three DOUBLE columns: the calendar's open seconds from
+a fixed anchor (2000-01-01 UTC, negative before it) up to the ticket's creation, first response and resolution. The
+business time between any two of them is a subtraction, so DuckDB judges millions of (target, ticket) pairs in one
+scan with no join and no per-ticket Python. The same goes for `created_local`, the creation time in the workspace
+time zone (periods, weekday and hour), which would otherwise cost an ICU conversion per row per query.
+
+The columns are derived data, like an index: `ensure()` adds them for a calendar on first use, fills rows that
+lack them (new imports) and recomputes a calendar's columns when its definition changes. A 24x7 calendar needs no
+columns (its position is the epoch). Positions come from the same numpy routine as `calendars.business_seconds`,
+so both routes agree to the microsecond.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .calendars import Calendar, _cover_range, _elapsed_business, _expand
+from .store import Store
+
+ANCHOR_EPOCH = 946684800.0  # 2000-01-01 00:00 UTC
+WHICH = {"created": "created_at", "response": "first_response_at", "resolved": "resolved_at"}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where one calendar's positions live: SQL for a position column, and the position of any instant."""
+
+    calendar: Calendar
+    slot: int | None  # None: 24x7 (no stored columns)
+
+    def column(self, which: str, alias: str = "t") -> str:
+        """SQL for the position of the ticket's `which` time stamp (created / response / resolved)."""
+        if self.slot is None:
+            return f"(epoch({alias}.{WHICH[which]}) - {ANCHOR_EPOCH})"
+        return f"{alias}.{column_name(self.slot, which)}"
+
+    def at(self, epoch: float) -> float:
+        """The position of one instant (the as-of time)."""
+        return float(positions(self.calendar, np.array([epoch], dtype=float))[0])
+
+
+def column_name(slot: int, which: str) -> str:
+    return f"bt{slot}_{which}"
+
+
+def fingerprint(cal: Calendar) -> str:
+    return hashlib.sha1(repr((cal.timezone, cal.hours, cal.holidays, cal.closed)).encode()).hexdigest()[:16]
+
+
+def positions(cal: Calendar, epochs: np.ndarray) -> np.ndarray:
+    """Open seconds of `cal` from the anchor to each instant (float64 epoch seconds; NaN stays NaN)."""
+    t = np.asarray(epochs, dtype=float)
+    if cal.is_24x7():
+        return t - ANCHOR_EPOCH
+    finite = t[~np.isnan(t)]
+    if not len(finite):
+        return np.full(len(t), np.nan)
+    lo, hi = min(float(finite.min()), ANCHOR_EPOCH), max(float(finite.max()), ANCHOR_EPOCH)
+    w = _expand(cal, *_cover_range(lo, hi))
+    if len(w.start) == 0:  # never open: the clock never moves
+        return np.where(np.isnan(t), np.nan, 0.0)
+    out = _elapsed_business(w, t)
+    out -= _elapsed_business(w, np.array([ANCHOR_EPOCH]))[0]
+    return out
+
+
+def ensure(store: Store, cals: list[Calendar], tz: str) -> dict[str, Clock]:
+    """Make the position columns of `cals` and `created_local` (zone `tz`) complete; return each calendar's Clock.
+
+    A read-only check when nothing changed (one scan counting missing values); otherwise one write transaction
+    that does not bump the store version (what users see is unchanged, so their caches stay valid)."""
+    business = sorted({c.name: c for c in cals if not c.is_24x7()}.values(), key=lambda c: c.name)
+    registry = {r[0]: (r[1], r[2]) for r in store.rows("SELECT calendar, slot, fingerprint FROM ticket_clocks")}
+    if not _complete(store, business, tz, registry):
+        with store.transaction(bump=False) as cur:
+            registry = _bring_up_to_date(cur, business, tz)
+    clocks = {c.name: Clock(c, None) for c in cals if c.is_24x7()}
+    clocks.update({c.name: Clock(c, registry[c.name][0]) for c in business})
+    return clocks
+
+
+def _complete(store: Store, business: list[Calendar], tz: str, registry: dict) -> bool:
+    stored_tz = store.scalar("SELECT value FROM settings WHERE key = 'created_local_tz'")
+    if stored_tz is None or str(stored_tz).strip('"') != tz:
+        return False
+    if any(registry.get(c.name, (None, None))[1] != fingerprint(c) for c in business):
+        return False
+    columns = {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'")}
+    missing = ["created_local IS NULL"]
+    for cal in business:
+        c, r, s = (column_name(registry[cal.name][0], w) for w in WHICH)
+        if not {c, r, s} <= columns:
+            return False
+        missing.append(_missing_sql(c, r, s))
+    return not store.scalar(f"SELECT count(*) FROM tickets WHERE {' OR '.join(missing)}")
+
+
+def _missing_sql(c: str, r: str, s: str) -> str:
+    return f"({c} IS NULL OR (first_response_at IS NOT NULL AND {r} IS NULL) OR (resolved_at IS NOT NULL AND {s} IS NULL))"
+
+
+def _bring_up_to_date(cur, business: list[Calendar], tz: str) -> dict[str, tuple[int, str]]:
+    registry = {r[0]: (r[1], r[2]) for r in cur.execute("SELECT calendar, slot, fingerprint FROM ticket_clocks").fetchall()}
+    columns = {r[0] for r in cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'").fetchall()}
+    stored_tz = cur.execute("SELECT value FROM settings WHERE key = 'created_local_tz'").fetchone()
+    stored_tz = str(stored_tz[0]).strip('"') if stored_tz else None
+    if stored_tz != tz:
+        cur.execute(f"UPDATE tickets SET created_local = {_local_sql(tz)}")
+        cur.execute("INSERT OR REPLACE INTO settings VALUES ('created_local_tz', to_json(?::VARCHAR))", [tz])
+    else:
+        cur.execute(f"UPDATE tickets SET created_local = {_local_sql(tz)} WHERE created_local IS NULL")
+    for cal in business:
+        fp = fingerprint(cal)
+        slot, old_fp = registry.get(cal.name, (None, None))
+        if slot is None:
+            used = {s for s, _ in registry.values()}
+            slot = next(i for i in range(1, len(used) + 2) if i not in used)
+            registry[cal.name] = (slot, fp)
+            cur.execute("INSERT INTO ticket_clocks VALUES (?, ?, ?)", [cal.name, slot, fp])
+        elif old_fp != fp:
+            registry[cal.name] = (slot, fp)
+            cur.execute("UPDATE ticket_clocks SET fingerprint = ? WHERE calendar = ?", [fp, cal.name])
+        for which in WHICH:
+            name = column_name(slot, which)
+            if name not in columns:
+                cur.execute(f"ALTER TABLE tickets ADD COLUMN {name} DOUBLE")
+        _fill(cur, cal, slot, everything=(old_fp != fp))
+    return registry
+
+
+def _local_sql(tz: str) -> str:
+    if tz == "UTC":
+        return "make_timestamp(epoch_us(created_at))"
+    return f"timezone('{tz.replace(chr(39), '')}', created_at)"
+
+
+def _fill(cur, cal: Calendar, slot: int, everything: bool) -> None:
+    """Compute positions with numpy for the rows that need them and write them back by rowid."""
+    c, r, s = (column_name(slot, w) for w in WHICH)
+    need = "true" if everything else _missing_sql(c, r, s)
+    got = cur.execute(f"""SELECT rowid AS rid, epoch(created_at) AS c, epoch(first_response_at) AS r,
+                                 epoch(resolved_at) AS s FROM tickets WHERE {need}""").fetchnumpy()
+    if not len(got["rid"]):
+        return
+    numbers = {k: np.ma.filled(np.ma.asarray(got[k], dtype=float), np.nan) for k in ("c", "r", "s")}
+    frame = pd.DataFrame({"rid": np.asarray(got["rid"]), **{k: positions(cal, v) for k, v in numbers.items()}})
+    cur.register("_clock_fill", frame)
+    try:
+        cur.execute(f"""UPDATE tickets SET {c} = f.c, {r} = f.r, {s} = f.s
+                        FROM _clock_fill f WHERE tickets.rowid = f.rid""")
+    finally:
+        cur.unregister("_clock_fill")
+
+
+def ensure_for_targets(store: Store) -> None:
+    """Bring the clock columns of every calendar a current target uses up to date (after an import, so the first
+    page view does not pay for it)."""
+    from .metrics import workspace_timezone
+    from .targets import calendars, current_targets
+
+    cals = calendars(store)
+    ensure(store, [cals[t.calendar] for t in current_targets(store) if t.calendar in cals], workspace_timezone(store))
