@@ -23,18 +23,15 @@ def _standing(db: str, version: int, view_key: str, _view):
     return benchmarks.team_standing(store, _view.start, _view.end, _view.filters, as_of=_view.as_of)
 
 
-@st.cache_data(show_spinner="Comparing groups and periods…", max_entries=32)
-def _periods_and_groups(db: str, version: int, tfp: str, view_key: str, _view):
-    return benchmarks.periods_and_groups(store, _view.start, _view.end, as_of=_view.as_of, filters=_view.filters,
-                                         dimensions=tuple(DIMENSION_LABELS))
-
-
+@st.cache_data(show_spinner="Comparing groups…", max_entries=32)
 def _groups(db: str, version: int, tfp: str, view_key: str, dimension: str, _view):
-    return _periods_and_groups(db, version, tfp, view_key, _view)[1][dimension]
+    return benchmarks.group_comparison(store, dimension, _view.start, _view.end, as_of=_view.as_of,
+                                       filters=_view.filters)
 
 
+@st.cache_data(show_spinner="Comparing periods…", max_entries=32)
 def _periods(db: str, version: int, tfp: str, view_key: str, _view):
-    return _periods_and_groups(db, version, tfp, view_key, _view)[0]
+    return benchmarks.period_comparison(store, _view.start, _view.end, as_of=_view.as_of, filters=_view.filters)
 
 
 def _with_note(text: str, note: str) -> str:

@@ -212,27 +212,18 @@ _MEASURE_SQL = """
         FROM t
         UNION ALL
         SELECT 'resolution', CASE WHEN rs <= $as_of THEN (rs - c) / 60 END, ($as_of - c) / 60 FROM t
-    ),
-    stats AS (
-        SELECT metric, count(*) AS tickets, count(minutes) AS answered, median(minutes) AS median_minutes
-        FROM m GROUP BY metric
-    ),
-    shares AS (
-        SELECT b.key,
-               count(*) FILTER (WHERE m.minutes <= b.minutes) AS within,
-               count(*) FILTER (WHERE m.minutes > b.minutes OR (m.minutes IS NULL AND m.open_minutes > b.minutes))
-                   AS over
-        FROM _thresholds b JOIN m USING (metric) GROUP BY b.key
     )
-    SELECT b.key, coalesce(s.tickets, 0) AS tickets, coalesce(s.answered, 0) AS answered, s.median_minutes,
-           coalesce(sh.within, 0) AS within, coalesce(sh.over, 0) AS over
-    FROM _thresholds b LEFT JOIN stats s USING (metric) LEFT JOIN shares sh USING (key)
+    SELECT metric, count(*) AS tickets, count(minutes) AS answered, median(minutes) AS median_minutes {shares}
+    FROM m GROUP BY metric
 """
 
 
 def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: date | None, filters: Filters,
              as_of: datetime) -> pd.DataFrame:
-    """Per time figure (key): tickets, answered, median calendar minutes, and how many within / over its time."""
+    """Per time figure (key): tickets, answered, median calendar minutes, and how many within / over its time.
+
+    One scan: each figure's within / over counts are two filtered counts of the same grouped query (joining the
+    figures to the tickets made 20 rows per ticket)."""
     empty = pd.DataFrame({"key": pd.Series(dtype="object"), "tickets": pd.Series(dtype="int64"),
                           "answered": pd.Series(dtype="int64"), "median_minutes": pd.Series(dtype="float64"),
                           "within": pd.Series(dtype="int64"), "over": pd.Series(dtype="int64")})
@@ -241,16 +232,32 @@ def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: da
     lo, hi = period_bounds(start, end, workspace_timezone(store))
     filter_sql, filter_params = filters.sql("t")
     excluded = ""
+    figures = thresholds[["key", "metric", "minutes"]].reset_index(drop=True)
+    shares = "".join(
+        f", count(*) FILTER (WHERE minutes <= {float(m)!r}) AS w{i}"
+        f", count(*) FILTER (WHERE minutes > {float(m)!r} OR (minutes IS NULL AND open_minutes > {float(m)!r})) AS o{i}"
+        for i, m in enumerate(figures["minutes"]))
     with store.cursor() as cur:
-        cur.register("_thresholds", thresholds[["key", "metric", "minutes"]])
         if filters.exclude_ids:
             cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
             excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
                         "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
-        as_of_epoch = as_of.timestamp()
         # Positional parameters first, then the named as-of: DuckDB takes one style per statement, so inline it.
-        sql = _MEASURE_SQL.format(filters=filter_sql, excluded=excluded).replace("$as_of", repr(float(as_of_epoch)))
-        return cur.execute(sql, [lo, hi, as_of, *filter_params]).df()
+        sql = _MEASURE_SQL.format(filters=filter_sql, excluded=excluded, shares=shares).replace(
+            "$as_of", repr(float(as_of.timestamp())))
+        stats = cur.execute(sql, [lo, hi, as_of, *filter_params]).df().set_index("metric")
+    rows = []
+    for i, (key, metric) in enumerate(zip(figures["key"], figures["metric"])):
+        if metric in stats.index:
+            row = stats.loc[metric]
+            rows.append((key, int(row["tickets"]), int(row["answered"]), row["median_minutes"], int(row[f"w{i}"]),
+                         int(row[f"o{i}"])))
+        else:
+            rows.append((key, 0, 0, np.nan, 0, 0))
+    if not rows:
+        return empty
+    return pd.DataFrame(rows, columns=list(empty.columns)).astype(
+        {"tickets": "int64", "answered": "int64", "median_minutes": "float64", "within": "int64", "over": "int64"})
 
 
 def _standing_text(row: dict) -> tuple[str, str | None, str]:
@@ -343,13 +350,15 @@ def periods_and_groups(store: Store, start: date, end: date, as_of: datetime | N
     from .analysis import compare_groups
 
     spans = [(start, end), previous_period(start, end), same_period_last_year(start, end)]
-    first = store.scalar("SELECT min(timezone(?, created_at))::DATE FROM tickets", [workspace_timezone(store)])
+    # min() first, then one conversion: converting every ticket's time stamp costs 0.5 s at 10M tickets.
+    first = store.scalar("SELECT timezone(?, min(created_at))::DATE FROM tickets", [workspace_timezone(store)])
     summaries, groups = {}, {}
     this = f"created_local >= DATE '{start.isoformat()}'"
-    # This period and the previous one are adjacent: one evaluation covers both (split by creation date).
+    # This period and the previous one are adjacent: one evaluation and one counting scan cover both.
     with Evaluation(store, targets, start=spans[1][0], end=end, as_of=as_of, filters=filters) as ev:
-        summaries[PERIOD_LABELS[0]] = ev.summary(this)
-        summaries[PERIOD_LABELS[1]] = ev.summary(f"created_local < DATE '{start.isoformat()}'")
+        counts = ev.status_counts({"part": ["part"]}, columns={"part": this})["part"]
+        summaries[PERIOD_LABELS[0]] = ev.summary(counts=counts[counts["part"] == True])  # noqa: E712
+        summaries[PERIOD_LABELS[1]] = ev.summary(counts=counts[counts["part"] == False])  # noqa: E712
         for dimension in dimensions:
             groups[dimension] = compare_groups(ev, dimension, this)
     with Evaluation(store, targets, start=spans[2][0], end=spans[2][1], as_of=as_of, filters=filters) as ev:
@@ -361,6 +370,15 @@ def periods_and_groups(store: Store, start: date, end: date, as_of: datetime | N
     long = long[["name", "metric", "period", "start", "end", "partial", "goal", "met", "breached", "pending",
                  "decided", "attainment"]]
     return long, groups
+
+
+def group_comparison(store: Store, dimension: str, start: date, end: date, as_of: datetime | None = None,
+                     filters: Filters | None = None, targets=None) -> pd.DataFrame:
+    """`analysis.compare_groups` over [start, end] for one dimension (the one the Benchmarks page shows)."""
+    from .analysis import compare_groups
+
+    with Evaluation(store, targets, start=start, end=end, as_of=as_of, filters=filters) as ev:
+        return compare_groups(ev, dimension)
 
 
 def period_table(long: pd.DataFrame) -> pd.DataFrame:
