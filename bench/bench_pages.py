@@ -27,6 +27,7 @@ PAGES = ["pages/home.py", "pages/performance.py", "pages/trends.py", "pages/benc
 
 def generate(db: Path, rows: int) -> float:
     from slacore.clocks import ensure_for_targets
+    from slacore.quality import ensure_duplicates
     from slacore.sla_yaml import apply_yaml
     from slacore.store import close_all, open_store
     from slacore.templates import template_yaml
@@ -66,7 +67,8 @@ def generate(db: Path, rows: int) -> float:
         cur.execute("""INSERT INTO imports VALUES (0, 'tickets', 'generated', '-', 'generic', 'bench', 'UTC', ?, ?, 0,
                        0, 0, NULL, NULL, now(), now())""", [rows, rows])
     apply_yaml(store, template_yaml("b2b-saas"), author="bench")
-    ensure_for_targets(store)  # what an import does after landing tickets (slacore.clocks)
+    ensure_for_targets(store)  # what an import does after landing tickets (slacore.clocks, quality)
+    ensure_duplicates(store)
     close_all()
     return time.perf_counter() - t0
 

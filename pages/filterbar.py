@@ -41,9 +41,9 @@ def _as_of(db: str, version: int):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _suspicious(db: str, version: int) -> tuple:
+def _suspicious(db: str, version: int) -> int:
     from pages.shared import get_store
-    return tuple(quality.suspicious_ids(get_store()))
+    return quality.suspicious_count(get_store())
 
 
 def _write_params(state: ViewState) -> None:
@@ -107,10 +107,10 @@ def filter_bar(store) -> View:
                         on_change=changed)
     ss[PREFIX + "url"] = to_params(state)
 
-    exclude = _suspicious(str(store.path), store.version) if state.exclude_suspicious else ()
+    excluded = _suspicious(str(store.path), store.version) if state.exclude_suspicious else 0
     filters = Filters(team=state.team, priority=state.priority, channel=state.channel, customer=state.customer,
-                      exclude_ids=exclude)
-    note = f"{len(exclude):,} suspicious tickets excluded" if state.exclude_suspicious else ""
+                      exclude_suspicious=state.exclude_suspicious)
+    note = f"{excluded:,} suspicious tickets excluded" if state.exclude_suspicious else ""
     return View(state=state, start=start, end=end, as_of=as_of, filters=filters, note=note)
 
 

@@ -115,6 +115,7 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
 
     lo, hi = period_bounds(start, end, tz)
     filter_sql, params = filters.sql("t")
+    filter_sql += filters.exclusion_sql(store)
     if filters.exclude_ids:
         filter_sql += (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
                        "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")

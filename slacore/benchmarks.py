@@ -231,7 +231,7 @@ def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: da
         return empty
     lo, hi = period_bounds(start, end, workspace_timezone(store))
     filter_sql, filter_params = filters.sql("t")
-    excluded = ""
+    excluded = filters.exclusion_sql(store)
     figures = thresholds[["key", "metric", "minutes"]].reset_index(drop=True)
     shares = "".join(
         f", count(*) FILTER (WHERE minutes <= {float(m)!r}) AS w{i}"
@@ -240,7 +240,7 @@ def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: da
     with store.cursor() as cur:
         if filters.exclude_ids:
             cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
-            excluded = (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
+            excluded += (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
                         "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
         # Positional parameters first, then the named as-of: DuckDB takes one style per statement, so inline it.
         sql = _MEASURE_SQL.format(filters=filter_sql, excluded=excluded, shares=shares).replace(

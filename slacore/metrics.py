@@ -50,7 +50,8 @@ class Filters:
     priority: tuple = ()
     channel: tuple = ()
     customer: tuple = ()
-    exclude_ids: tuple = ()  # (source, ticket_id) pairs excluded as suspicious (data quality switch)
+    exclude_ids: tuple = ()  # (source, ticket_id) pairs excluded (tests, scripts)
+    exclude_suspicious: bool = False  # the data quality switch: drop what slacore.quality flags as suspicious
 
     def sql(self, alias: str = "t") -> tuple[str, list]:
         clauses, params = [], []
@@ -60,6 +61,16 @@ class Filters:
                 clauses.append(f"{alias}.{col} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
         return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+    def exclusion_sql(self, store: Store, alias: str = "t") -> str:
+        """' AND NOT (…)' dropping what the data quality switch excludes ('' when it is off); a column condition,
+        not a list of ids, so excluding millions of tickets costs a filter, not a join."""
+        if not self.exclude_suspicious:
+            return ""
+        from .quality import ensure_duplicates, suspicious_sql
+
+        ensure_duplicates(store)
+        return f" AND NOT {suspicious_sql(alias)}"
 
 
 def workspace_timezone(store: Store) -> str:
@@ -120,8 +131,8 @@ def _scope_sql(target: Target) -> str:
     return " AND ".join(clauses) or "true"
 
 
-def _filters_sql(filters: Filters) -> str:
-    clauses = []
+def _filters_sql(filters: Filters, store: Store) -> str:
+    clauses = [filters.exclusion_sql(store)[5:]] if filters.exclude_suspicious else []
     for col in ("team", "priority", "channel", "customer"):
         values = getattr(filters, col)
         if values:
@@ -266,7 +277,7 @@ class Evaluation:
     def _create_views(self, segments: list[_Segment]) -> None:
         if self.filters.exclude_ids:
             self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
-        filters = _filters_sql(self.filters)
+        filters = _filters_sql(self.filters, self.store)
         slices = []
         for seg in segments:
             v = seg.version

@@ -131,4 +131,9 @@ MIGRATIONS: list[list[str]] = [
             fingerprint  TEXT NOT NULL
         )""",
     ],
+    # 5: duplicate flags as a derived column (slacore.quality.ensure_duplicates): seconds since the previous ticket of
+    #    the same customer and subject, when within the duplicate window
+    [
+        "ALTER TABLE tickets ADD COLUMN dup_gap DOUBLE",
+    ],
 ]

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 import pandas as pd
 
-from .. import clocks
+from .. import clocks, quality
 from ..errors import UserError
 from ..store import Store
 from . import presets, reader
@@ -785,8 +785,10 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
             if src is not None:
                 src.close()
             _drop_temp(cur)
-    step(0.9, "Preparing the SLA clocks")
-    clocks.ensure_for_targets(store)  # derived columns of the new tickets, so the first page view does not wait
+    step(0.9, "Preparing the SLA clocks and duplicate flags")
+    # Derived columns of the new tickets (slacore.clocks, quality.ensure_duplicates): the first page view does not wait.
+    clocks.ensure_for_targets(store)
+    quality.ensure_duplicates(store)
     step(1.0, "Done")
     return ImportReport(
         import_id=import_id, file_name=shown, sha256=sha, format=fmt, source=source,
