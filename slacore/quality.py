@@ -285,15 +285,15 @@ def report(store: Store, start: date | None = None, end: date | None = None, fil
     (`weekly_volume`), `shifts` (`volume_shifts`), `total` (tickets in scope) and `suspicious_all` (tickets the
     switch drops over all the data, whatever the period and filters: what the switch really does)."""
     scope_sql, params = _scope(store, start, end, filters, now)
-    selects = ", ".join(f"count(*) FILTER (WHERE t.in_scope AND {_condition(name, now)}) AS {name}"
-                        for name in CHECKS)
+    selects = ", ".join(f"count(*) FILTER (WHERE {_condition(name, now)}) AS {name}" for name in CHECKS)
     suspicious = " OR ".join(_condition(name, now) for name in excluded_checks())
+    # Only the tickets in scope are read here (the period prunes storage blocks); the switch's count over all the
+    # data is a separate, simpler scan (one query counting both read all 10M tickets with every condition: 1.4 s).
     counts = store.query(f"""
-        SELECT count(*) FILTER (WHERE t.in_scope) AS total,
-               count(*) FILTER (WHERE t.in_scope AND ({suspicious})) AS suspicious,
-               count(*) FILTER (WHERE {suspicious}) AS suspicious_all, {selects}
-        FROM ({_flagged("true", scope_sql)}) t
+        SELECT count(*) AS total, count(*) FILTER (WHERE {suspicious}) AS suspicious, {selects}
+        FROM ({_flagged("t.in_scope", scope_sql)}) t
     """, params).iloc[0]
+    suspicious_all = suspicious_count(store, now)
     total = int(counts["total"])
     rejected = int(store.scalar(f"SELECT count(*) FROM ({_REJECTED_BEFORE_CREATED})") or 0)
     weekly = weekly_volume(store, start, end, filters, now)
@@ -319,7 +319,7 @@ def report(store: Store, start: date | None = None, end: date | None = None, fil
     frame = frame[["check", "what", "tickets", "share", "excluded_by_switch", "effect", "note"]]
     frame.attrs.update(total=total, suspicious=int(counts["suspicious"]))
     return {"summary": frame, "weekly": weekly, "shifts": shifts, "total": total,
-            "suspicious_all": int(counts["suspicious_all"])}
+            "suspicious_all": suspicious_all}
 
 
 def summary(store: Store, start: date | None = None, end: date | None = None, filters: Filters | None = None,
