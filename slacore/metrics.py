@@ -299,6 +299,10 @@ class Evaluation:
                        0.0 AS within_s, 0.0 AS goal, * EXCLUDE (rid)
                        FROM (SELECT {_TICKET_FIELDS} FROM tickets t) WHERE false""")
         self.cur.execute("CREATE TEMP VIEW o AS " + " UNION ALL ".join(slices))
+        self.cur.register("_target_names", pd.DataFrame({
+            "position": pd.Series(range(len(self.targets)), dtype="int64"),
+            "target": pd.Series([t.name for t in self.targets], dtype=object),
+            "metric": pd.Series([t.metric for t in self.targets], dtype=object)}))
         self.cur.execute("CREATE TEMP VIEW od AS SELECT * FROM o")
         self._create_wide_view(segments, filters)
 
@@ -356,39 +360,32 @@ class Evaluation:
         else:
             group = "GROUPING SETS (" + ", ".join("(" + ", ".join([*cols, codes]) + ")" for cols in sets) + ")"
             grouping = f"GROUPING({', '.join(names)}) AS _set" if names else "0 AS _set"
+        lead = "".join(f"{c}, " for c in select)
+        chunk = "CASE r.k // {0} {1} END".format(
+            _CODE_CHUNK, " ".join(f"WHEN {i} THEN g.{c}" for i, c in enumerate(self._code_columns)))
+        powers = "[" + ", ".join(str(_CODE_BASE ** i) for i in range(_CODE_CHUNK)) + "]"
+        # Packed codes are unpacked in SQL too: a cross join of the (small) grouped result with the target numbers.
         frame = self.cur.execute(f"""
-            SELECT {', '.join([*select, ''])}{codes}, {grouping}, count(*) AS n
-            FROM (SELECT *{''.join(f', ({expr}) AS {name}' for name, expr in columns.items())} FROM _w) WHERE {where}
-            GROUP BY {group}
+            WITH g AS (
+                SELECT {lead}{codes}, {grouping}, count(*) AS n
+                FROM (SELECT *{''.join(f', ({expr}) AS {name}' for name, expr in columns.items())} FROM _w)
+                WHERE {where} GROUP BY {group}
+            ), u AS (
+                SELECT g.*, r.k, ({chunk} // {powers}[r.k % {_CODE_CHUNK} + 1]) % {_CODE_BASE} AS s
+                FROM g, range({len(self.targets)}) r(k)
+            )
+            SELECT u._set, {''.join(f'u.{c}, ' for c in select)}n.target, n.metric, u.k AS position,
+                   {', '.join(f'coalesce(sum(u.n) FILTER (WHERE u.s = {i}), 0)::BIGINT AS {name}'
+                              for i, name in enumerate(STATUS_NAMES))}
+            FROM u JOIN _target_names n ON n.position = u.k WHERE u.s < 4
+            GROUP BY ALL ORDER BY position{''.join(f', {c}' for c in select)}
         """).df()
         out = {}
         for name, cols in groupings.items():
             mask = sum(1 << (len(names) - 1 - i) for i, c in enumerate(names) if c not in cols) if len(sets) > 1 else 0
             part = frame[frame["_set"] == mask]
-            out[name] = self._unpack(part, list(cols))
+            out[name] = part[[*cols, "target", "metric", "position", *STATUS_NAMES]].reset_index(drop=True)
         return out
-
-    def _unpack(self, frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-        parts = []
-        for k, target in enumerate(self.targets):
-            code = frame[self._code_columns[k // _CODE_CHUNK]].to_numpy(dtype=np.int64)
-            status = (code // (_CODE_BASE ** (k % _CODE_CHUNK))) % _CODE_BASE
-            keep = status < 4
-            if not keep.any():
-                continue
-            part = frame.loc[keep, cols].copy()
-            part["status"], part["n"] = status[keep], frame["n"].to_numpy()[keep]
-            part["target"], part["metric"], part["position"] = target.name, target.metric, k
-            parts.append(part)
-        result_cols = [*cols, "target", "metric", "position", *STATUS_NAMES]
-        if not parts:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c in STATUS_NAMES or c == "position" else object)
-                                 for c in result_cols})
-        long = pd.concat(parts, ignore_index=True)
-        for i, name in enumerate(STATUS_NAMES):
-            long[name] = np.where(long["status"] == i, long["n"], 0)
-        wide = long.groupby([*cols, "target", "metric", "position"], dropna=False, sort=False)[list(STATUS_NAMES)].sum()
-        return wide.reset_index().sort_values(["position", *cols]).reset_index(drop=True)[result_cols]
 
     # -- the aggregates pages and the command line use ---------------------------------------------------------
     def summary(self, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
