@@ -89,11 +89,11 @@ def target_changes(store: Store, names: list[str]) -> pd.DataFrame:
 
 def goal_steps(store: Store, targets: list[Target], periods: pd.DataFrame) -> pd.DataFrame:
     """The goal and threshold in force at each period start, per target (a stepping target line)."""
-    from .targets import versions
+    from .targets import all_versions
 
-    rows = []
+    rows, stored = [], all_versions(store)
     for t in targets:
-        history = versions(store, t.target_id) if t.target_id else [(t, None)]
+        history = stored.get(t.target_id, []) if t.target_id else [(t, None)]
         starts = periods.loc[periods["target"] == t.name, "period"].drop_duplicates().sort_values()
         for start in starts:
             moment = pd.Timestamp(start).tz_localize("UTC")

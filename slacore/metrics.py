@@ -29,7 +29,7 @@ import pandas as pd
 from .clocks import Clock, ensure as ensure_clocks
 from .errors import UserError
 from .store import Store
-from .targets import BEGINNING, Target, calendars as all_calendars, targets_for_period, versions
+from .targets import BEGINNING, Target, all_versions, calendars as all_calendars, targets_for_period
 
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
 DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
@@ -256,9 +256,9 @@ class Evaluation:
     def _segments(self) -> list[_Segment]:
         lo, hi = period_bounds(self.start, self.end, self.tz)
         hi = min(hi, self.as_of + timedelta(microseconds=1))  # tickets created after the as-of time do not count
-        out = []
+        out, stored = [], all_versions(self.store)
         for position, target in enumerate(self.targets):
-            history = versions(self.store, target.target_id) if target.target_id > 0 else [(target, BEGINNING)]
+            history = stored.get(target.target_id, []) if target.target_id > 0 else [(target, BEGINNING)]
             for i, (version, effective) in enumerate(history):
                 if version is None:  # retired from here on
                     continue

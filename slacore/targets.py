@@ -223,6 +223,15 @@ def versions(store: Store, target_id: int) -> list[tuple[Target | None, datetime
     return out
 
 
+def all_versions(store: Store) -> dict[int, list[tuple[Target | None, datetime]]]:
+    """`versions` of every target at once (one query: judging needs them all)."""
+    out: dict[int, list] = {}
+    for r in store.query(_VERSIONS_SQL + " ORDER BY t.target_id, v.version").to_dict("records"):
+        out.setdefault(int(r["target_id"]), []).append((None if r["retired"] else _row_to_target(r),
+                                                        r["effective_from"]))
+    return out
+
+
 def history(store: Store, name: str | None = None) -> pd.DataFrame:
     """Readable version history (all targets, or one)."""
     frame = store.query(_VERSIONS_SQL + (" WHERE t.name = ?" if name else "") + " ORDER BY t.name, v.version",
