@@ -533,3 +533,23 @@ def test_property_counts_add_up_and_thresholds_are_monotonic(tickets, as_of_min,
                     elapsed = (as_of - r["created_at"]).total_seconds()
                     expected = "breached" if elapsed > limit else "pending"
                 assert outcome[(name, r["ticket_id"])] == expected, (name, r, as_of)
+
+    # The two routes through the engine agree: the packed per-ticket codes behind summary() and the one-row-per-pair
+    # view behind listings.
+    for name in ("short", "long"):
+        mine = per_ticket[per_ticket["target"] == name]["outcome"].value_counts()
+        for outcome_name in ("met", "breached", "pending", "unmeasured"):
+            assert summary.loc[name, outcome_name] == mine.get(outcome_name, 0)
+
+    if measure == "app":  # business time from the stored clock positions equals the numpy route, ticket by ticket
+        from slacore.calendars import TEMPLATE_CALENDARS, business_seconds
+
+        cal = TEMPLATE_CALENDARS[calendar]
+        elapsed_by_ticket = {(r.target, r.ticket_id): r.elapsed_s for r in per_ticket.itertuples()}
+        for r in in_scope:
+            fr, rs = r["first_response_at"], r["resolved_at"]
+            fr_done, rs_done = fr is not None and fr <= as_of, rs is not None and rs <= as_of
+            end_at = (fr if fr_done else (rs if rs_done else as_of)) if metric == "first_response" else \
+                (rs if rs_done else as_of)
+            expected = business_seconds(cal, r["created_at"].timestamp(), end_at.timestamp())
+            assert elapsed_by_ticket[("short", r["ticket_id"])] == pytest.approx(float(expected), abs=1e-5)

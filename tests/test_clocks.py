@@ -1,0 +1,152 @@
+"""Derived columns that make judging a scan: business-clock positions, created_local and duplicate flags.
+
+They must agree with the numpy business-time routine, follow every change of the data, a calendar or the workspace
+time zone, and never change what a user sees (no store-version bump)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slacore import clocks, quality
+from slacore.calendars import business_seconds, calendar_from_dict
+from slacore.metrics import Evaluation, Filters, set_workspace_timezone, summarize
+from slacore.targets import build_target, calendars, save_calendar, save_target
+from ticketdata import add_tickets, tk, u
+
+BERLIN = calendar_from_dict("berlin", {"timezone": "Europe/Berlin", "hours": {"mon-fri": "09:00-17:00"},
+                                       "holidays": "DE-BE", "closed": ["2025-12-24"]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.floats(-5e8, 2.5e9), length=st.floats(0, 3e7))
+def test_positions_subtract_to_business_seconds(a, length):
+    """Before and after the 2000 anchor, across DST changes and holidays: two positions differ by exactly the
+    business time between them."""
+    b = a + length
+    pos = clocks.positions(BERLIN, np.array([a, b]))
+    expected = business_seconds(BERLIN, np.array([a]), np.array([b]))[0]
+    assert pos[1] - pos[0] == pytest.approx(expected, abs=1e-5)
+
+
+def test_positions_keep_missing_values_missing():
+    pos = clocks.positions(BERLIN, np.array([np.nan, 1.7e9, np.nan]))
+    assert np.isnan(pos[0]) and np.isnan(pos[2]) and not np.isnan(pos[1])
+
+
+def _columns(store) -> set[str]:
+    return {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'")}
+
+
+def test_columns_are_added_filled_and_follow_a_calendar_change(store):
+    save_calendar(store, BERLIN)
+    # Mon 2 Jun 2025 16:00 Berlin (14:00 UTC), answered Tue 10:00 Berlin: 1 h + 1 h = 2 business hours.
+    add_tickets(store, tk(1, u(2025, 6, 2, 14), fr=u(2025, 6, 3, 8)))
+    target = build_target("FR", "first_response", "3h", "90%", calendar="berlin")
+    version = store.version
+    clk = clocks.ensure(store, [BERLIN], "UTC")["berlin"]
+    assert store.version == version  # derived data: caches keyed on the version stay valid
+    assert {clocks.column_name(clk.slot, w) for w in clocks.WHICH} <= _columns(store)
+    assert store.scalar(f"SELECT count(*) FROM tickets t WHERE {clk.column('created')} IS NULL") == 0
+
+    def elapsed():
+        with Evaluation(store, [target], as_of=u(2025, 6, 10)) as ev:
+            return ev.sql("SELECT elapsed_s, outcome FROM o").iloc[0].tolist()
+
+    assert elapsed() == [pytest.approx(2 * 3600), "met"]
+    # A ticket added later gets its positions on the next evaluation (an import fills them right away).
+    add_tickets(store, tk(2, u(2025, 6, 2, 14), fr=u(2025, 6, 4, 8)))
+    with Evaluation(store, [target], as_of=u(2025, 6, 10)) as ev:
+        assert ev.sql("SELECT ticket_id, elapsed_s FROM o ORDER BY ticket_id")["elapsed_s"].tolist() == \
+            [pytest.approx(2 * 3600), pytest.approx(10 * 3600)]
+    # The office now opens at 08:00: every stored position is recomputed, so ticket 1 took 1 h + 2 h.
+    save_calendar(store, calendar_from_dict("berlin", {"timezone": "Europe/Berlin", "hours": {"mon-fri": "08:00-17:00"},
+                                                       "holidays": "DE-BE"}))
+    assert elapsed() == [pytest.approx(3 * 3600), "met"]
+
+
+def test_created_local_follows_the_workspace_time_zone(store):
+    # 23:30 UTC on 31 Jan is 1 Feb in Berlin: the ticket moves to February when the workspace zone changes.
+    add_tickets(store, tk(1, u(2025, 1, 31, 23, 30), fr=u(2025, 2, 1, 0)))
+    save_target(store, build_target("FR", "first_response", "1h", "90%"))
+    feb = dict(start=date(2025, 2, 1), end=date(2025, 2, 28), as_of=u(2025, 3, 1))
+    assert summarize(store, **feb)["met"].tolist() == [0]
+    set_workspace_timezone(store, "Europe/Berlin")
+    assert summarize(store, **feb)["met"].tolist() == [1]
+    assert store.scalar("SELECT created_local FROM tickets") == datetime(2025, 2, 1, 0, 30)
+
+
+def test_import_prepares_the_clocks_of_current_targets(store, tmp_path):
+    from slacore.importers.pipeline import import_file
+    from slacore.templates import template_yaml
+    from slacore.sla_yaml import apply_yaml
+
+    apply_yaml(store, template_yaml("b2b-saas"), author="test")
+    path = tmp_path / "t.csv"
+    path.write_text("id,created,first response,priority\n1,2025-06-02 14:00,2025-06-02 15:00,urgent\n")
+    import_file(store, path)
+    cal = calendars(store)["us-business"]
+    clk = clocks.ensure(store, [cal], "UTC")["us-business"]
+    assert store.scalar(f"SELECT {clk.column('response')} - {clk.column('created')} FROM tickets t") == \
+        pytest.approx(3600)
+
+
+# -- duplicate flags -------------------------------------------------------------------------------------------
+
+def _dup(i, minutes, **extra):
+    return tk(i, u(2025, 5, 5, 9) + timedelta(minutes=minutes), fr=u(2025, 5, 6, 9), customer="ACME",
+              subject="Printer down", **extra)
+
+
+def test_duplicate_flags_follow_deletes(store):
+    add_tickets(store, _dup(1, 0), _dup(2, 3), _dup(3, 30))
+    quality.ensure_duplicates(store)
+    flagged = store.rows("SELECT ticket_id, dup_gap FROM tickets WHERE dup_gap IS NOT NULL")
+    assert flagged == [("2", 180.0)]
+    # The first ticket goes: the second is no longer anyone's duplicate (the flags are recomputed, not kept).
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM tickets WHERE ticket_id = '1'")
+    assert quality.check_tickets(store, "duplicate")["ticket_id"].tolist() == []
+    assert store.rows("SELECT ticket_id FROM tickets WHERE dup_gap IS NOT NULL") == []
+
+
+def test_the_switch_excludes_exactly_the_suspicious_tickets(store):
+    add_tickets(store,
+                _dup(1, 0), _dup(2, 3),  # 2 is a duplicate
+                tk(3, u(2025, 5, 5, 10), fr=u(2025, 5, 5, 10, 0, 5)),  # auto-reply
+                tk(4, u(2025, 5, 5, 11), fr=u(2025, 5, 5, 13)),  # breached, kept
+                tk(5, u(2025, 5, 5, 12), fr=u(2025, 5, 5, 12, 30), status="Merged"))  # merged
+    save_target(store, build_target("FR", "first_response", "1h", "50%"))
+    period = dict(start=date(2025, 5, 1), end=date(2025, 5, 31), as_of=u(2025, 6, 1))
+    by_ids = summarize(store, filters=Filters(exclude_ids=tuple(quality.suspicious_ids(store))), **period)
+    by_switch = summarize(store, filters=Filters(exclude_suspicious=True), **period)
+    assert by_switch.equals(by_ids)
+    assert by_switch[["met", "breached"]].iloc[0].tolist() == [0, 2]  # 1 (the day-later answer) and 4
+    assert quality.suspicious_count(store) == 3
+    assert summarize(store, **period)[["met", "breached"]].iloc[0].tolist() == [2, 3]
+
+
+def test_status_counts_group_every_target_in_one_scan(store):
+    add_tickets(store,
+                tk(1, u(2025, 5, 5, 9), fr=u(2025, 5, 5, 9, 30), team="A", priority="urgent"),
+                tk(2, u(2025, 5, 5, 9), fr=u(2025, 5, 5, 12), team="A", priority="high"),
+                tk(3, u(2025, 5, 6, 9), team="B", priority="urgent"),
+                tk(4, u(2025, 5, 6, 9), fr=u(2025, 5, 6, 9, 5), team=None, priority="urgent"))
+    targets = [build_target("Urgent", "first_response", "1h", "90%", where={"priority": "urgent"}),
+               build_target("All", "first_response", "2h", "90%")]
+    with Evaluation(store, targets, date(2025, 5, 1), date(2025, 5, 31), u(2025, 5, 6, 9, 30)) as ev:
+        got = ev.status_counts({"all": [], "team": ["team"]})
+        long = ev.sql("SELECT target, team, status, count(*) AS n FROM o GROUP BY ALL")
+    team = got["team"].set_index(["target", "team"])
+    assert team.loc[("Urgent", "A"), ["met", "breached", "pending"]].tolist() == [1, 0, 0]
+    assert team.loc[("All", "A"), ["met", "breached"]].tolist() == [1, 1]
+    # A missing team is a group of its own; ticket 3 is pending (30 min old at the as-of time).
+    none = got["team"][got["team"]["team"].isna() & (got["team"]["target"] == "Urgent")]
+    assert none[["met", "pending"]].iloc[0].tolist() == [1, 0]
+    assert team.loc[("Urgent", "B"), "pending"] == 1
+    for row in got["all"].itertuples():  # the packed path agrees with the one-row-per-pair view
+        assert row.met + row.breached + row.pending == long[long["target"] == row.target]["n"].sum()
