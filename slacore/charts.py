@@ -57,10 +57,12 @@ def distribution_chart(frame: pd.DataFrame, threshold_min: float, what: str, not
 def heatmap_chart(frame: pd.DataFrame, note: str = "") -> alt.Chart:
     pick = alt.selection_point(name="cell", fields=["weekday", "hour"], on="click")
     return alt.Chart(frame).mark_rect().encode(
-        x=alt.X("hour:O", title="Hour of creation"),
-        y=alt.Y("weekday:N", sort=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], title=None,
+        # Every hour and weekday on the axes, also those without tickets (a gap is information too).
+        x=alt.X("hour:O", title="Hour of creation", scale=alt.Scale(domain=list(range(24)))),
+        y=alt.Y("weekday:N", title=None, scale=alt.Scale(domain=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
                 axis=alt.Axis(labelOverlap=False)),
-        color=alt.Color("breached:Q", title="Breaches", scale=alt.Scale(scheme="reds")),
+        color=alt.Color("breached:Q", title="Breaches", scale=alt.Scale(scheme="reds"),
+                        legend=alt.Legend(tickMinStep=1, format="d")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5)),
         tooltip=["weekday:N", "hour:O", "breached:Q", "decided:Q",
                  alt.Tooltip("breach_rate:Q", title="Breach rate %")],

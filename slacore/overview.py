@@ -21,10 +21,13 @@ def totals(store: Store) -> dict:
 
 
 def weekly_volume(store: Store) -> pd.DataFrame:
-    """Tickets created per ISO week and source (a few hundred rows at most)."""
-    return store.query("""
-        SELECT date_trunc('week', created_at)::DATE AS week, source, count(*) AS tickets
-        FROM tickets GROUP BY ALL ORDER BY week, source
+    """Tickets created per ISO week (UTC) and source (a few hundred rows at most); integer arithmetic on the epoch,
+    as calendar functions on time-zone-aware stamps cost ~1 s per 10M tickets."""
+    from .quality import week_sql
+
+    return store.query(f"""
+        SELECT {week_sql("UTC")} AS week, source, count(*) AS tickets
+        FROM tickets t GROUP BY ALL ORDER BY week, source
     """)
 
 

@@ -390,7 +390,7 @@ def suspicious_ids(store: Store, start: date | None = None, end: date | None = N
 
 # -- volume by source ----------------------------------------------------------------------------------------
 
-def _week_sql(tz: str) -> str:
+def week_sql(tz: str) -> str:
     """The Monday (a DATE, workspace time zone) of each ticket's creation. In UTC plain integer arithmetic on the
     epoch does it, 5× faster than calendar functions (0.016 s against 0.077 s per 1M); 1970-01-05 was a Monday."""
     if tz == "UTC":
@@ -409,7 +409,7 @@ def weekly_volume(store: Store, start: date | None = None, end: date | None = No
     the first weeks of the period were judged against. Tickets created in the future are left out (see `future`)."""
     tz = workspace_timezone(store)
     filter_sql, params = (filters or Filters()).sql("t")
-    week = _week_sql(tz)
+    week = week_sql(tz)
     cutoff = _cutoff_literal(now)
     frame = store.query(f"""
         WITH counts AS (
@@ -478,7 +478,7 @@ def _volume_tickets(store: Store, shifts: pd.DataFrame, scope_sql: str, params: 
         cur.register("_shift_weeks", weeks)
         body = f"""
             FROM tickets t JOIN _shift_weeks s
-              ON s.source = t.source AND s.week = {_week_sql(tz)}
+              ON s.source = t.source AND s.week = {week_sql(tz)}
             WHERE {scope_sql}
         """
         if count_only:
