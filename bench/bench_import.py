@@ -80,6 +80,7 @@ def child_import(csv: str, db: str, stages: bool) -> dict:
 
 def _instrument(timings: list) -> None:
     """Wrap the pipeline's stage functions to time them (also cursor.execute of the swap, by statement kind)."""
+    from slacore import clocks, quality
     from slacore.importers import pipeline, reader
 
     def wrap(module, name, label):
@@ -109,6 +110,8 @@ def _instrument(timings: list) -> None:
     wrap(pipeline, "_collapse", "fold duplicates + priorities (SQL)")
     wrap(pipeline, "_keep_rejects", "keep rejected rows")
     wrap(pipeline, "_swap", "swap into tickets (transaction)")
+    wrap(clocks, "ensure_for_targets", "clock columns (created_local, positions)")
+    wrap(quality, "ensure_duplicates", "duplicate flags")
 
 
 def run_child(kind: str, csv: str, db: str, stages: bool) -> dict:

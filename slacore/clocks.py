@@ -134,10 +134,24 @@ def _bring_up_to_date(cur, business: list[Calendar], tz: str) -> dict[str, tuple
     return registry
 
 
-def _local_sql(tz: str) -> str:
+def _local_sql(tz: str, column: str = "created_at") -> str:
     if tz == "UTC":
-        return "make_timestamp(epoch_us(created_at))"
-    return f"timezone('{tz.replace(chr(39), '')}', created_at)"
+        return f"make_timestamp(epoch_us({column}))"
+    return f"timezone('{tz.replace(chr(39), '')}', {column})"
+
+
+def created_local_sql(cur, column: str) -> str:
+    """SQL for `created_local` of new rows inside a write transaction: in the zone the stored rows use (recorded
+    now if nothing is stored yet), so ensure() finds them consistent and only recomputes on a zone change."""
+    from .metrics import workspace_timezone_of
+
+    row = cur.execute("SELECT value FROM settings WHERE key = 'created_local_tz'").fetchone()
+    if row is None:
+        tz = workspace_timezone_of(cur)
+        cur.execute("INSERT INTO settings VALUES ('created_local_tz', to_json(?::VARCHAR))", [tz])
+    else:
+        tz = str(row[0]).strip('"')
+    return _local_sql(tz, column)
 
 
 def _fill(cur, cal: Calendar, slot: int, everything: bool) -> None:

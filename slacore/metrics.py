@@ -78,6 +78,12 @@ def workspace_timezone(store: Store) -> str:
     return str(value).strip('"') if value else "UTC"
 
 
+def workspace_timezone_of(cur) -> str:
+    """workspace_timezone, read through an open cursor (inside a write transaction)."""
+    row = cur.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
+    return str(row[0]).strip('"') if row and row[0] else "UTC"
+
+
 def set_workspace_timezone(store: Store, tz: str) -> None:
     ZoneInfo(tz)
     with store.transaction() as cur:

@@ -5,7 +5,7 @@ time zone, and never change what a user sees (no store-version bump)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
