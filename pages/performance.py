@@ -34,12 +34,7 @@ def _distribution(db: str, version: int, tfp: str, view_key: str, target: str, _
 def _tickets(db: str, version: int, tfp: str, view_key: str, target: str | None, outcome: str | None,
              where: tuple, cell: tuple | None, _view):
     with Evaluation(store, start=_view.start, end=_view.end, as_of=_view.as_of, filters=_view.filters) as ev:
-        frame = ev.tickets(target, outcome, dict(where), limit=20000)
-    if cell:
-        weekday, hour = cell
-        local = frame["created_at"].dt.tz_convert(ev.tz)
-        frame = frame[(local.dt.strftime("%a") == weekday) & (local.dt.hour == int(hour))]
-    return frame
+        return ev.tickets(target, outcome, dict(where), limit=20000, cell=cell)
 
 
 with guarded("The performance page"):

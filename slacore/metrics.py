@@ -448,9 +448,14 @@ class Evaluation:
         """)
 
     def tickets(self, target: str | None = None, outcome: str | None = None, where: dict | None = None,
-                limit: int = 5000) -> pd.DataFrame:
-        """The tickets behind a number (drill-down), newest first."""
+                limit: int = 5000, cell: tuple | None = None) -> pd.DataFrame:
+        """The tickets behind a number (drill-down), newest first.
+
+        `cell` = (weekday "Mon".."Sun", hour) narrows to a heat-map cell: creation in the workspace time zone."""
         clauses, params = ["1=1"], []
+        if cell:
+            clauses.append("isodow(created_local) = ? AND hour(created_local) = ?")
+            params.extend([("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").index(cell[0]) + 1, int(cell[1])])
         if target:
             clauses.append("target = ?")
             params.append(target)

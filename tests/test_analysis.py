@@ -73,6 +73,22 @@ def test_performance_view_splits_current_and_previous_periods(store):
     assert threshold == 60 and hist["tickets"].sum() == 2
 
 
+def test_a_heat_cell_drills_down_in_the_workspace_time_zone(store):
+    from slacore.metrics import Evaluation, set_workspace_timezone
+
+    _tickets(store, [
+        ("1", utc(2025, 1, 9, 9), utc(2025, 1, 9, 12), None, "A"),    # Thu 09:00 UTC = 10:00 Berlin: breached
+        ("2", utc(2025, 1, 9, 9, 30), utc(2025, 1, 9, 9, 40), None, "A"),  # same cell, met
+        ("3", utc(2025, 1, 10, 9), utc(2025, 1, 10, 12), None, "B"),  # Fri: breached
+    ])
+    save_target(store, build_target("FR", "first_response", "1h", "90%"))
+    set_workspace_timezone(store, "Europe/Berlin")
+    with Evaluation(store, start=date(2025, 1, 1), end=date(2025, 1, 31), as_of=utc(2025, 2, 1)) as ev:
+        assert ev.tickets("FR", "breached", cell=("Thu", 10))["ticket_id"].tolist() == ["1"]
+        assert ev.tickets("FR", None, cell=("Thu", 10))["ticket_id"].tolist() == ["2", "1"]
+        assert ev.tickets("FR", "breached", cell=("Thu", 9)).empty  # 09:00 UTC is not 09:00 in Berlin
+
+
 def test_goal_steps_follow_target_versions(store):
     save_target(store, build_target("FR", "first_response", "1h", "90%"), effective=date(2025, 1, 1))
     save_target(store, build_target("FR", "first_response", "2h", "95%"), effective=date(2025, 1, 13))
