@@ -80,7 +80,7 @@ def test_created_local_follows_the_workspace_time_zone(store):
     assert store.scalar("SELECT created_local FROM tickets") == datetime(2025, 2, 1, 0, 30)
 
 
-def test_import_prepares_the_clocks_of_current_targets(store, tmp_path):
+def test_import_prepares_the_clocks_of_current_targets(store, tmp_path, monkeypatch):
     from slacore.importers.pipeline import import_file
     from slacore.templates import template_yaml
     from slacore.sla_yaml import apply_yaml
@@ -90,9 +90,16 @@ def test_import_prepares_the_clocks_of_current_targets(store, tmp_path):
     path.write_text("id,created,first response,priority\n1,2025-06-02 14:00,2025-06-02 15:00,urgent\n")
     import_file(store, path)
     cal = calendars(store)["us-business"]
-    clk = clocks.ensure(store, [cal], "UTC")["us-business"]
-    assert store.scalar(f"SELECT {clk.column('response')} - {clk.column('created')} FROM tickets t") == \
-        pytest.approx(3600)
+    slot = store.scalar("SELECT slot FROM ticket_clocks WHERE calendar = 'us-business'")
+    assert slot is not None  # registered and filled right after the import
+    clk = clocks.Clock(cal, slot)
+    # The next import writes the positions with the rows: Friday 17:30 New York to Monday 08:15 is 45 min.
+    path.write_text("id,created,first response,priority\n2,2025-06-06 21:30,2025-06-09 12:15,urgent\n")
+    monkeypatch.setattr(clocks, "_fill", lambda *a, **k: pytest.fail("positions should come with the insert"))
+    import_file(store, path)
+    got = dict(store.rows(f"SELECT ticket_id, {clk.column('response')} - {clk.column('created')} FROM tickets t"))
+    assert got == {"1": pytest.approx(3600), "2": pytest.approx(2700)}
+    assert clocks.ensure(store, [cal], "UTC")["us-business"].slot == slot
 
 
 # -- duplicate flags -------------------------------------------------------------------------------------------
