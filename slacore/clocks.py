@@ -118,22 +118,29 @@ def _bring_up_to_date(cur, business: list[Calendar], tz: str) -> dict[str, tuple
     else:
         cur.execute(f"UPDATE tickets SET created_local = {_local_sql(tz)} WHERE created_local IS NULL")
     for cal in business:
-        fp = fingerprint(cal)
-        slot, old_fp = registry.get(cal.name, (None, None))
-        if slot is None:
-            used = {s for s, _ in registry.values()}
-            slot = next(i for i in range(1, len(used) + 2) if i not in used)
-            registry[cal.name] = (slot, fp)
-            cur.execute("INSERT INTO ticket_clocks VALUES (?, ?, ?)", [cal.name, slot, fp])
-        elif old_fp != fp:
-            registry[cal.name] = (slot, fp)
-            cur.execute("UPDATE ticket_clocks SET fingerprint = ? WHERE calendar = ?", [fp, cal.name])
-        for which in WHICH:
-            name = column_name(slot, which)
-            if name not in columns:
-                cur.execute(f"ALTER TABLE tickets ADD COLUMN {name} DOUBLE")
-        _fill(cur, cal, slot, everything=(old_fp != fp))
+        slot, stale = _register(cur, cal, registry, columns)
+        _fill(cur, cal, slot, everything=stale)
     return registry
+
+
+def _register(cur, cal: Calendar, registry: dict, columns: set) -> tuple[int, bool]:
+    """The slot of `cal` (allocated, with its columns added, on first use); True when every stored position of it
+    is stale (new columns, or a changed definition)."""
+    fp = fingerprint(cal)
+    slot, old_fp = registry.get(cal.name, (None, None))
+    if slot is None:
+        used = {s for s, _ in registry.values()}
+        slot = next(i for i in range(1, len(used) + 2) if i not in used)
+        cur.execute("INSERT INTO ticket_clocks VALUES (?, ?, ?)", [cal.name, slot, fp])
+    elif old_fp != fp:
+        cur.execute("UPDATE ticket_clocks SET fingerprint = ? WHERE calendar = ?", [fp, cal.name])
+    registry[cal.name] = (slot, fp)
+    for which in WHICH:
+        name = column_name(slot, which)
+        if name not in columns:
+            cur.execute(f"ALTER TABLE tickets ADD COLUMN {name} DOUBLE")
+            columns.add(name)
+    return slot, old_fp != fp
 
 
 def _local_sql(tz: str, column: str = "created_at") -> str:
@@ -158,8 +165,15 @@ def insert_columns(cur) -> Iterator[dict[str, str]]:
         tz = str(row[0]).strip('"')
     out = {"created_local": _local_sql(tz)}
     known = calendars(None, cur)
+    registry = {r[0]: (r[1], r[2]) for r in cur.execute("SELECT calendar, slot, fingerprint FROM ticket_clocks").fetchall()}
+    # Calendars a target version uses get their columns now, so even the first import writes their positions.
+    used = {r[0] for r in cur.execute("SELECT DISTINCT definition ->> '$.calendar' FROM target_versions WHERE NOT retired").fetchall()}
+    columns = {r[0] for r in cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'").fetchall()}
+    for name in sorted(used - set(registry)):
+        if name in known and not known[name].is_24x7():
+            _register(cur, known[name], registry, columns)  # older tickets are filled by ensure() after the insert
     registered = []
-    for name, slot, fp in cur.execute("SELECT calendar, slot, fingerprint FROM ticket_clocks").fetchall():
+    for name, (slot, fp) in registry.items():
         cal = known.get(name)
         if cal is None or fingerprint(cal) != fp:
             continue  # ensure() recomputes this calendar's columns for every ticket anyway

@@ -88,6 +88,7 @@ def test_import_prepares_the_clocks_of_current_targets(store, tmp_path, monkeypa
     apply_yaml(store, template_yaml("b2b-saas"), author="test")
     path = tmp_path / "t.csv"
     path.write_text("id,created,first response,priority\n1,2025-06-02 14:00,2025-06-02 15:00,urgent\n")
+    monkeypatch.setattr(clocks, "_fill", lambda *a, **k: pytest.fail("positions should come with the insert"))
     import_file(store, path)
     cal = calendars(store)["us-business"]
     slot = store.scalar("SELECT slot FROM ticket_clocks WHERE calendar = 'us-business'")
@@ -95,7 +96,6 @@ def test_import_prepares_the_clocks_of_current_targets(store, tmp_path, monkeypa
     clk = clocks.Clock(cal, slot)
     # The next import writes the positions with the rows: Friday 17:30 New York to Monday 08:15 is 45 min.
     path.write_text("id,created,first response,priority\n2,2025-06-06 21:30,2025-06-09 12:15,urgent\n")
-    monkeypatch.setattr(clocks, "_fill", lambda *a, **k: pytest.fail("positions should come with the insert"))
     import_file(store, path)
     got = dict(store.rows(f"SELECT ticket_id, {clk.column('response')} - {clk.column('created')} FROM tickets t"))
     assert got == {"1": pytest.approx(3600), "2": pytest.approx(2700)}
@@ -157,3 +157,55 @@ def test_status_counts_group_every_target_in_one_scan(store):
     assert team.loc[("Urgent", "B"), "pending"] == 1
     for row in got["all"].itertuples():  # the packed path agrees with the one-row-per-pair view
         assert row.met + row.breached + row.pending == long[long["target"] == row.target]["n"].sum()
+
+
+def test_readers_keep_working_while_imports_and_a_calendar_change_rewrite_the_clock_columns(store, tmp_path):
+    """Several sessions judging while another imports and edits the calendar (ALTER TABLE / UPDATE of the derived
+    columns): no error, no lock, and the final numbers equal a fresh computation."""
+    import threading
+
+    from slacore.importers.pipeline import import_file
+    from slacore.sla_yaml import apply_yaml
+    from slacore.templates import template_yaml
+
+    apply_yaml(store, template_yaml("b2b-saas"), author="test")
+
+    def export(name: str, first: int, day: int):
+        path = tmp_path / name
+        rows = "".join(f"{i},2025-06-{day:02d} {8 + i % 10:02d}:00,2025-06-{day:02d} {9 + i % 10:02d}:30,"
+                       f"{['urgent', 'high', 'normal'][i % 3]}\n" for i in range(first, first + 200))
+        path.write_text("id,created,first response,priority\n" + rows)
+        return path
+
+    import_file(store, export("a.csv", 0, 2))
+    period = dict(start=date(2025, 6, 1), end=date(2025, 6, 30), as_of=u(2025, 7, 1))
+    errors, stop = [], threading.Event()
+
+    def read():
+        try:
+            while not stop.is_set():
+                frame = summarize(store, **period)
+                assert (frame["met"] + frame["breached"] + frame["pending"]).sum() > 0
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    try:
+        import_file(store, export("b.csv", 200, 3))
+        save_calendar(store, calendar_from_dict("us-business", {"timezone": "America/New_York",
+                                                                "hours": {"mon-fri": "07:00-19:00"}}))
+        import_file(store, export("c.csv", 400, 4))
+    finally:
+        stop.set()
+        for t in readers:
+            t.join(60)
+    assert not errors, errors
+    final = summarize(store, **period)
+    first_response = final[final["metric"] == "first_response"]
+    assert (first_response["met"] + first_response["breached"]).sum() == 600  # every ticket, once
+    with store.transaction() as cur:  # force a full recomputation of every derived column
+        cur.execute("UPDATE ticket_clocks SET fingerprint = 'stale'")
+        cur.execute("DELETE FROM settings WHERE key = 'created_local_tz'")
+    assert summarize(store, **period).equals(final)
