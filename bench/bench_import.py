@@ -115,6 +115,9 @@ def _instrument(timings: list) -> None:
     wrap(pipeline, "_collapse", "fold duplicates + priorities (SQL)")
     wrap(pipeline, "_keep_rejects", "keep rejected rows")
     wrap(pipeline, "_swap", "swap into tickets (transaction)")
+    wrap(pipeline, "_count_updated", "  count replaced tickets")
+    wrap(pipeline, "_delete_replaced", "  delete replaced tickets")
+    wrap(pipeline, "_insert_tickets", "  insert tickets (+ derived columns)")
     wrap(clocks, "ensure_for_targets", "clock columns (created_local, positions)")
     wrap(quality, "ensure_duplicates", "duplicate flags")
 
