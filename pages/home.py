@@ -61,6 +61,7 @@ with guarded("The home page"):
                 y=alt.Y(f"{dim}:N", sort="-x", title=None),
                 tooltip=[f"{dim}:N", alt.Tooltip("tickets:Q", format=",")],
             )
-            .properties(height=max(120, 24 * len(frame))),
+            # A step per bar: a fixed height is shared with the title and axes and squeezes the bars.
+            .properties(height=alt.Step(24)),
             width="stretch",
         )
