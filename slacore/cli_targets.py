@@ -42,9 +42,11 @@ def cmd_targets(args) -> int:
         if not args.file or not path.is_file():
             raise UserError(f"There is no file {args.file!r} to apply.")
         text = path.read_text(encoding="utf-8-sig")
-        counts = apply_yaml(store, text, author=args.author or getpass.getuser(), source=path.name)
+        counts = apply_yaml(store, text, author=args.author or getpass.getuser(), source=path.name,
+                            retire_missing=args.retire_missing)
+        retired = f", {counts['retired']} retired (not in the file)" if args.retire_missing else ""
         _emit(args, counts, f"{path.name}: {counts['created']} targets created, {counts['changed']} changed, "
-                            f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved")
+                            f"{counts['unchanged']} unchanged{retired}, {counts['calendars']} calendars saved")
     elif args.action == "export":
         text = export_yaml(store)
         if args.file:
@@ -100,6 +102,8 @@ def register(sub, common) -> None:
     p.add_argument("file", nargs="?", help="YAML file (apply; export writes it instead of printing); "
                                            "a target name for history")
     p.add_argument("--author", help="recorded in the version history (default: your user name)")
+    p.add_argument("--retire-missing", action="store_true",
+                   help="apply: retire current targets the file does not list (the file is the whole truth)")
     common(p)
     p.set_defaults(func=cmd_targets)
 

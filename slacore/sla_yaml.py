@@ -29,7 +29,8 @@ import yaml
 from .calendars import TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict, format_duration
 from .errors import UserError
 from .store import Store
-from .targets import Target, build_target, calendars as stored_calendars, current_targets, save_calendar, save_target
+from .targets import (Target, build_target, calendars as stored_calendars, current_targets, retire_target, save_calendar,
+                      save_target)
 
 TARGET_KEYS = {"name", "metric", "where", "within", "goal", "calendar", "measure", "pause", "effective", "reason"}
 
@@ -165,11 +166,18 @@ def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
     return SlaConfig(cals, targets)
 
 
-def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAML") -> dict:
-    """Validate, then apply everything in one transaction. Returns counts of created/changed/unchanged."""
+def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAML",
+               retire_missing: bool = False) -> dict:
+    """Validate, then apply everything in one transaction. Returns counts of created/changed/unchanged (and retired,
+    with `retire_missing`).
+
+    `retire_missing`: the file is the whole truth, so current targets it does not list are retired (from now on;
+    their history and past periods stay). Off by default: a file may hold just the targets it changes."""
     existing_cals = stored_calendars(store)
     config = parse_yaml(text, known_calendars=existing_cals)
-    counts = {"calendars": 0, "created": 0, "changed": 0, "unchanged": 0}
+    counts = {"calendars": 0, "created": 0, "changed": 0, "unchanged": 0} | ({"retired": 0} if retire_missing else {})
+    listed = {target.name for target, _, _ in config.targets}
+    missing = [t.name for t in current_targets(store) if t.name not in listed] if retire_missing else []
     with store.transaction() as cur:
         for cal in config.calendars:
             if existing_cals.get(cal.name) != cal:
@@ -179,6 +187,9 @@ def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAM
             outcome = save_target(store, target, author=author, reason=reason or f"applied from {source}",
                                   effective=effective, cur=cur)
             counts[outcome] += 1
+        for name in missing:
+            retire_target(store, name, author=author, reason=f"not in {source}", cur=cur)
+            counts["retired"] += 1
     return counts
 
 

@@ -308,13 +308,22 @@ def save_target(store: Store, target: Target, author: str = "unknown", reason: s
 
 
 def retire_target(store: Store, name: str, author: str = "unknown", reason: str = "",
-                  effective: date | datetime | None = None) -> None:
-    """Stop judging tickets created from `effective` on; the history stays."""
+                  effective: date | datetime | None = None, cur=None) -> None:
+    """Stop judging tickets created from `effective` on; the history stays.
+
+    Pass the cursor of an open transaction to retire as part of it (YAML apply)."""
     target = get_target(store, name)
-    with store.transaction() as c:
+
+    def write(c):
         c.execute("INSERT INTO target_versions VALUES (?, ?, ?, ?, true, ?, ?, now())",
                   [target.target_id, target.version + 1, _effective(effective, c), json.dumps(target.definition()),
                    author, reason])
+
+    if cur is not None:
+        write(cur)
+    else:
+        with store.transaction() as c:
+            write(c)
 
 
 def targets_fingerprint(store: Store) -> str:

@@ -190,3 +190,19 @@ def test_refusals_are_one_line_without_a_traceback(db, tmp_path, capsys):
     assert_refused(call(capsys, "summary", "--db", db, "--from", "2025-03-01", "--to", "2025-03-31",
                         "--as-of", "tomorrow"), "--as-of")
     assert_refused(call(capsys, "targets", "apply", tmp_path / "missing.yaml", "--db", db), "missing.yaml")
+
+
+def test_apply_with_retire_missing_makes_the_file_the_whole_truth(db, tmp_path):
+    assert last_json(run("targets", "apply", tmp_path / "targets.yaml", "--db", db, "--json"))["created"] == 2
+    only_one = tmp_path / "one.yaml"
+    only_one.write_text(TARGETS_YAML.split("  - name: All resolution")[0], encoding="utf-8")
+    # Without the flag a file may hold just the targets it changes: nothing is retired.
+    assert last_json(run("targets", "apply", only_one, "--db", db, "--json")) == {
+        "calendars": 0, "created": 0, "changed": 0, "unchanged": 1}
+    applied = run("targets", "apply", only_one, "--db", db, "--retire-missing", "--author", "ci")
+    assert applied.returncode == 0, applied.stderr
+    assert "1 retired (not in the file)" in applied.stdout
+    listed = last_json(run("targets", "list", "--db", db, "--json"))
+    assert [t["name"] for t in listed["targets"]] == ["Urgent first response"]
+    history = run("targets", "history", "All resolution", "--db", db)
+    assert history.returncode == 0 and "not in one.yaml" in history.stdout
