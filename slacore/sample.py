@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .config import SAMPLE_DIR
+from .quality import DuplicateKeys
 from .importers.pipeline import ImportOptions, import_file
 from .store import Store
 
@@ -31,13 +32,18 @@ def has_sample_data(store: Store) -> bool:
 
 def remove_sample_data(store: Store) -> int:
     """Delete the sample imports and their tickets (targets stay); returns the tickets removed."""
-    with store.transaction() as cur:
-        gone = cur.execute("SELECT count(*) FROM tickets WHERE starts_with(source, ?)",
-                           [SAMPLE_SOURCE_PREFIX]).fetchone()[0]
-        cur.execute("DELETE FROM tickets WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
-        cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
-                    "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
-        cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
+    with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
+        with store.transaction() as cur:
+            gone = cur.execute("SELECT count(*) FROM tickets WHERE starts_with(source, ?)",
+                               [SAMPLE_SOURCE_PREFIX]).fetchone()[0]
+            flags = DuplicateKeys(cur)
+            flags.touch("starts_with(t.source, ?)", [SAMPLE_SOURCE_PREFIX])
+            cur.execute("DELETE FROM tickets WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
+            flags.finish()
+            cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
+                        "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
+            cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
+        flags.record(store)
     return gone
 
 

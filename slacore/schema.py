@@ -136,4 +136,10 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE tickets ADD COLUMN dup_gap DOUBLE",
     ],
+    # 6: the duplicate key (a hash of the normalised customer and subject), stored so that an import re-flags only
+    #    the runs it touches (slacore.quality.DuplicateKeys)
+    [
+        "ALTER TABLE tickets ADD COLUMN dup_key UBIGINT",
+        "DELETE FROM settings WHERE key = 'dup_gap_fingerprint'",  # the keys of stored tickets are computed then
+    ],
 ]

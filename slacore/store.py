@@ -118,6 +118,10 @@ class Store:
                 if own:
                     cur.close()
 
+    def write_lock(self) -> threading.RLock:
+        """The lock every write takes (re-entrant): hold it across two transactions that must not be split."""
+        return self._write_lock
+
     def _new_cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._con.cursor()
         cur.execute(SESSION_SETUP)

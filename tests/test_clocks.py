@@ -209,3 +209,70 @@ def test_readers_keep_working_while_imports_and_a_calendar_change_rewrite_the_cl
         cur.execute("UPDATE ticket_clocks SET fingerprint = 'stale'")
         cur.execute("DELETE FROM settings WHERE key = 'created_local_tz'")
     assert summarize(store, **period).equals(final)
+
+
+def _flags(store) -> dict:
+    return dict(store.rows("SELECT source || ':' || ticket_id, dup_gap FROM tickets WHERE dup_gap IS NOT NULL"))
+
+
+def _recomputed_flags(store) -> dict:
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM settings WHERE key = 'dup_gap_fingerprint'")
+    quality.ensure_duplicates(store)
+    return _flags(store)
+
+
+@settings(max_examples=12, deadline=None)
+@given(steps=st.lists(st.tuples(st.sampled_from(["import", "delete"]), st.integers(0, 3),
+                                st.lists(st.tuples(st.integers(0, 5), st.integers(0, 40),
+                                                   st.sampled_from(["ACME", "acme ", "Globex", ""]),
+                                                   st.sampled_from(["Printer down", "Re: printer  down", "VPN"])),
+                                         min_size=1, max_size=6)),
+                      min_size=1, max_size=5))
+def test_imports_and_deletes_reflag_only_what_they_touch_and_agree_with_a_full_recount(steps):
+    """Imports and deleted imports keep the duplicate flags current on their own (no full recount), and the result
+    is what a full recount over every ticket gives."""
+    import tempfile
+    from pathlib import Path
+
+    from slacore.importers.pipeline import ImportOptions, delete_import, import_file, list_imports
+    from slacore.store import close_all, open_store
+
+    work = Path(tempfile.mkdtemp(prefix="dupflags-"))
+    store = open_store(work / "d.duckdb")
+    try:
+        quality.ensure_duplicates(store)
+        for n, (action, source, rows) in enumerate(steps):
+            if action == "delete":
+                imports = list_imports(store)
+                if imports.empty:
+                    continue
+                delete_import(store, int(imports["import_id"].iloc[source % len(imports)]))
+            else:
+                path = work / f"{n}.csv"
+                lines = [f"{i},2025-05-05 09:{minute:02d},{customer},{subject}" for i, minute, customer, subject in rows]
+                path.write_text("id,created,customer,subject\n" + "\n".join(lines) + "\n")
+                import_file(store, path, options=ImportOptions(source=f"s{source}"))
+            with store.cursor() as cur:  # the write itself left the flags current
+                assert quality._stored_fingerprint(cur) == quality._fingerprint(cur)
+            assert _flags(store) == _recomputed_flags(store)
+    finally:
+        close_all()
+
+
+def test_an_import_reflags_only_the_runs_it_touches(store, tmp_path, monkeypatch):
+    from slacore.importers.pipeline import ImportOptions, delete_import, import_file
+
+    first = tmp_path / "a.csv"
+    first.write_text("id,created,customer,subject\n1,2025-05-05 09:00,ACME,Printer down\n2,2025-05-05 10:00,B,VPN\n")
+    report = import_file(store, first, options=ImportOptions(source="mail"))
+    full = []
+    original = quality._flag
+    monkeypatch.setattr(quality, "_flag", lambda cur, keys: (full.append(keys), original(cur, keys)))
+    second = tmp_path / "b.csv"
+    second.write_text("id,created,customer,subject\n7,2025-05-05 09:04,acme,RE: Printer down\n")
+    import_file(store, second, options=ImportOptions(source="web"))
+    assert _flags(store) == {"web:7": 240.0}  # the web form's copy of the mail, 4 minutes later
+    delete_import(store, report.import_id)
+    assert _flags(store) == {}  # its original is gone: no longer a duplicate
+    assert full and "true" not in full  # never a recount of every ticket

@@ -644,8 +644,8 @@ def _insert_tickets(cur, source: str, import_id: int) -> None:
     # The derived columns (slacore.clocks) are written with the rows: an UPDATE afterwards costs more.
     with clocks.insert_columns(cur) as derived:
         cur.execute(
-            f"INSERT INTO tickets (source, {FINAL_COLUMNS}, import_id, {', '.join(derived)}) "
-            f"SELECT ?, {FINAL_COLUMNS}, ?, {', '.join(derived.values())} FROM {FINAL}",
+            f"INSERT INTO tickets (source, {FINAL_COLUMNS}, import_id, {', '.join(derived)}, dup_key) "
+            f"SELECT ?, {FINAL_COLUMNS}, ?, {', '.join(derived.values())}, {quality.DUP_KEY_SQL} FROM {FINAL} t",
             [source, import_id],
         )
 
@@ -663,24 +663,30 @@ def _insert_rejects(cur, import_id: int, malformed) -> int:
 def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
           event_log, final_rows, started) -> tuple[int, int, int, list[str]]:
     """Replace the incoming tickets of this source and record the import: one transaction, whole or nothing."""
-    with store.transaction(cur):
-        updated = _count_updated(cur, source)
-        import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
-        _delete_replaced(cur, source)
-        _insert_tickets(cur, source, import_id)
-        rejected = _insert_rejects(cur, import_id, src.malformed)
-        notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options)
-        rows_read = rows + len(src.malformed)
-        cur.execute(
-            "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [import_id, shown, sha, fmt, source, options.timezone, rows_read, final_rows - updated, updated,
-             rejected, duplicates, json.dumps(mapping), json.dumps(notes), started],
-        )
-        if options.mapping and options.remember:
+    with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
+        with store.transaction(cur):
+            updated = _count_updated(cur, source)
+            import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+            flags = quality.DuplicateKeys(cur)  # the duplicate runs this import changes, re-flagged right here
+            flags.touch(f"t.source = ? AND t.ticket_id IN (SELECT ticket_id FROM {FINAL})", [source])
+            _delete_replaced(cur, source)
+            _insert_tickets(cur, source, import_id)
+            flags.touch("t.import_id = ?", [import_id])
+            flags.finish()
+            rejected = _insert_rejects(cur, import_id, src.malformed)
+            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options)
+            rows_read = rows + len(src.malformed)
             cur.execute(
-                "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, ?, ?, now())",
-                [presets.header_signature(headers), json.dumps(headers), fmt, json.dumps(mapping)],
+                "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [import_id, shown, sha, fmt, source, options.timezone, rows_read, final_rows - updated, updated,
+                 rejected, duplicates, json.dumps(mapping), json.dumps(notes), started],
             )
+            if options.mapping and options.remember:
+                cur.execute(
+                    "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, ?, ?, now())",
+                    [presets.header_signature(headers), json.dumps(headers), fmt, json.dumps(mapping)],
+                )
+        flags.record(store)
     return import_id, updated, rejected, notes
 
 
@@ -862,11 +868,16 @@ def rejected_rows(store: Store, import_id: int) -> pd.DataFrame:
 
 def delete_import(store: Store, import_id: int) -> int:
     """Delete an import and the tickets it last wrote; returns how many tickets went."""
-    with store.transaction() as cur:
-        if not cur.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:
-            raise UserError(f"There is no import {import_id}.")
-        gone = cur.execute("SELECT count(*) FROM tickets WHERE import_id = ?", [import_id]).fetchone()[0]
-        cur.execute("DELETE FROM tickets WHERE import_id = ?", [import_id])
-        cur.execute("DELETE FROM rejected_rows WHERE import_id = ?", [import_id])
-        cur.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+    with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
+        with store.transaction() as cur:
+            if not cur.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:
+                raise UserError(f"There is no import {import_id}.")
+            gone = cur.execute("SELECT count(*) FROM tickets WHERE import_id = ?", [import_id]).fetchone()[0]
+            flags = quality.DuplicateKeys(cur)
+            flags.touch("t.import_id = ?", [import_id])
+            cur.execute("DELETE FROM tickets WHERE import_id = ?", [import_id])
+            flags.finish()
+            cur.execute("DELETE FROM rejected_rows WHERE import_id = ?", [import_id])
+            cur.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+        flags.record(store)
     return gone
