@@ -276,3 +276,21 @@ def test_an_import_reflags_only_the_runs_it_touches(store, tmp_path, monkeypatch
     delete_import(store, report.import_id)
     assert _flags(store) == {}  # its original is gone: no longer a duplicate
     assert full and "true" not in full  # never a recount of every ticket
+
+
+def test_many_targets_and_quoted_names_and_values(store):
+    """More targets than one packed code holds (20), and quotes in names, scopes and filters."""
+    add_tickets(store,
+                tk(1, u(2025, 5, 5, 9), fr=u(2025, 5, 5, 9, 30), team="O'Brien's", priority="urgent"),
+                tk(2, u(2025, 5, 5, 9), fr=u(2025, 5, 5, 12), team="O'Brien's", priority="high"))
+    targets = [build_target(f"T{i} 'quoted'", "first_response", f"{i + 1}h", "90%") for i in range(23)]
+    targets.append(build_target("Team's", "first_response", "1h", "90%", where={"team": "O'Brien's"}))
+    with Evaluation(store, targets, date(2025, 5, 1), date(2025, 5, 31), u(2025, 6, 1),
+                    filters=Filters(team=("O'Brien's",))) as ev:
+        summary = ev.summary().set_index("name")
+        by_team = ev.by_dimension("team")
+    assert summary.loc["T0 'quoted'", ["met", "breached"]].tolist() == [1, 1]  # 30 min met, 3 h over 1 h
+    assert summary.loc["T2 'quoted'", ["met", "breached"]].tolist() == [2, 0]  # within 3 h
+    assert summary.loc["T22 'quoted'", ["met", "breached"]].tolist() == [2, 0]  # in the second packed code
+    assert summary.loc["Team's", ["met", "breached"]].tolist() == [1, 1]
+    assert set(by_team["value"]) == {"O'Brien's"} and len(by_team) == 24
