@@ -15,17 +15,21 @@ so both routes agree to the microsecond.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 
-from .calendars import Calendar, _cover_range, _elapsed_business, _expand
+from .calendars import MAX_DATE, MIN_DATE, Calendar, _cover_range, _elapsed_business, _expand
 from .store import Store
 
 ANCHOR_EPOCH = 946684800.0  # 2000-01-01 00:00 UTC
+_EDGE_LO = datetime(MIN_DATE.year + 1, 1, 1, tzinfo=timezone.utc).timestamp()
+_EDGE_HI = datetime(MAX_DATE.year - 1, 12, 31, tzinfo=timezone.utc).timestamp()
 WHICH = {"created": "created_at", "response": "first_response_at", "resolved": "resolved_at"}
 
 
@@ -52,7 +56,16 @@ def column_name(slot: int, which: str) -> str:
 
 
 def fingerprint(cal: Calendar) -> str:
-    return hashlib.sha1(repr((cal.timezone, cal.hours, cal.holidays, cal.closed)).encode()).hexdigest()[:16]
+    """Changes with the definition, and with the versions of the holiday and time-zone data it is expanded with."""
+    versions = (_package_version("holidays") if cal.holidays else "", _package_version("tzdata"))
+    return hashlib.sha1(repr((cal.timezone, cal.hours, cal.holidays, cal.closed, versions)).encode()).hexdigest()[:16]
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def positions(cal: Calendar, epochs: np.ndarray) -> np.ndarray:
@@ -60,6 +73,9 @@ def positions(cal: Calendar, epochs: np.ndarray) -> np.ndarray:
     t = np.asarray(epochs, dtype=float)
     if cal.is_24x7():
         return t - ANCHOR_EPOCH
+    # A stray stamp beyond the calendars' range (year 2250 typed for 2025) must not stop an import or a page: it is
+    # measured at the edge of the range (Data quality lists it as a future stamp).
+    t = np.clip(t, _EDGE_LO, _EDGE_HI)
     finite = t[~np.isnan(t)]
     if not len(finite):
         return np.full(len(t), np.nan)
@@ -72,16 +88,21 @@ def positions(cal: Calendar, epochs: np.ndarray) -> np.ndarray:
     return out
 
 
-def ensure(store: Store, cals: list[Calendar], tz: str) -> dict[str, Clock]:
-    """Make the position columns of `cals` and `created_local` (zone `tz`) complete; return each calendar's Clock.
+def ensure(store: Store, cals: list[Calendar]) -> dict[str, Clock]:
+    """Make the position columns of `cals` and `created_local` (in the workspace zone) complete; return each
+    calendar's Clock.
 
     A read-only check when nothing changed (one scan counting missing values); otherwise one write transaction
-    that does not bump the store version (what users see is unchanged, so their caches stay valid)."""
+    that does not bump the store version (what users see is unchanged, so their caches stay valid). The zone is read
+    here, not passed in, so a session holding an old zone cannot rewrite created_local back to it."""
+    from .metrics import workspace_timezone
+
+    tz = workspace_timezone(store)
     business = sorted({c.name: c for c in cals if not c.is_24x7()}.values(), key=lambda c: c.name)
     registry = {r[0]: (r[1], r[2]) for r in store.rows("SELECT calendar, slot, fingerprint FROM ticket_clocks")}
     if not _complete(store, business, tz, registry):
         with store.transaction(bump=False) as cur:
-            registry = _bring_up_to_date(cur, business, tz)
+            registry = _bring_up_to_date(cur, business, workspace_timezone_of(cur))
     clocks = {c.name: Clock(c, None) for c in cals if c.is_24x7()}
     clocks.update({c.name: Clock(c, registry[c.name][0]) for c in business})
     return clocks
@@ -105,6 +126,12 @@ def _complete(store: Store, business: list[Calendar], tz: str, registry: dict) -
 
 def _missing_sql(c: str, r: str, s: str) -> str:
     return f"({c} IS NULL OR (first_response_at IS NOT NULL AND {r} IS NULL) OR (resolved_at IS NOT NULL AND {s} IS NULL))"
+
+
+def workspace_timezone_of(cur) -> str:
+    from .metrics import workspace_timezone_of as read
+
+    return read(cur)
 
 
 def _bring_up_to_date(cur, business: list[Calendar], tz: str) -> dict[str, tuple[int, str]]:
@@ -185,7 +212,15 @@ def insert_columns(cur) -> Iterator[dict[str, str]]:
         yield out
     finally:
         for function in registered:
-            cur.remove_function(function)
+            _drop_function(cur, function)
+
+
+def _drop_function(cur, function: str) -> None:
+    """Unregister a UDF; after a failed statement the transaction refuses it, and the real error must surface."""
+    try:
+        cur.remove_function(function)
+    except Exception:  # noqa: BLE001 - the cursor is closed with its transaction anyway
+        pass
 
 
 def _register_positions(cur, cal: Calendar, slot: int) -> str:
@@ -211,14 +246,13 @@ def _fill(cur, cal: Calendar, slot: int, everything: bool) -> None:
                                            {s} = {function}(epoch(resolved_at))
                         WHERE {need}""")
     finally:
-        cur.remove_function(function)
+        _drop_function(cur, function)
 
 
 def ensure_for_targets(store: Store) -> None:
     """Bring the clock columns of every calendar a current target uses up to date (after an import, so the first
     page view does not pay for it)."""
-    from .metrics import workspace_timezone
     from .targets import calendars, current_targets
 
     cals = calendars(store)
-    ensure(store, [cals[t.calendar] for t in current_targets(store) if t.calendar in cals], workspace_timezone(store))
+    ensure(store, [cals[t.calendar] for t in current_targets(store) if t.calendar in cals])

@@ -148,7 +148,9 @@ def _filters_sql(filters: Filters, store: Store) -> str:
     return " AND ".join(clauses) or "true"
 
 
-TOLERANCE_S = 1e-6  # positions are float seconds: a response exactly on the threshold is met, not breached by 1e-9
+# Elapsed time is rounded to the microsecond (time stamps' resolution): differences of two large float positions
+# carry ~1e-8 s of noise, which must not turn a response exactly on the threshold into a breach.
+MICROSECONDS = 6
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def _clock_sql(version: Target, clock: Clock, as_of: datetime) -> tuple[str, str
         end = f"CASE WHEN {solved} THEN {resolved} END"
         vendor = f"CASE WHEN {solved} THEN t.vendor_resolution_business_min END"
         done = f"coalesce({solved}, false)"
-    so_far = f"greatest({as_of_pos} - {created}, 0)"
+    so_far = f"round(greatest({as_of_pos} - {created}, 0), {MICROSECONDS})"
     if version.measure == "vendor":
         # Decided tickets use the export's figure; open ones run on the target's calendar so far.
         return done, f"CASE WHEN {done} THEN ({vendor}) * 60.0 ELSE {so_far} END"
@@ -189,12 +191,12 @@ def _clock_sql(version: Target, clock: Clock, as_of: datetime) -> tuple[str, str
         suffix = "_min" if clock.slot is None else "_business_min"
         pause = " + ".join(f"coalesce(t.{reason}{suffix}, 0)" for reason in version.pause)
         elapsed = f"greatest({elapsed} - ({pause}) * 60.0, 0)"
-    return done, elapsed
+    return done, f"round({elapsed}, {MICROSECONDS})"
 
 
 def _status_sql(version: Target, done: str, elapsed: str) -> str:
     """0 met, 1 breached, 2 pending, 3 unmeasured (vendor measure without a figure)."""
-    limit = repr(float(version.within_s) + TOLERANCE_S)
+    limit = repr(float(version.within_s))
     unmeasured = f"WHEN {elapsed} IS NULL THEN 3 " if version.measure == "vendor" else ""
     return (f"CASE WHEN {done} THEN (CASE {unmeasured}WHEN {elapsed} <= {limit} THEN 0 ELSE 1 END) "
             f"WHEN {elapsed} > {limit} THEN 1 ELSE 2 END")
@@ -224,6 +226,7 @@ class Evaluation:
                  end: date | None = None, as_of: datetime | None = None, filters: Filters | None = None,
                  tz: str | None = None):
         self.store = store
+        # Periods are cut, and created_local is stored, in the workspace zone (`tz` must be that zone if given).
         self.tz = tz or workspace_timezone(store)
         # By default: every target in force at some point of the period (a retired one still judges its past).
         chosen = targets_for_period(store, period_bounds(start, end, self.tz)[0]) if targets is None else targets
@@ -242,7 +245,9 @@ class Evaluation:
     def __enter__(self) -> "Evaluation":
         segments = self._segments()
         used = {s.version.calendar: self.calendars[s.version.calendar] for s in segments}
-        self._clocks = ensure_clocks(self.store, list(used.values()), self.tz)
+        self._clocks = ensure_clocks(self.store, list(used.values()))
+        # Before the read transaction starts: the exclusion switch may bring the duplicate flags up to date first.
+        self._filter_sql = _filters_sql(self.filters, self.store)
         self._cm = self.store.cursor()
         self.cur = self._cm.__enter__()
         self.cur.begin()
@@ -283,7 +288,7 @@ class Evaluation:
     def _create_views(self, segments: list[_Segment]) -> None:
         if self.filters.exclude_ids:
             self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
-        filters = _filters_sql(self.filters, self.store)
+        filters = self._filter_sql
         slices = []
         for seg in segments:
             v = seg.version
@@ -333,8 +338,10 @@ class Evaluation:
                 f"WHEN {when} THEN {_status_sql(seg.version, f'_d{j}', f'_e{j}')}")
         codes = []
         for chunk in range(0, max(len(self.targets), 1), _CODE_CHUNK):
-            terms = [f"(CASE {' '.join(per_target[k])} ELSE 4 END)::BIGINT * {_CODE_BASE ** (k - chunk)}"
-                     for k in range(chunk, min(chunk + _CODE_CHUNK, len(self.targets))) if k in per_target]
+            # A target with no version in force in the period is out of scope (4) for every ticket.
+            terms = [(f"(CASE {' '.join(per_target[k])} ELSE 4 END)::BIGINT" if k in per_target else "4::BIGINT")
+                     + f" * {_CODE_BASE ** (k - chunk)}"
+                     for k in range(chunk, min(chunk + _CODE_CHUNK, len(self.targets)))]
             codes.append(f"({' + '.join(terms) or '0'})::BIGINT AS code{chunk // _CODE_CHUNK}")
         self._code_columns = [f"code{i}" for i in range(len(codes))]
         self.cur.execute(f"""
@@ -356,6 +363,10 @@ class Evaluation:
         metric, position, met, breached, pending, unmeasured (groups with no ticket in a target's scope are absent).
         """
         columns = columns or {}
+        # The same grouping asked for twice (under two names, or in another column order) is counted once.
+        asked = dict(groupings)
+        unique = {frozenset(cols): list(cols) for cols in asked.values()}
+        groupings = {str(i): cols for i, cols in enumerate(unique.values())}
         names = list(dict.fromkeys(c for cols in groupings.values() for c in cols))
         select = names  # the extra columns are computed in the subquery below
         codes = ", ".join(self._code_columns)
@@ -387,7 +398,8 @@ class Evaluation:
             GROUP BY ALL ORDER BY position{''.join(f', {c}' for c in select)}
         """).df()
         out = {}
-        for name, cols in groupings.items():
+        for name, cols in asked.items():
+            cols = list(cols)
             mask = sum(1 << (len(names) - 1 - i) for i, c in enumerate(names) if c not in cols) if len(sets) > 1 else 0
             part = frame[frame["_set"] == mask]
             out[name] = part[[*cols, "target", "metric", "position", *STATUS_NAMES]].reset_index(drop=True)

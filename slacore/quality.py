@@ -209,7 +209,12 @@ _DUPLICATES = f"""
 
 
 
-_FINGERPRINT_SQL = "SELECT count(*), coalesce(sum(rowid), 0), coalesce(max(rowid), -1) FROM tickets"
+# The set of tickets the flags were computed for: rowids (inserts and deletes), creation times (a table emptied and
+# reloaded behind the app's back can reuse the same rowids), and tickets without a key (written by something other
+# than an import).
+_FINGERPRINT_SQL = """SELECT count(*), coalesce(sum(rowid), 0), coalesce(max(rowid), -1),
+                             coalesce(sum(epoch_us(created_at) % 1000000007), 0),
+                             count(*) FILTER (WHERE dup_key IS NULL) FROM tickets"""
 
 
 def _fingerprint(cur) -> list[int]:

@@ -48,7 +48,7 @@ def test_columns_are_added_filled_and_follow_a_calendar_change(store):
     add_tickets(store, tk(1, u(2025, 6, 2, 14), fr=u(2025, 6, 3, 8)))
     target = build_target("FR", "first_response", "3h", "90%", calendar="berlin")
     version = store.version
-    clk = clocks.ensure(store, [BERLIN], "UTC")["berlin"]
+    clk = clocks.ensure(store, [BERLIN])["berlin"]
     assert store.version == version  # derived data: caches keyed on the version stay valid
     assert {clocks.column_name(clk.slot, w) for w in clocks.WHICH} <= _columns(store)
     assert store.scalar(f"SELECT count(*) FROM tickets t WHERE {clk.column('created')} IS NULL") == 0
@@ -99,7 +99,7 @@ def test_import_prepares_the_clocks_of_current_targets(store, tmp_path, monkeypa
     import_file(store, path)
     got = dict(store.rows(f"SELECT ticket_id, {clk.column('response')} - {clk.column('created')} FROM tickets t"))
     assert got == {"1": pytest.approx(3600), "2": pytest.approx(2700)}
-    assert clocks.ensure(store, [cal], "UTC")["us-business"].slot == slot
+    assert clocks.ensure(store, [cal])["us-business"].slot == slot
 
 
 # -- duplicate flags -------------------------------------------------------------------------------------------
@@ -294,3 +294,67 @@ def test_many_targets_and_quoted_names_and_values(store):
     assert summary.loc["T22 'quoted'", ["met", "breached"]].tolist() == [2, 0]  # in the second packed code
     assert summary.loc["Team's", ["met", "breached"]].tolist() == [1, 1]
     assert set(by_team["value"]) == {"O'Brien's"} and len(by_team) == 24
+
+
+# -- found in review -------------------------------------------------------------------------------------------
+
+def test_a_target_not_in_force_in_the_period_counts_nothing(store):
+    from slacore.targets import retire_target
+
+    add_tickets(store, tk(1, u(2025, 3, 5, 9), fr=u(2025, 3, 5, 9, 10)), tk(2, u(2025, 3, 6, 9), fr=u(2025, 3, 6, 9, 5)))
+    save_target(store, build_target("FR", "first_response", "1h", "90%"), effective=date(2025, 1, 1))
+    retire_target(store, "FR", effective=date(2025, 2, 1))
+    save_target(store, build_target("FR", "first_response", "1h", "90%"), effective=date(2025, 6, 1))
+    march = summarize(store, date(2025, 3, 1), date(2025, 3, 31), as_of=u(2025, 7, 1))
+    assert march[["met", "breached", "pending"]].iloc[0].tolist() == [0, 0, 0]
+
+
+def test_a_stamp_beyond_the_calendar_range_does_not_stop_imports_or_pages(store, tmp_path):
+    from slacore.importers.pipeline import import_file
+    from slacore.sla_yaml import apply_yaml
+    from slacore.templates import template_yaml
+
+    apply_yaml(store, template_yaml("b2b-saas"), author="test")
+    path = tmp_path / "t.csv"
+    path.write_text("id,created,first response,resolved,priority\n"
+                    "1,2025-06-02 14:00,2025-06-02 14:30,2250-06-03 10:00,urgent\n"
+                    "2,2025-06-02 14:00,2025-06-02 14:20,2025-06-02 16:00,urgent\n")
+    assert import_file(store, path).loaded == 2
+    summary = summarize(store, date(2025, 6, 1), date(2025, 6, 30), as_of=u(2025, 7, 1)).set_index("name")
+    assert summary.loc["Urgent first response", "met"] == 2
+
+
+def test_the_threshold_is_exact_to_the_microsecond(store):
+    add_tickets(store, tk(1, u(2025, 3, 5, 9), fr=u(2025, 3, 5, 10)),
+                tk(2, u(2025, 3, 5, 9), fr=u(2025, 3, 5, 10) + timedelta(microseconds=1)))
+    save_calendar(store, BERLIN)
+    for calendar in ("24x7", "berlin"):  # 09:00 UTC is 10:00 Berlin, an open hour
+        target = build_target("FR", "first_response", "1h", "90%", calendar=calendar)
+        with Evaluation(store, [target], as_of=u(2025, 3, 6)) as ev:
+            got = ev.sql("SELECT ticket_id, outcome FROM o ORDER BY ticket_id")["outcome"].tolist()
+        assert got == ["met", "breached"], calendar
+
+
+def test_the_same_grouping_twice_is_not_counted_twice(store):
+    add_tickets(store, tk(1, u(2025, 3, 5, 9), fr=u(2025, 3, 5, 9, 10), team="A"),
+                tk(2, u(2025, 3, 5, 9), fr=u(2025, 3, 5, 12), team="B"))
+    target = build_target("FR", "first_response", "1h", "90%")
+    with Evaluation(store, [target], as_of=u(2025, 3, 6)) as ev:
+        got = ev.status_counts({"all": [], "again": [], "x": ["team"], "y": ["team"]})
+    for name in ("all", "again"):
+        assert got[name][["met", "breached"]].iloc[0].tolist() == [1, 1]
+    for name in ("x", "y"):
+        assert got[name]["met"].sum() == 1 and got[name]["breached"].sum() == 1
+
+
+def test_duplicate_flags_notice_a_table_reloaded_behind_the_apps_back(store):
+    add_tickets(store, _dup(1, 0), _dup(2, 3), tk(3, u(2025, 1, 1)))
+    quality.ensure_duplicates(store)
+    assert _flags(store) == {"test:2": 180.0}
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM tickets")
+    with store.cursor() as cur:
+        cur.execute("CHECKPOINT")
+    add_tickets(store, _dup(11, 0), tk(12, u(2025, 2, 1)), _dup(13, 5))  # same count, rowids may restart
+    quality.ensure_duplicates(store)
+    assert _flags(store) == {"test:13": 300.0}
