@@ -14,6 +14,7 @@ so both routes agree to the microsecond.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 from contextlib import contextmanager
@@ -61,6 +62,7 @@ def fingerprint(cal: Calendar) -> str:
     return hashlib.sha1(repr((cal.timezone, cal.hours, cal.holidays, cal.closed, versions)).encode()).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=None)  # a metadata lookup scans the installed packages: once per process
 def _package_version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
@@ -95,7 +97,7 @@ def ensure(store: Store, cals: list[Calendar]) -> dict[str, Clock]:
     A read-only check when nothing changed (one scan counting missing values); otherwise one write transaction
     that does not bump the store version (what users see is unchanged, so their caches stay valid). The zone is read
     here, not passed in, so a session holding an old zone cannot rewrite created_local back to it."""
-    from .metrics import workspace_timezone
+    from .metrics import workspace_timezone, workspace_timezone_of
 
     tz = workspace_timezone(store)
     business = sorted({c.name: c for c in cals if not c.is_24x7()}.values(), key=lambda c: c.name)
@@ -126,12 +128,6 @@ def _complete(store: Store, business: list[Calendar], tz: str, registry: dict) -
 
 def _missing_sql(c: str, r: str, s: str) -> str:
     return f"({c} IS NULL OR (first_response_at IS NOT NULL AND {r} IS NULL) OR (resolved_at IS NOT NULL AND {s} IS NULL))"
-
-
-def workspace_timezone_of(cur) -> str:
-    from .metrics import workspace_timezone_of as read
-
-    return read(cur)
 
 
 def _bring_up_to_date(cur, business: list[Calendar], tz: str) -> dict[str, tuple[int, str]]:
