@@ -101,7 +101,8 @@ def ensure(store: Store, cals: list[Calendar]) -> dict[str, Clock]:
 
     tz = workspace_timezone(store)
     business = sorted({c.name: c for c in cals if not c.is_24x7()}.values(), key=lambda c: c.name)
-    registry = {r[0]: (r[1], r[2]) for r in store.rows("SELECT calendar, slot, fingerprint FROM ticket_clocks")}
+    with store.cursor() as cur:
+        registry = _registry(cur)
     if not _complete(store, business, tz, registry):
         with store.transaction(bump=False) as cur:
             registry = _bring_up_to_date(cur, business, workspace_timezone_of(cur))
@@ -111,12 +112,12 @@ def ensure(store: Store, cals: list[Calendar]) -> dict[str, Clock]:
 
 
 def _complete(store: Store, business: list[Calendar], tz: str, registry: dict) -> bool:
-    stored_tz = store.scalar("SELECT value FROM settings WHERE key = 'created_local_tz'")
-    if stored_tz is None or str(stored_tz).strip('"') != tz:
-        return False
+    with store.cursor() as cur:
+        if _stored_zone(cur) != tz:
+            return False
+        columns = _ticket_columns(cur)
     if any(registry.get(c.name, (None, None))[1] != fingerprint(c) for c in business):
         return False
-    columns = {r[0] for r in store.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'")}
     missing = ["created_local IS NULL"]
     for cal in business:
         c, r, s = (column_name(registry[cal.name][0], w) for w in WHICH)
@@ -126,16 +127,29 @@ def _complete(store: Store, business: list[Calendar], tz: str, registry: dict) -
     return not store.scalar(f"SELECT count(*) FROM tickets WHERE {' OR '.join(missing)}")
 
 
+def _registry(cur) -> dict[str, tuple[int, str]]:
+    """calendar -> (slot, fingerprint) of the stored position columns."""
+    return {r[0]: (r[1], r[2]) for r in cur.execute("SELECT calendar, slot, fingerprint FROM ticket_clocks").fetchall()}
+
+
+def _ticket_columns(cur) -> set[str]:
+    return {r[0] for r in cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'").fetchall()}
+
+
+def _stored_zone(cur) -> str | None:
+    """The zone `created_local` is stored in (None before any)."""
+    row = cur.execute("SELECT value FROM settings WHERE key = 'created_local_tz'").fetchone()
+    return str(row[0]).strip('"') if row else None
+
+
 def _missing_sql(c: str, r: str, s: str) -> str:
     return f"({c} IS NULL OR (first_response_at IS NOT NULL AND {r} IS NULL) OR (resolved_at IS NOT NULL AND {s} IS NULL))"
 
 
 def _bring_up_to_date(cur, business: list[Calendar], tz: str) -> dict[str, tuple[int, str]]:
-    registry = {r[0]: (r[1], r[2]) for r in cur.execute("SELECT calendar, slot, fingerprint FROM ticket_clocks").fetchall()}
-    columns = {r[0] for r in cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'").fetchall()}
-    stored_tz = cur.execute("SELECT value FROM settings WHERE key = 'created_local_tz'").fetchone()
-    stored_tz = str(stored_tz[0]).strip('"') if stored_tz else None
-    if stored_tz != tz:
+    registry = _registry(cur)
+    columns = _ticket_columns(cur)
+    if _stored_zone(cur) != tz:
         cur.execute(f"UPDATE tickets SET created_local = {_local_sql(tz)}")
         cur.execute("INSERT OR REPLACE INTO settings VALUES ('created_local_tz', to_json(?::VARCHAR))", [tz])
     else:
@@ -180,18 +194,16 @@ def insert_columns(cur) -> Iterator[dict[str, str]]:
     from .metrics import workspace_timezone_of
     from .targets import calendars
 
-    row = cur.execute("SELECT value FROM settings WHERE key = 'created_local_tz'").fetchone()
-    if row is None:  # nothing stored yet: record the zone the new rows are written in
+    tz = _stored_zone(cur)
+    if tz is None:  # nothing stored yet: record the zone the new rows are written in
         tz = workspace_timezone_of(cur)
         cur.execute("INSERT INTO settings VALUES ('created_local_tz', to_json(?::VARCHAR))", [tz])
-    else:
-        tz = str(row[0]).strip('"')
     out = {"created_local": _local_sql(tz)}
     known = calendars(None, cur)
-    registry = {r[0]: (r[1], r[2]) for r in cur.execute("SELECT calendar, slot, fingerprint FROM ticket_clocks").fetchall()}
+    registry = _registry(cur)
     # Calendars a target version uses get their columns now, so even the first import writes their positions.
     used = {r[0] for r in cur.execute("SELECT DISTINCT definition ->> '$.calendar' FROM target_versions WHERE NOT retired").fetchall()}
-    columns = {r[0] for r in cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'tickets'").fetchall()}
+    columns = _ticket_columns(cur)
     for name in sorted(used - set(registry)):
         if name in known and not known[name].is_24x7():
             _register(cur, known[name], registry, columns)  # older tickets are filled by ensure() after the insert
