@@ -9,7 +9,7 @@ import streamlit as st
 
 from slacore import overview, quality
 from slacore.metrics import Filters, default_as_of
-from slacore.view_state import PRESETS, ViewState, from_params, period, to_params
+from slacore.view_state import FILTER_KEYS, LIST_KEYS, PRESETS, ViewState, from_params, period, to_params
 
 PREFIX = "fb-"
 
@@ -46,8 +46,32 @@ def _suspicious(db: str, version: int) -> int:
     return quality.suspicious_count(get_store())
 
 
+SHARED = "filterbar-state"  # the bar's state for this browser session, shared by every page
+
+
 def _write_params(state: ViewState) -> None:
     st.query_params.from_dict(to_params(state))
+
+
+def _has_filter_params(params: dict) -> bool:
+    return any(key in params for key in FILTER_KEYS)
+
+
+def _state_in_force() -> ViewState:
+    """The filter bar is one bar for every page of a session. Moving between pages from the sidebar clears the
+    URL, so the session keeps the bar's state and puts it back; a URL that names filters (a pasted link, or the
+    page's own parameters) wins over it. Page-specific settings (`extra`) always come from the URL."""
+    params = st.query_params.to_dict()
+    from_url = from_params(params)
+    shared = st.session_state.get(SHARED)
+    if shared is None or _has_filter_params(params):
+        state = from_url
+    else:
+        state = replace(shared, extra=from_url.extra)
+    st.session_state[SHARED] = replace(state, extra=())
+    if to_params(state) != params:
+        _write_params(state)
+    return state
 
 
 def _state_from_widgets(current: ViewState) -> ViewState:
@@ -65,47 +89,45 @@ def _state_from_widgets(current: ViewState) -> ViewState:
 
 def set_extra(**values) -> None:
     """Page-specific view settings (grain, selected target...) kept in the URL too."""
-    state = from_params(st.query_params.to_dict()).with_extra(**values)
+    state = _state_in_force().with_extra(**values)
     _write_params(state)
 
 
 def filter_bar(store) -> View:
     """Render the bar (once per page, at the top) and return the view it describes."""
-    state = from_params(st.query_params.to_dict())
+    state = _state_in_force()
     options = _options(str(store.path), store.version)
     as_of = _as_of(str(store.path), store.version)
     today = as_of.date()
     start, end = period(state, today)
     ss = st.session_state
-    # Initialise widgets from the URL once per session (or when the URL changed under them: a pasted link).
-    if ss.get(PREFIX + "url") != to_params(state):
-        ss[PREFIX + "period"] = state.preset
-        ss[PREFIX + "from"], ss[PREFIX + "to"] = start, end
-        for key in ("team", "priority", "channel", "customer"):
-            ss[PREFIX + key] = [v for v in getattr(state, key) if v in options[key]]
-        ss[PREFIX + "exclude"] = state.exclude_suspicious
+    # The widgets always show the state in force: Streamlit drops a widget's value when a page without it runs,
+    # so they are set from the state on every run (never left to fall back to their first option).
+    ss[PREFIX + "period"] = state.preset
+    ss[PREFIX + "from"], ss[PREFIX + "to"] = start, end
+    for key in LIST_KEYS:
+        ss[PREFIX + key] = [v for v in getattr(state, key) if v in options[key]]
+    ss[PREFIX + "exclude"] = state.exclude_suspicious
 
     def changed():
-        new = _state_from_widgets(from_params(st.query_params.to_dict()))
+        new = _state_from_widgets(_state_in_force())
         _write_params(new)
-        ss[PREFIX + "url"] = to_params(new)
+        ss[SHARED] = replace(new, extra=())
 
     with st.container(border=True):
         cols = st.columns([1.2, 1, 1, 1, 1.3])
         cols[0].selectbox("Period", list(PRESETS), format_func=PRESETS.get, key=PREFIX + "period",
                           on_change=changed)
-        for col, key, label in zip(cols[1:], ("team", "priority", "channel", "customer"),
-                                   ("Team", "Priority", "Channel", "Customer")):
+        for col, key, label in zip(cols[1:], LIST_KEYS, ("Team", "Priority", "Channel", "Customer")):
             col.multiselect(label, options[key], key=PREFIX + key, on_change=changed, placeholder="All")
         lower = st.columns([1.2, 1, 2.3])
-        if ss[PREFIX + "period"] == "custom":
+        if state.preset == "custom":
             lower[0].date_input("From", key=PREFIX + "from", on_change=changed)
             lower[1].date_input("To", key=PREFIX + "to", on_change=changed)
         else:
             lower[0].caption(f"{start:%d %b %Y} – {end:%d %b %Y}")
         lower[2].toggle("Exclude suspicious tickets (see Data quality)", key=PREFIX + "exclude",
                         on_change=changed)
-    ss[PREFIX + "url"] = to_params(state)
 
     excluded = _suspicious(str(store.path), store.version) if state.exclude_suspicious else 0
     filters = Filters(team=state.team, priority=state.priority, channel=state.channel, customer=state.customer,

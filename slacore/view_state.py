@@ -22,6 +22,7 @@ PRESETS = {
 }
 DEFAULT_PRESET = "90d"
 LIST_KEYS = ("team", "priority", "channel", "customer")
+FILTER_KEYS = ("period", "from", "to", "exclude", *LIST_KEYS)  # query parameters the bar owns
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def from_params(params: dict) -> ViewState:
     for key in LIST_KEYS:
         raw = one(key)
         lists[key] = tuple(v for v in (raw.split("|") if raw else []) if v)
-    known = {"period", "from", "to", "exclude", *LIST_KEYS}
+    known = set(FILTER_KEYS)
     extra = tuple(sorted((k, one(k)) for k in params if k not in known and one(k) is not None))
     return ViewState(preset=preset, start=day("from"), end=day("to"), exclude_suspicious=one("exclude") == "1",
                      extra=extra, **lists)
