@@ -86,3 +86,18 @@ def test_the_mapping_only_accepts_canonical_values(store):
     with pytest.raises(UserError, match="urgent, high, normal, low"):
         save_priority_mapping(store, {"P1": "asap"})
     assert store.scalar("SELECT count(*) FROM priority_map") == 0
+
+
+def test_spellings_of_one_priority_are_one_row_of_the_mapping(store, tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("Ticket ID,Created,Priority\n1,2025-01-01 09:00,Low\n2,2025-01-01 09:00,low\n"
+                 "3,2025-01-01 09:00, Low \n4,2025-01-01 09:00,Value 1\n5,2025-01-01 09:00,VALUE 1\n"
+                 "6,2025-01-01 09:00,Value 1\n")
+    import_file(store, f)
+    values = priority_values(store)
+    assert sorted(values["raw"]) == ["Low", "Value 1"]  # most common spelling shown, each value once
+    assert values.set_index("raw").loc["Low", "tickets"] == 3
+    assert values.set_index("raw").loc["Low", "canonical"] == "low"
+    save_priority_mapping(store, {"Value 1": "high"})
+    assert dict(store.rows("SELECT ticket_id, priority FROM tickets WHERE ticket_id IN ('4', '5', '6')")) == \
+        {"4": "high", "5": "high", "6": "high"}

@@ -39,10 +39,13 @@ def priority_sql(raw_sql: str, codes: dict[str, str] | None = None) -> str:
 
 
 def priority_values(store) -> "pd.DataFrame":
-    """Every raw priority seen, its canonical value now, and how many tickets carry it (the mapping editor)."""
+    """Every raw priority seen, once however it is spelled (`Low`, `low `, `LOW`: the mapping ignores case and
+    spaces, so the editor must too), shown in its most common spelling, with its canonical value now and how many
+    tickets carry it (the mapping editor)."""
     return store.query("""
-        SELECT priority_raw AS raw, any_value(priority) AS canonical, count(*) AS tickets
-        FROM tickets WHERE priority_raw IS NOT NULL GROUP BY priority_raw ORDER BY tickets DESC
+        SELECT mode(trim(priority_raw)) AS raw, mode(priority) AS canonical, count(*) AS tickets
+        FROM tickets WHERE nullif(trim(priority_raw), '') IS NOT NULL
+        GROUP BY lower(trim(priority_raw)) ORDER BY tickets DESC, raw
     """)
 
 
