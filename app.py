@@ -3,12 +3,14 @@
 Run with `make run` (or `streamlit run app.py -- --db PATH`). Pages live in pages/, domain logic in slacore/.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.shared import get_store, guarded
 from slacore.sample import ensure_sample_data
 
-st.set_page_config(page_title="SLA dashboard", page_icon=":material/speed:", layout="wide")
+st.set_page_config(page_title="SLA dashboard", page_icon=str(Path(__file__).parent / "assets" / "icon.png"), layout="wide")
 
 
 @st.cache_resource(show_spinner="Loading the sample data…")
