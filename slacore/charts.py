@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 MET_COLOR, BREACH_COLOR, PENDING_COLOR = "#16a34a", "#dc2626", "#f59e0b"
+HEAT_RANGE = ["#ffffff", "#fca5a5", "#dc2626", "#7f1d1d"]
 OUTCOME_SCALE = alt.Scale(domain=["met", "breached", "pending"], range=[MET_COLOR, BREACH_COLOR, PENDING_COLOR])
 
 
@@ -61,7 +62,9 @@ def heatmap_chart(frame: pd.DataFrame, note: str = "") -> alt.Chart:
         x=alt.X("hour:O", title="Hour of creation", scale=alt.Scale(domain=list(range(24)))),
         y=alt.Y("weekday:N", title=None, scale=alt.Scale(domain=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
                 axis=alt.Axis(labelOverlap=False)),
-        color=alt.Color("breached:Q", title="Breaches", scale=alt.Scale(scheme="reds"),
+        # Zero breaches is white: a scheme's palest red on an empty cell reads as "some breaches".
+        color=alt.Color("breached:Q", title="Breaches",
+                        scale=alt.Scale(type="linear", domainMin=0, range=HEAT_RANGE, interpolate="rgb"),
                         legend=alt.Legend(tickMinStep=1, format="d")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5)),
         tooltip=["weekday:N", "hour:O", "breached:Q", "decided:Q",
