@@ -18,7 +18,7 @@ from slacore.importers import presets
 from slacore.importers.pipeline import (ImportOptions, delete_import, import_file, list_imports, plan_import,
                                         rejected_rows)
 from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
-from slacore.sample import has_sample_data, remove_sample_data
+from slacore.sample import has_sample_data, remove_sample_data, sample_data_summary
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "sla-uploads"
 COMMON_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
@@ -151,12 +151,27 @@ with tab_upload:
 
 with tab_imports:
     with guarded("The import list"):
+        if "sample-removed" in st.session_state:
+            st.success(st.session_state.pop("sample-removed"))
         if has_sample_data(store):
             st.info("The built-in sample data is loaded. Remove it once your own exports are in; targets stay.")
             if st.button("Remove the sample data", key="remove-sample"):
-                gone = remove_sample_data(store)
-                st.success(f"Removed {gone:,} sample tickets.")
-                st.rerun()
+                st.session_state["confirm-sample"] = True
+            if st.session_state.get("confirm-sample"):
+                what = sample_data_summary(store)
+                st.warning(f"Remove {what['tickets']:,} sample tickets of {what['imports']} sample imports "
+                           f"({', '.join(what['sources'])})? Your own imports and the targets stay.")
+                yes, no = st.columns([1, 5])
+                if yes.button("Yes, remove", key="remove-sample-yes", type="primary"):
+                    gone = remove_sample_data(store)
+                    st.session_state.pop("confirm-sample", None)
+                    st.session_state["sample-removed"] = (
+                        f"Removed {gone:,} sample tickets and {what['imports']} sample imports "
+                        f"({', '.join(what['sources'])}); targets kept.")
+                    st.rerun()
+                if no.button("Cancel", key="remove-sample-no"):
+                    st.session_state.pop("confirm-sample", None)
+                    st.rerun()
         imports = list_imports(store)
         if imports.empty:
             st.info("Nothing imported yet.")

@@ -30,6 +30,16 @@ def has_sample_data(store: Store) -> bool:
     return bool(store.scalar("SELECT count(*) FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX]))
 
 
+def sample_data_summary(store: Store) -> dict:
+    """What removing the sample data would remove: its imports, sources and tickets (asked before, said after)."""
+    imports, tickets = store.rows(
+        "SELECT (SELECT count(*) FROM imports WHERE starts_with(source, ?)), "
+        "(SELECT count(*) FROM tickets WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 2)[0]
+    sources = [r[0] for r in store.rows("SELECT DISTINCT source FROM imports WHERE starts_with(source, ?) "
+                                        "ORDER BY source", [SAMPLE_SOURCE_PREFIX])]
+    return {"imports": int(imports), "tickets": int(tickets), "sources": sources}
+
+
 def remove_sample_data(store: Store) -> int:
     """Delete the sample imports and their tickets (targets stay); returns the tickets removed."""
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit

@@ -175,9 +175,21 @@ def test_imports_tab_empty_state(empty_app):
 
 def test_remove_sample_data_button_empties_the_store(app_env):
     at = _app("pages/data.py")
+    from slacore.store import open_store
+
     at.button(key="remove-sample").click().run()
     assert not at.exception, at.exception
-    from slacore.store import open_store
+    assert not at.error, [e.value for e in at.error]
+    tickets = open_store(app_env).scalar("SELECT count(*) FROM tickets")
+    assert tickets > 0, "nothing is removed before the confirmation"
+    assert any(f"Remove {tickets:,} sample tickets" in w.value for w in at.warning)
+    at.button(key="remove-sample-no").click().run()
+    assert open_store(app_env).scalar("SELECT count(*) FROM tickets") == tickets
+    at.button(key="remove-sample").click().run()
+    at.button(key="remove-sample-yes").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any(f"Removed {tickets:,} sample tickets and 2 sample imports" in s.value for s in at.success)
 
     store = open_store(app_env)
     assert store.scalar("SELECT count(*) FROM tickets") == 0
