@@ -169,10 +169,9 @@ def read(header: str) -> Reading:
             zone, zone_text = zone_of(note), note
         elif " ".join(_tokens(note)) in ("business", "business hours", "in business hours", "within business hours"):
             extra.append("business")
-    prefix = re.match(r"^\s*([A-Za-z]+)_", bare)
     words = _business(_tokens(bare))
-    if vendor is None and prefix and prefix.group(1).lower() in _PREFIXES and len(words) > 1:
-        vendor = _PREFIXES[prefix.group(1).lower()]
+    if vendor is None and len(words) > 1 and words[0] in _PREFIXES:  # u_responded_at, cf_tier, sys_created_on
+        vendor = _PREFIXES[words[0]]
         words = words[1:]
     kept: list[str] = []
     for i, w in enumerate(words):
@@ -243,6 +242,7 @@ class _Entry:
     field: str
     synonym: str
     unit: str | None
+    vendor: str | None  # an entry may be a vendor's own field name ('sys_created_on', 'Custom field (Team)')
 
 
 def _index(vocabularies: Sequence[Mapping[str, Sequence[str]]], timed: Collection[str]):
@@ -260,7 +260,7 @@ def _index_of(vocabularies: tuple, timed: frozenset):
         for fi, (fld, synonyms) in enumerate(vocab):
             for ci, synonym in enumerate(synonyms):
                 r = read(synonym)
-                entry = _Entry((li, fi, ci), fld, synonym, r.unit)
+                entry = _Entry((li, fi, ci), fld, synonym, r.unit, r.vendor)
                 exact.setdefault(norm(synonym), []).append(entry)
                 styled.setdefault((r.words, r.unit), []).append(entry)
                 loose.setdefault((core_words(r, fld in timed), r.unit, fld in timed), []).append(entry)
@@ -280,17 +280,18 @@ def match(headers: Sequence[str], vocabularies: Sequence[Mapping[str, Sequence[s
     pairs: list[tuple] = []
     for hi, header in enumerate(headers):
         r = read(header)
-        vendor_cut = 0.05 if r.vendor else 0.0
 
         def add(entries, score, extra=None):
             for e in entries:
-                pairs.append((-score, e.rank, hi, e, r, extra))
+                # a vendor's convention seen through costs a little, unless the entry is written the same way
+                cut = 0.05 if r.vendor and r.vendor != e.vendor and score < EXACT else 0.0
+                pairs.append((cut - score, e.rank, hi, e, r, extra))
 
         add(exact.get(norm(header), ()), EXACT)
-        add(styled.get((r.words, r.unit), ()), DECORATED - vendor_cut)
+        add(styled.get((r.words, r.unit), ()), DECORATED)
         for is_timed in (True, False):
             words = core_words(r, is_timed)
-            add(loose.get((words, r.unit, is_timed), ()), WORDS - vendor_cut)
+            add(loose.get((words, r.unit, is_timed), ()), WORDS)
             if len(words) > 1:
                 for w in words:
                     if w in BLOCKERS or w in heads or w.isdigit() or (not is_timed and w in TIME_FILLER):
