@@ -414,3 +414,29 @@ def test_a_column_is_one_field_even_by_hand(store, tmp_path):
         import_file(store, f, options=ImportOptions(mapping={"created_at": "Closed", "resolved_at": "Closed"}))
     report = import_file(store, f, options=ImportOptions(mapping={"first_response_at": "Closed"}))
     assert report.mapping["first_response_at"] == "Closed" and "resolved_at" not in report.mapping
+
+
+# -- the command line ----------------------------------------------------------------------------------------------------
+
+def test_cli_json_says_where_columns_came_from_and_timezone_wins(tmp_path):
+    from test_cli_import import cli, last_json, stored
+
+    f = tmp_path / "cet.csv"
+    f.write_text("Ticket ID,Created (CET),Priority level\n1,2025-01-15 10:00:00,High\n")
+    db = tmp_path / "c.duckdb"
+    out = last_json(cli("import", f, "--db", db, "--json"))
+    assert (out["loaded"], out["format"], out["timezone"], out["timezone_from"]) == (1, "generic", "Europe/Berlin",
+                                                                                    ["Created (CET)"])
+    assert out["columns"]["created_at"]["header"] == "Created (CET)" and out["columns"]["ticket_id"]["score"] == 1.0
+    assert out["asked"][0]["field"] == "priority" and "priority" not in out["mapping"]
+    assert "count every ticket as unanswered" in out["measured_as"]["first_response"]  # no resolution either
+    assert str(stored(db, "SELECT strftime(created_at, '%H:%M') FROM tickets")) == "09:00"
+    again = last_json(cli("import", f, "--db", db, "--json", "--timezone", "UTC", "--map", "priority=Priority level"))
+    assert (again["updated"], again["timezone"], again["timezone_from"], again["asked"]) == (1, "UTC", [], [])
+    assert str(stored(db, "SELECT strftime(created_at, '%H:%M') FROM tickets")) == "10:00"
+    human = cli("import", f, "--db", tmp_path / "h.duckdb")
+    assert human.returncode == 0
+    assert "read in Europe/Berlin, as the header 'Created (CET)' says" in human.stdout
+    assert "please confirm: 'Priority level' may be priority" in human.stdout
+    assert "--map priority='Priority level'" in human.stdout
+    assert "first-response targets will count every ticket as unanswered" in human.stdout
