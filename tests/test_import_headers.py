@@ -322,6 +322,15 @@ def test_a_zone_in_the_header_proposes_the_source_zone(store, tmp_path):
     assert store.scalar("SELECT timezone FROM imports") == "Europe/Berlin"
 
 
+@pytest.mark.parametrize("header, hours", [("Created [UTC+1]", 1), ("Created (GMT-05:00)", -5),
+                                           ("Created (UTC+05:30)", 5.5)])
+def test_an_offset_in_the_header_reads_naive_stamps_at_that_offset(store, tmp_path, header, hours):
+    f = tmp_path / "offset.csv"
+    f.write_text(f"Ticket ID,{header}\n1,2025-07-15 10:00:00\n")
+    import_file(store, f)
+    assert store.scalar("SELECT created_at FROM tickets") == datetime(2025, 7, 15, 10, 0, tzinfo=UTC) - timedelta(hours=hours)
+
+
 def test_a_chosen_zone_wins_over_the_header(store, tmp_path):
     f = tmp_path / "cet.csv"
     f.write_text("Ticket ID,Created [UTC+1]\n1,2025-01-15 10:00:00\n")

@@ -152,6 +152,7 @@ def _business(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
 def read(header: str) -> Reading:
     """Read one header: strip the vendor wrapper, set bracketed annotations and unit words aside, split styles."""
     name, vendor = header, None
@@ -198,6 +199,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
 def core_words(reading: Reading, timed: bool) -> frozenset[str]:
     """The words that decide the field: fillers set aside (time words only for time stamps and durations)."""
     drop = FILLER | (TIME_FILLER if timed else set()) | (DURATION_FILLER if timed and reading.unit else set())

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import headers as matcher
 from .headers import Match, norm  # noqa: F401 - norm is re-exported for older imports
@@ -254,9 +255,15 @@ TIMED_FIELDS = frozenset(TIMESTAMP_FIELDS + MINUTE_FIELDS + HOUR_FIELDS + ("reso
 def match_columns(headers: list[str], fmt: str) -> list[Match]:
     """Every field's best column with its score, the preset's names first, then the generic synonyms; unsure
     matches included (`Match.sure`)."""
+    return list(_match_columns(tuple(headers), fmt))
+
+
+@lru_cache(maxsize=8)
+def _match_columns(headers: tuple[str, ...], fmt: str) -> tuple[Match, ...]:
+    """One import asks several times (the sheet choice, the proposal, the report): matched once."""
     layers = [PRESETS[fmt].mapping] if fmt != "generic" else []
     layers.append(GENERIC.mapping)
-    return matcher.match(headers, layers, TIMED_FIELDS)
+    return tuple(matcher.match(headers, layers, TIMED_FIELDS))
 
 
 def propose_mapping(headers: list[str], fmt: str) -> dict[str, str]:
