@@ -176,7 +176,8 @@ def test_a_zone_annotation_is_read_beside_the_field():
     r = H.read("Created [UTC+1]")
     assert (r.words, r.zone, r.zone_text, r.unit) == (("created",), "Etc/GMT-1", "UTC+1", None)
     assert H.read("created_at_utc").zone == "UTC"
-    assert H.says_local_time(H.read("Resolved (local time)")) and H.read("Resolved (local time)").zone is None
+    local = H.read("Resolved (local time)")  # names no zone: the chosen source zone applies
+    assert (local.words, local.zone, local.annotations) == (("resolved",), None, ("local time",))
 
 
 # -- invariants ----------------------------------------------------------------------------------------------------------

@@ -69,7 +69,6 @@ ZONE_WORDS = {
 _HALF_HOURS = {(5, 30): "Asia/Kolkata", (5, 45): "Asia/Kathmandu", (9, 30): "Australia/Darwin",
                (3, 30): "Asia/Tehran", (4, 30): "Asia/Kabul", (6, 30): "Asia/Yangon"}
 _OFFSET = re.compile(r"^(?:utc|gmt|z)?\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?$")
-_LOCAL = {"local", "local time", "localtime", "server time", "user time", "ortszeit", "hora local", "heure locale"}
 
 # Words around the noun that do not change which field a header is.
 FILLER = {"the", "a", "an", "of", "for", "ticket", "tickets", "case", "cases", "incident", "incidents", "request",
@@ -175,7 +174,7 @@ def read(header: str) -> Reading:
         vendor = _PREFIXES[words[0]]
         words = words[1:]
     kept: list[str] = []
-    for i, w in enumerate(words):
+    for w in words:
         if w in UNITS and unit is None and len(words) > 1:
             unit = UNITS[w]
             if kept and kept[-1] == "in":
@@ -324,7 +323,3 @@ def agreed_zone(readings: Sequence[Reading]) -> str | None:
     zones = {r.zone for r in readings if r.zone}
     return zones.pop() if len(zones) == 1 else None
 
-
-def says_local_time(reading: Reading) -> bool:
-    """An annotation saying 'local time' names no zone: the chosen source zone applies."""
-    return any(" ".join(_tokens(a)) in _LOCAL for a in reading.annotations)
