@@ -305,6 +305,8 @@ def test_jira_chart_date_of_first_response_is_the_first_response(store, tmp_path
     assert report.format == "jira" and report.rejected == 0
     assert report.mapping["first_response_at"] == "Custom field ([CHART] Date of First Response)"
     assert store.scalar("SELECT first_response_at FROM tickets") == datetime(2025, 3, 5, 9, 35, tzinfo=UTC)
+    assert "'Custom field (Time to first response)' is Jira's SLA clock (the time left, not a time stamp): not used" \
+        in report.notes
 
 
 # -- what the import does with it --------------------------------------------------------------------------------------

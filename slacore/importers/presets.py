@@ -330,7 +330,9 @@ def describe_mapping(headers: list[str], fmt: str, mapping: dict[str, str], chos
     readings = [matcher.read(h) for h in dict.fromkeys(stamped)]
     named = [r for r in readings if r.zone]
     zone = matcher.agreed_zone(named)
-    notes = []
+    notes = [f"{h!r} is Jira's SLA clock (the time left, not a time stamp): not used" for h in headers
+             if h not in used and matcher.read(h).vendor == "Jira custom field"
+             and matcher.read(h).words[:2] == ("time", "to") and matcher.read(h).unit is None]
     if named and zone is None:
         notes.append("the time-stamp headers name different time zones ("
                      + ", ".join(f"{r.header!r}: {r.zone}" for r in named) + "): choose the source time zone")
