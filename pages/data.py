@@ -78,7 +78,7 @@ def _mapping_editor(plan, key: str) -> dict[str, str]:
 def _sureness(column, asked) -> str:
     if column is not None:
         return f"{column.score:.0%}"
-    return f"{asked.score:.0%}: not used, confirm above" if asked is not None else ""
+    return f"{asked.score:.0%}, asked" if asked is not None else ""
 
 
 def _confirm_unsure(plan, key: str) -> dict[str, str]:

@@ -41,7 +41,7 @@ def test_mapped_fields_show_their_column_and_how_sure(empty_app):
     table = next(df.value for df in at.dataframe if "sure" in df.value.columns).set_index("field")
     assert table.loc["created_at", "column"] == "Date opened (CET)" and table.loc["created_at", "sure"] == "95%"
     assert "(CET)" in table.loc["created_at", "why"]
-    assert table.loc["priority", "column"] == "" and "not used" in table.loc["priority", "sure"]
+    assert table.loc["priority", "column"] == "" and table.loc["priority", "sure"] == "50%, asked"
     info = [i.value for i in at.info]
     assert any("no first-response column" in i and "resolution as its first response" in i for i in info), info
 
