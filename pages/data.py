@@ -45,18 +45,26 @@ def _save_upload(upload) -> Path:
 
 
 def _mapping_editor(plan, key: str) -> dict[str, str]:
-    """Editable field → column table; returns the user's overrides (only what differs from the proposal)."""
+    """Editable field → column table, with how sure each proposed column is; returns the user's overrides (only
+    what differs from the proposal)."""
+    found = {c.field: c for c in plan.columns}
+    asked = {m.field: m for m in plan.asked}
     rows = pd.DataFrame({
         "field": list(presets.FIELDS),
         "meaning": list(presets.FIELDS.values()),
         "column": [plan.mapping.get(f, "") for f in presets.FIELDS],
+        "sure": [_sureness(found.get(f), asked.get(f)) for f in presets.FIELDS],
+        "why": [found[f].how if f in found else (f"“{asked[f].header}”? {asked[f].explain()}" if f in asked else "")
+                for f in presets.FIELDS],
     })
     edited = st.data_editor(
-        rows, key=key, hide_index=True, width="stretch", disabled=["field", "meaning"],
+        rows, key=key, hide_index=True, width="stretch", disabled=["field", "meaning", "sure", "why"],
         column_config={
             "field": st.column_config.TextColumn("Field"),
             "meaning": st.column_config.TextColumn("Meaning"),
             "column": st.column_config.SelectboxColumn("Column in the file", options=[""] + plan.headers),
+            "sure": st.column_config.TextColumn("How sure"),
+            "why": st.column_config.TextColumn("Why this column"),
         },
     )
     overrides = {}
@@ -67,14 +75,46 @@ def _mapping_editor(plan, key: str) -> dict[str, str]:
     return overrides
 
 
+def _sureness(column, asked) -> str:
+    if column is not None:
+        return f"{column.score:.0%}"
+    return f"{asked.score:.0%}, asked" if asked is not None else ""
+
+
+def _confirm_unsure(plan, key: str) -> dict[str, str]:
+    """A low-confidence match is asked, not assumed: {field: header} for the ones the user confirms."""
+    if not plan.asked:
+        return {}
+    st.warning("Not sure about " + ", ".join(f"“{m.header}”" for m in plan.asked)
+               + ": confirm what each column is, or choose it in the field mapping.")
+    confirmed = {}
+    for m in plan.asked:
+        if st.checkbox(f"Use the column “{m.header}” as {presets.FIELDS[m.field].lower()}", key=f"{key}-{m.field}",
+                       help=f"Match {m.score:.0%}: {m.explain()}."):
+            confirmed[m.field] = m.header
+    return confirmed
+
+
+def _source_zone(plan, chosen: str, key: str) -> str:
+    """The zone a header names ('Created (CET)') is proposed for this file, and can be changed here."""
+    if not plan.timezone_from:
+        return chosen
+    named = " and ".join(f"“{h}”" for h in plan.timezone_from)
+    return st.selectbox(f"Time zone of this file's time stamps (proposed by {named})", ZONES,
+                        index=ZONES.index(plan.timezone) if plan.timezone in ZONES else 0, key=key,
+                        help="Time stamps without an offset are read in this zone; ones with an offset keep it.")
+
+
 def _show_report(report) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("New tickets", fmt_int(report.loaded))
     c2.metric("Updated", fmt_int(report.updated))
     c3.metric("Rejected rows", fmt_int(report.rejected))
     c4.metric("Repeated ids", fmt_int(report.duplicates))
-    st.caption(f"{report.file_name}: format {report.format}, source “{report.source}”, {report.seconds:.1f} s. "
-               + "; ".join(report.notes))
+    st.caption(f"{report.file_name}: format {report.format}, source “{report.source}”, time zone {report.timezone}, "
+               f"{report.seconds:.1f} s. " + "; ".join(report.notes))
+    for sentence in report.measured_as.values():
+        st.info(sentence)
     if report.rejected:
         st.warning(f"{report.rejected} rows were rejected; the other rows were imported.")
         st.dataframe(report.rejected_rows, hide_index=True, width="stretch")
@@ -92,7 +132,8 @@ with tab_upload:
     )
     o1, o2, o3 = st.columns(3)
     tz = o1.selectbox("Time zone of the time stamps", ZONES, key="tz",
-                      help="Time stamps without an offset are read in this zone; ones with an offset keep it.")
+                      help="Time stamps without an offset are read in this zone; ones with an offset keep it. "
+                           "A zone named in a file's headers, such as 'Created (CET)', is proposed for that file.")
     dates = o2.selectbox("Date order", ["Detect from the data", "Day first (31.01.2025)", "Month first (01/31/2025)"],
                          key="dayfirst")
     pii = o3.selectbox("Personal data (requester names, e-mails)", ["keep", "drop", "hash"], key="pii",
@@ -106,7 +147,8 @@ with tab_upload:
             with guarded(f"Reading {upload.name}"):
                 path = _save_upload(upload)
                 fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
-                options = ImportOptions(fmt=fmt_choice, timezone=tz, dayfirst=dayfirst, pii=pii)
+                # no zone yet: the plan proposes the one a header names, the page's choice applies otherwise
+                options = ImportOptions(fmt=fmt_choice, timezone=None, dayfirst=dayfirst, pii=pii)
                 try:
                     plan = plan_import(store, path, upload.name, options)
                 except UserError:
@@ -124,10 +166,23 @@ with tab_upload:
                 st.dataframe(plan.preview.head(10), hide_index=True, width="stretch")
                 if "created_at" not in plan.mapping:
                     st.warning("No column was recognised as the creation time: choose it below.")
-                with st.expander("Field mapping", expanded="created_at" not in plan.mapping):
+                read_loosely = [c for c in plan.columns if c.score < 1.0]
+                st.caption(f"{len(plan.columns)} fields mapped" + (
+                    "; read through the headers' decorations: "
+                    + ", ".join(f"{c.field} ← “{c.header}” ({c.score:.0%} sure)" for c in read_loosely)
+                    if read_loosely else ", all by their exact names") + " (see the field mapping).")
+                confirmed = _confirm_unsure(plan, key=f"ask-{i}-{upload.name}")
+                with st.expander("Field mapping", expanded="created_at" not in plan.mapping or bool(plan.asked)):
                     overrides = _mapping_editor(plan, key=f"map-{i}-{upload.name}")
                     if plan.timestamp_formats:
                         st.caption("Dates: " + "; ".join(f"{k}: {v}" for k, v in plan.timestamp_formats.items()))
+                for fld, header in confirmed.items():
+                    overrides.setdefault(fld, header)
+                for sentence in plan.measured_as.values():
+                    st.info(sentence)
+                if plan.notes:
+                    st.caption("Notes: " + "; ".join(plan.notes))
+                options.timezone = _source_zone(plan, tz, key=f"tz-{i}-{upload.name}")
                 if plan.pii_columns:
                     st.caption(f"Personal data columns ({pii}): " + ", ".join(plan.pii_columns))
                 source = st.text_input("Source system name", value=plan.format, key=f"src-{i}-{upload.name}",

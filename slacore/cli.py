@@ -52,6 +52,13 @@ def cmd_import(args) -> int:
              f"({report.format}, source {report.source!r}, {report.seconds:.2f} s)")
     for note in report.notes:
         human += f"\n  note: {note}"
+    if report.timezone_from:
+        human += f"\n  note: naive time stamps read in {report.timezone}, as the header {report.timezone_from[0]!r} says"
+    for sentence in report.measured_as.values():
+        human += f"\n  note: {sentence}"
+    for m in report.asked:
+        human += (f"\n  not used, please confirm: {m.header!r} may be {m.field} ({m.explain()}); "
+                  f"add --map {m.field}={m.header!r} to use it")
     if report.rejected:
         for row in report.rejected_rows.head(10).itertuples():
             human += f"\n  rejected row {row.row_number}: {row.reason}"
@@ -82,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--kind", default="tickets", choices=["tickets"])
     p.add_argument("--format", default="auto", choices=FORMATS)
-    p.add_argument("--timezone", default="UTC", help="time zone of time stamps without an offset (default UTC)")
+    p.add_argument("--timezone", default=None,
+                   help="time zone of time stamps without an offset (default: the zone a header names, such as "
+                        "'Created (CET)', else UTC)")
     p.add_argument("--map", action="append", metavar="FIELD=HEADER", help="map a field to a column, repeatable")
     p.add_argument("--dayfirst", default="auto", choices=["auto", "yes", "no"], help="dates like 03/04/2025")
     p.add_argument("--sheet", help="XLSX sheet to read (default: the one holding tickets)")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import Callable
@@ -54,7 +54,7 @@ Progress = Callable[[float, str], None]
 @dataclass
 class ImportOptions:
     fmt: str = "auto"  # auto | zendesk | freshdesk | jira | servicenow | generic
-    timezone: str = "UTC"  # how naive time stamps are read
+    timezone: str | None = None  # how naive time stamps are read; None: the zone the headers name, else UTC
     mapping: dict[str, str] = field(default_factory=dict)  # field -> header; "" unmaps a field
     dayfirst: bool | None = None  # None: decided from the data
     sheet: str | None = None  # XLSX: None picks the sheet that holds tickets
@@ -79,6 +79,12 @@ class ImportPlan:
     pii_columns: list[str]
     rows: int
     preview: pd.DataFrame
+    columns: list[presets.MappedColumn] = field(default_factory=list)  # each mapped field: header, how sure
+    asked: list[presets.Match] = field(default_factory=list)  # unsure matches: used only once confirmed
+    timezone: str = "UTC"  # the source zone the import will use
+    timezone_from: list[str] = field(default_factory=list)  # the headers that proposed it ('Created (CET)')
+    measured_as: dict[str, str] = field(default_factory=dict)  # what a target measures without its column
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +104,11 @@ class ImportReport:
     timestamp_formats: dict[str, str]
     notes: list[str]
     rejected_rows: pd.DataFrame
+    columns: list[presets.MappedColumn] = field(default_factory=list)
+    asked: list[presets.Match] = field(default_factory=list)
+    timezone: str = "UTC"
+    timezone_from: list[str] = field(default_factory=list)
+    measured_as: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -106,6 +117,12 @@ class ImportReport:
             "file": self.file_name, "rows_read": self.rows_read, "duplicates": self.duplicates,
             "seconds": round(self.seconds, 3), "mapping": self.mapping,
             "timestamp_formats": self.timestamp_formats, "notes": self.notes,
+            # added with the scored header matcher:
+            "columns": {c.field: c.as_json() for c in self.columns},
+            "asked": [{"field": m.field, "header": m.header, "score": m.score, "how": m.explain()}
+                      for m in self.asked],
+            "timezone": self.timezone, "timezone_from": self.timezone_from,
+            "measured_as": self.measured_as,
         }
 
 
@@ -117,7 +134,9 @@ def _lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _check_timezone(tz: str) -> None:
+def _check_timezone(tz: str | None) -> None:
+    if tz is None:  # the headers' zone, else UTC
+        return
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -208,16 +227,48 @@ def _resolve_mapping(store: Store, headers: list[str], options: ImportOptions) -
     if saved:  # the whole mapping of the last import with this header, fields unmapped by hand included
         mapping = {k: v for k, v in json.loads(saved[0][0]).items() if v in headers and k in presets.FIELDS}
         remembered = True
+    chosen = [h for h in options.mapping.values() if h]
+    for header in dict.fromkeys(h for h in chosen if chosen.count(h) > 1):
+        both = " and ".join(f for f, h in options.mapping.items() if h == header)
+        raise UserError(f"The column {header!r} is chosen for {both}; a column can stand for one field only.")
     for fld, header in options.mapping.items():
         if fld not in presets.FIELDS:
             raise UserError(f"Unknown field {fld!r} in the mapping; fields are: {', '.join(presets.FIELDS)}.")
         if header and header not in headers:
             raise UserError(f"The file has no column {header!r} to map to {fld}; its columns are: {', '.join(headers[:30])}.")
         if header:
+            for other in [f for f, h in mapping.items() if h == header and f not in options.mapping]:
+                del mapping[other]  # a column is one field: the user's choice takes it from the proposal
             mapping[fld] = header
         else:
             mapping.pop(fld, None)
     return fmt, mapping, remembered
+
+
+def _read_header(headers: list[str], fmt: str, mapping: dict[str, str], remembered: bool,
+                 options: ImportOptions) -> tuple[ImportOptions, presets.MappingInfo, list[str]]:
+    """Where each field came from and how sure; the source zone: the user's, else the one the time-stamp headers
+    name ('Created (CET)'), else UTC. Returns the options with that zone, and the headers that named it."""
+    info = presets.describe_mapping(headers, fmt, mapping, options.mapping, remembered)
+    if options.timezone:
+        return options, info, []
+    return replace(options, timezone=info.zone or "UTC"), info, (info.zone_from if info.zone else [])
+
+
+def _drop_undated_guesses(mapping: dict[str, str], ts: dict[str, ColumnFormat],
+                          info: presets.MappingInfo) -> tuple[presets.MappingInfo, list[str]]:
+    """A column matched by its name alone (not exactly, not by hand) whose cells are mostly no dates is not used
+    as a response, resolution or update time: it would reject every row ('Resolution time' holding hours)."""
+    guessed = {c.field for c in info.columns if c.score < 1.0}
+    dropped, notes = set(), []
+    for fld in ("first_response_at", "resolved_at", "updated_at"):
+        col = ts.get(fld)
+        if fld in guessed and col is not None and col.sampled and (col.format is None or 2 * col.readable < col.sampled):
+            notes.append(f"column {mapping[fld]!r} looked like the {presets.FIELDS[fld].lower()} by its name but "
+                         "holds no dates this app can read: not used (map it by hand if it is)")
+            del mapping[fld], ts[fld]
+            dropped.add(fld)
+    return info.without(dropped), notes
 
 
 def _require_created(mapping: dict[str, str], shown: str) -> None:
@@ -241,7 +292,9 @@ def plan_import(store: Store, path: str | Path, name: str | None = None,
         try:
             headers = src.columns
             fmt, mapping, remembered = _resolve_mapping(store, headers, options)
+            options, info, zone_from = _read_header(headers, fmt, mapping, remembered, options)
             ts = _timestamp_formats(cur, src, mapping, options)
+            info, dropped = _drop_undated_guesses(mapping, ts, info)
             if src.kind == "csv":
                 preview = cur.execute(f"SELECT * FROM {src.csv.relation()} LIMIT 20").df()
                 rows = cur.execute(f"SELECT count(*) FROM {src.csv.relation()}").fetchone()[0]
@@ -257,6 +310,8 @@ def plan_import(store: Store, path: str | Path, name: str | None = None,
         mapping=mapping, remembered=remembered,
         timestamp_formats={f: describe(c.format) for f, c in ts.items()},
         pii_columns=presets.pii_columns(headers, mapping), rows=rows, preview=preview,
+        columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
+        measured_as=presets.measured_instead(mapping), notes=info.notes + dropped,
     )
 
 
@@ -661,7 +716,7 @@ def _insert_rejects(cur, import_id: int, malformed) -> int:
 
 
 def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
-          event_log, final_rows, started) -> tuple[int, int, int, list[str]]:
+          event_log, final_rows, started, mapping_notes=()) -> tuple[int, int, int, list[str]]:
     """Replace the incoming tickets of this source and record the import: one transaction, whole or nothing."""
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction(cur):
@@ -674,7 +729,7 @@ def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, hea
             flags.touch("t.import_id = ?", [import_id])
             flags.finish()
             rejected = _insert_rejects(cur, import_id, src.malformed)
-            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options)
+            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes)
             rows_read = rows + len(src.malformed)
             cur.execute(
                 "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
@@ -756,8 +811,10 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 headers = src.columns
                 fmt, mapping, remembered = _resolve_mapping(store, headers, options)
                 _require_created(mapping, shown)
+                options, info, zone_from = _read_header(headers, fmt, mapping, remembered, options)
                 step(0.3, "Reading dates")
                 ts = _timestamp_formats(cur, src, mapping, options)
+                info, mapping_notes = _drop_undated_guesses(mapping, ts, info)
                 created_fmt = ts["created_at"]
                 if created_fmt.format is None:
                     raise UserError(
@@ -785,7 +842,7 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
             import_id, updated, rejected, notes = _swap(
                 store, cur, shown=shown, sha=sha, fmt=fmt, source=source, options=options, src=src,
                 rows=rows, headers=headers, mapping=mapping, ts=ts, duplicates=duplicates, event_log=event_log,
-                final_rows=final_rows, started=started)
+                final_rows=final_rows, started=started, mapping_notes=info.notes + mapping_notes)
             rejected_frame = cur.execute(
                 "SELECT row_number, reason, raw FROM rejected_rows WHERE import_id = ? ORDER BY row_number LIMIT 1000",
                 [import_id],
@@ -804,6 +861,8 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
         rows_read=rows + len(src.malformed), loaded=final_rows - updated, updated=updated,
         rejected=rejected, duplicates=duplicates, seconds=time.perf_counter() - t0, mapping=mapping,
         timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
+        columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
+        measured_as=presets.measured_instead(mapping, event_log),
     )
 
 

@@ -1,8 +1,10 @@
-"""Vendor presets and the generic header-synonym mapper.
+"""Vendor presets and the generic header-synonym vocabulary.
 
 A mapping is {canonical field: source header}. A vendor preset is recognised from the header (the share of its
 signature columns present); whatever a preset leaves unmapped is filled from the generic synonyms, so a Zendesk
-view export with extra custom fields still maps. Header comparison ignores case, spacing and punctuation.
+view export with extra custom fields, or a ServiceNow export with a custom first-response field, still maps.
+Headers are matched to these lists by `headers.match`: on their words, through annotations, case styles, vendor
+custom-field conventions and common words, each match with a score; an unsure match is proposed, not used.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from . import headers as matcher
+from .headers import Match, norm  # noqa: F401 - norm is re-exported for older imports
 
 # Canonical fields a ticket can have, with what a user sees when mapping by hand.
 FIELDS: dict[str, str] = {
@@ -58,11 +64,6 @@ PII_PATTERN = re.compile(
     r"informador|telefon|anrufer|melder",
     re.IGNORECASE,
 )
-
-
-def norm(header: str) -> str:
-    """Compare headers without case, spaces or punctuation ('First reply time (in hrs)' ~ 'firstreplytimeinhrs')."""
-    return re.sub(r"[^0-9a-zà-ÿ]+", "", header.lower())
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,8 @@ GENERIC = Preset(
         "first_response_at": ["First response", "First response at", "First response time", "First reply",
                               "First reply at", "First agent reply", "First responded", "Responded",
                               "Responded at", "Initial response", "Initial response time", "Response time",
-                              "Erste Antwort", "Erste Reaktion", "Primera respuesta", "Première réponse"],
+                              "Erste Antwort", "Erste Reaktion", "Primera respuesta", "Première réponse",
+                              "Acknowledged", "Acknowledged at", "Acknowledgement time"],
         "resolved_at": ["Resolved", "Resolved at", "Resolved time", "Resolution date", "Solved", "Solved at",
                         "Closed", "Closed at", "Date closed", "Completed", "Gelöst", "Gelöst am",
                         "Geschlossen", "Erledigt", "Resuelta", "Resuelto", "Cerrado", "Résolu", "Fermé", "End"],
@@ -237,40 +239,122 @@ def header_signature(headers: list[str]) -> str:
 
 def detect_format(headers: list[str]) -> str:
     """The vendor whose signature columns the header holds best; 'generic' when none holds at least three."""
-    present = {norm(h) for h in headers}
     best, best_score = "generic", 0
     for preset in PRESETS.values():
         if not preset.signature:
             continue
-        score = sum(1 for s in preset.signature if norm(s) in present)
+        score = matcher.present(preset.signature, headers)
         if score > best_score:
             best, best_score = preset.name, score
     return best if best_score >= 3 else "generic"
 
 
+# Fields whose headers may say "when" ('Created on', 'Date closed') or carry a unit ('Resolution time (min)').
+TIMED_FIELDS = frozenset(TIMESTAMP_FIELDS + MINUTE_FIELDS + HOUR_FIELDS + ("resolution_business_duration",))
+
+
+def match_columns(headers: list[str], fmt: str) -> list[Match]:
+    """Every field's best column with its score, the preset's names first, then the generic synonyms; unsure
+    matches included (`Match.sure`)."""
+    return list(_match_columns(tuple(headers), fmt))
+
+
+@lru_cache(maxsize=8)
+def _match_columns(headers: tuple[str, ...], fmt: str) -> tuple[Match, ...]:
+    """One import asks several times (the sheet choice, the proposal, the report): matched once."""
+    layers = [PRESETS[fmt].mapping] if fmt != "generic" else []
+    layers.append(GENERIC.mapping)
+    return tuple(matcher.match(headers, layers, TIMED_FIELDS))
+
+
 def propose_mapping(headers: list[str], fmt: str) -> dict[str, str]:
-    """{field: header} from the preset, then generic synonyms for what the preset left open."""
-    by_norm: dict[str, str] = {}
-    for h in headers:
-        by_norm.setdefault(norm(h), h)
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    layers = [PRESETS[fmt]] if fmt != "generic" else []
-    layers.append(GENERIC)
-    for preset in layers:
-        for fld, candidates in preset.mapping.items():
-            if fld in mapping:
-                continue
-            for cand in candidates:
-                header = by_norm.get(norm(cand))
-                if header is not None and header not in used:
-                    mapping[fld] = header
-                    used.add(header)
-                    break
-    return mapping
+    """{field: header} of the sure matches (see `match_columns` for the unsure ones)."""
+    sure = {m.field: m.header for m in match_columns(headers, fmt) if m.sure}
+    return {f: sure[f] for f in FIELDS if f in sure}
 
 
 def pii_columns(headers: list[str], mapping: dict[str, str]) -> list[str]:
     """Headers that look like requester personal data and are not needed as a canonical field."""
     mapped = set(mapping.values())
     return [h for h in headers if h not in mapped and PII_PATTERN.search(h)]
+
+
+@dataclass(frozen=True)
+class MappedColumn:
+    """A mapped field, the header it came from, and how sure that is (shown on the Data page and in --json)."""
+
+    field: str
+    header: str
+    score: float
+    how: str
+
+    def as_json(self) -> dict:
+        return {"header": self.header, "score": self.score, "how": self.how}
+
+
+@dataclass(frozen=True)
+class MappingInfo:
+    """How the header was read: each mapped field's column, the unsure matches to ask about, the zone named."""
+
+    columns: list[MappedColumn]
+    asked: list[Match]  # unsure matches, not used until confirmed
+    zone: str | None  # the zone the time-stamp headers name ('Created (CET)' -> Europe/Berlin)
+    zone_from: list[str]  # the headers that name a zone
+    notes: list[str]
+
+    def without(self, fields: set[str]) -> "MappingInfo":
+        return MappingInfo([c for c in self.columns if c.field not in fields], self.asked, self.zone,
+                           self.zone_from, self.notes)
+
+
+def describe_mapping(headers: list[str], fmt: str, mapping: dict[str, str], chosen: dict[str, str],
+                     remembered: bool) -> MappingInfo:
+    """Where each mapped field came from (`chosen`: the user's own field -> header choices)."""
+    matches = {m.field: m for m in match_columns(headers, fmt)}
+    columns = []
+    for fld in FIELDS:
+        if fld not in mapping:
+            continue
+        header, m = mapping[fld], matches.get(fld)
+        if chosen.get(fld):
+            columns.append(MappedColumn(fld, header, 1.0, "chosen by hand"))
+        elif m is not None and m.header == header:
+            columns.append(MappedColumn(fld, header, m.score, m.explain()))
+        else:
+            columns.append(MappedColumn(fld, header, 1.0, "remembered from an earlier file with this header"
+                                        if remembered else "chosen by hand"))
+    used = set(mapping.values())
+    asked = [] if remembered else [m for m in matches.values()
+                                   if not m.sure and m.field not in mapping and m.header not in used]
+    stamped = [mapping[f] for f in TIMESTAMP_FIELDS if f in mapping]
+    readings = [matcher.read(h) for h in dict.fromkeys(stamped)]
+    named = [r for r in readings if r.zone]
+    zone = matcher.agreed_zone(named)
+    notes = [f"{h!r} is Jira's SLA clock (the time left, not a time stamp): not used" for h in headers
+             if h not in used and matcher.read(h).vendor == "Jira custom field"
+             and matcher.read(h).words[:2] == ("time", "to") and matcher.read(h).unit is None]
+    if named and zone is None:
+        notes.append("the time-stamp headers name different time zones ("
+                     + ", ".join(f"{r.header!r}: {r.zone}" for r in named) + "): choose the source time zone")
+    return MappingInfo(columns, sorted(asked, key=lambda m: list(FIELDS).index(m.field)), zone,
+                       [r.header for r in named], notes)
+
+
+def measured_instead(mapping: dict[str, str], event_log: bool | None = None) -> dict[str, str]:
+    """What a target measures when the export lacks its column, in words ({metric: sentence}).
+
+    `event_log`: None when not yet known (a preview); an event log's responses come from its activities."""
+    if event_log or (event_log is None and "activity" in mapping):
+        return {}
+    if any(f in mapping for f in ("first_response_at", "first_response_minutes", "first_response_hours")):
+        return {}
+    rule = ("first-response targets will measure each ticket's resolution as its first response (a ticket "
+            "resolved with no response counts its resolution as the response; an open ticket counts as unanswered "
+            "until it is resolved)")
+    if "first_response_business_minutes" in mapping:
+        return {"first_response": "This export has first-response minutes only as the vendor's business-hours "
+                                  "figure: targets on the vendor's measure use it, and " + rule + "."}
+    if "resolved_at" not in mapping and not any(f in mapping for f in ("resolution_minutes", "resolution_hours")):
+        return {"first_response": "This export has neither a first-response nor a resolution column: "
+                                  "first-response targets will count every ticket as unanswered."}
+    return {"first_response": "This export has no first-response column: " + rule + "."}
