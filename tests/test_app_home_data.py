@@ -183,3 +183,17 @@ def test_remove_sample_data_button_empties_the_store(app_env):
     assert store.scalar("SELECT count(*) FROM tickets") == 0
     assert store.scalar("SELECT count(*) FROM imports") == 0
     assert store.scalar("SELECT count(*) FROM targets") > 0, "targets stay"
+
+
+def test_removed_sample_data_stays_removed_after_a_restart(app_env):
+    import streamlit as st
+
+    at = _app("pages/data.py")
+    at.button(key="remove-sample").click().run()
+    assert_clean(at)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # what a server restart forgets
+    at = _app()
+    assert not at.metric
+    assert [i.value for i in at.info] == ["No tickets yet. Upload a ticket export on the Data page to get started."]
+    assert _ticket_count(app_env) == 0
