@@ -2,7 +2,8 @@
 
 Every page body runs inside `pages.shared.guarded`, which turns an exception into an `st.error` sentence: right for
 users, but `at.exception` then stays empty whatever breaks. So a test asserts with `assert_clean` (no exception AND
-no error) or `assert_errors` (exactly these sentences), never with `at.exception` alone.
+no error) or `assert_errors` (exactly these sentences), never with `at.exception` alone. As a safety net, the
+`app_env` fixture fails a test whose AppTest ended on a page with an error or exception the test never read.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def open_page(page: str | None = None, query: dict | None = None, timeout: int =
 
 
 def error_texts(at: AppTest) -> list[str]:
+    """The error sentences on the page; a test that reads them has checked them (see `unchecked_errors`)."""
+    at._errors_checked = True
     return [str(e.value) for e in at.error]
 
 
@@ -83,3 +86,48 @@ def sample_csv(sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+# -- fixtures' plumbing (tests/conftest.py `app_env`) ------------------------------------------------------------
+
+def always_through_app_py(monkeypatch) -> None:
+    """Run every AppTest rerun through app.py, as a served app does after its first run.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run, and with a `pages/` folder beside app.py
+    Streamlit then runs the page file on its own (the old pages-directory mode): no start-up guard, no navigation.
+    A server clears that mode for good on its first run (`st.navigation`, and pages.shared for a deep link)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def watch_runs(monkeypatch) -> list[AppTest]:
+    """Record every AppTest that runs during the test (also reruns from widgets), for `unchecked_errors`."""
+    runs: list[AppTest] = []
+    original = AppTest._run
+
+    def run(self, *args, **kwargs):
+        self._errors_checked = False
+        if not any(r is self for r in runs):
+            runs.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AppTest, "_run", run)
+    return runs
+
+
+def unchecked_errors(runs: list[AppTest]) -> list[str]:
+    """Errors and exceptions the last run of each AppTest left on its page that the test never read: a safety net
+    for a test that forgot `assert_clean`, so the guard cannot hide a failure."""
+    problems = []
+    for at in runs:
+        if getattr(at, "_errors_checked", False) or at._tree is None:
+            continue
+        problems += _exceptions(at) + [str(e.value) for e in at.error]
+    return problems

@@ -34,39 +34,26 @@ def inputs() -> Path:
     return SHARED_INPUTS
 
 
-def _always_through_app_py(monkeypatch) -> None:
-    """Run every AppTest rerun through app.py, as a served app does after its first run.
-
-    AppTest resets `PagesManager.uses_pages_directory` before each run, and with a `pages/` folder beside app.py
-    Streamlit then runs the page file on its own (the old pages-directory mode): no start-up guard, no navigation.
-    A server clears that mode for good on its first run (`st.navigation`, and pages.shared for a deep link)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 @pytest.fixture
 def app_env(db_path, monkeypatch):
     """Environment for AppTest: its own database, Streamlit caches cleared before and after, every run through
-    app.py."""
+    app.py, and no error left on a page that the test did not look at (see apptest_helpers)."""
     import streamlit as st
 
+    from apptest_helpers import always_through_app_py, unchecked_errors, watch_runs
     from slacore.store import close_all
 
     monkeypatch.setenv("SLA_DB", str(db_path))
-    _always_through_app_py(monkeypatch)
+    always_through_app_py(monkeypatch)
+    runs = watch_runs(monkeypatch)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield db_path
     st.cache_data.clear()
     st.cache_resource.clear()
     close_all()
+    if problems := unchecked_errors(runs):
+        pytest.fail("an AppTest ended on a page with an error it never checked:\n" + "\n".join(problems))
 
 
 @pytest.fixture

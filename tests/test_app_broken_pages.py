@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from apptest_helpers import UNEXPECTED, assert_clean, error_texts, open_page
+from apptest_helpers import UNEXPECTED, assert_clean, error_texts, open_page, unchecked_errors
 from slacore.errors import UserError
 
 # (page, the slacore function made to fail, the guard's name for what could not be shown)
@@ -30,13 +30,7 @@ def _fail(*args, **kwargs):
 
 @pytest.mark.parametrize("page, function, guard", BROKEN, ids=[f"{p[6:-3]}:{f.rsplit('.', 1)[1]}" for p, f, _ in BROKEN])
 def test_a_broken_page_fails_its_test(app_env, monkeypatch, page, function, guard):
-    assert_clean(open_page(page))  # healthy first (this also fills the caches, emptied below)
-
-    import streamlit as st
-
-    monkeypatch.setattr(function, _fail)
-    st.cache_data.clear()
-    st.cache_resource.clear()  # app.py runs its first start again
+    monkeypatch.setattr(function, _fail)  # the page's healthy run is its own tests' business
     at = open_page(page)
     assert not at.exception, "the guard shows a sentence, never a traceback"
     assert error_texts(at) == [f"{guard} {UNEXPECTED}"]
@@ -57,3 +51,13 @@ def test_a_user_error_is_its_own_sentence_and_fails_the_test_too(app_env, monkey
     assert error_texts(at) == [sentence]
     with pytest.raises(AssertionError, match="error on the page"):
         assert_clean(at)
+
+
+def test_an_error_no_test_looked_at_is_still_caught(app_env, monkeypatch):
+    """The safety net in `app_env`: a test that forgets `assert_clean` still fails at teardown."""
+    monkeypatch.setattr("slacore.quality.report", _fail)
+    at = open_page("pages/quality.py")
+    assert not at.exception  # all an old-style test asserted: it would pass
+    assert unchecked_errors([at]) == [f"The data quality page {UNEXPECTED}"]
+    error_texts(at)  # now looked at: the teardown lets this test pass
+    assert unchecked_errors([at]) == []
