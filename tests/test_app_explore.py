@@ -5,6 +5,7 @@ The figures a page shows are checked against an independent computation: `metric
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -78,6 +79,24 @@ def test_performance_filter_comes_from_the_url(app_env):
     summary = _summary(app_env, date(2026, 7, 1), date(2026, 9, 30), team=("Tier 2",))
     assert metrics(at) == {name: _tile_value(row) for name, row in summary.items()}
     assert sum(r["met"] + r["breached"] for r in summary.values()) > 0
+
+
+@pytest.mark.parametrize("page", ["pages/performance.py", "pages/trends.py"])
+def test_explore_pages_with_the_exclusion_switch_on(app_env, page):
+    at = assert_clean(_app(page, {**WHOLE, "exclude": "1", "grain": "month"}))
+    assert at.toggle(key="fb-exclude").value is True
+    specs = [json.loads(c.proto.spec) for c in charts(at)]
+    assert len(specs) == 3 and all("suspicious tickets excluded" in json.dumps(s.get("title")) for s in specs)
+    summary = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20), exclude_suspicious=True)
+    everything = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))
+    judged = {n: r["met"] + r["breached"] + r["pending"] for n, r in summary.items()}
+    assert sum(judged.values()) < sum(r["met"] + r["breached"] + r["pending"] for r in everything.values())
+    if page == "pages/performance.py":
+        assert metrics(at) == {name: _tile_value(row) for name, row in summary.items()}
+    else:
+        first = _template_targets()[0]
+        numbers = at.dataframe[0].value
+        assert int(numbers["met"].sum() + numbers["breached"].sum() + numbers["pending"].sum()) == judged[first]
 
 
 def test_performance_filter_that_matches_nothing_says_so(app_env):
