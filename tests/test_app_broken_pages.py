@@ -28,7 +28,8 @@ def _fail(*args, **kwargs):
     raise RuntimeError("injected failure")
 
 
-@pytest.mark.parametrize("page, function, guard", BROKEN, ids=[f"{p[6:-3]}:{f.rsplit('.', 1)[1]}" for p, f, _ in BROKEN])
+@pytest.mark.parametrize("page, function, guard", BROKEN,
+                         ids=[f"{p[6:-3]}:{f.rsplit('.', 1)[1]}" for p, f, _ in BROKEN])
 def test_a_broken_page_fails_its_test(app_env, monkeypatch, page, function, guard):
     monkeypatch.setattr(function, _fail)  # the page's healthy run is its own tests' business
     at = open_page(page)
