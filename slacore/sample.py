@@ -9,10 +9,15 @@ from .store import Store
 
 SAMPLE_FILES = ("zendesk_tickets.csv", "freshdesk_tickets.csv")
 SAMPLE_SOURCE_PREFIX = "sample-"  # sample tickets never share a (source, id) with a user's real export
+SAMPLE_REMOVED_KEY = "sample_removed"  # in settings: the user removed the samples, never load them again
 
 
 def is_empty(store: Store) -> bool:
     return store.scalar("SELECT count(*) FROM imports") == 0
+
+
+def sample_removed(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) FROM settings WHERE key = ?", [SAMPLE_REMOVED_KEY]))
 
 
 def load_sample_data(store: Store) -> list:
@@ -53,6 +58,8 @@ def remove_sample_data(store: Store) -> int:
             cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
                         "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
+            # Without this, an empty imports table reads as "first start" and the next start loads them again.
+            cur.execute("INSERT OR REPLACE INTO settings VALUES (?, to_json(true))", [SAMPLE_REMOVED_KEY])
         flags.record(store)
     return gone
 
@@ -61,14 +68,15 @@ SAMPLE_TEMPLATE = "b2b-saas"
 
 
 def ensure_sample_data(store: Store) -> bool:
-    """Load the samples if (and only if) nothing was ever imported; True when it did.
+    """Load the samples if (and only if) nothing was ever imported and the samples were never removed; True when
+    it did.
 
     A starter set of targets comes with them (when there are none), so every page has something to show."""
     from .sla_yaml import apply_yaml
     from .targets import current_targets
     from .templates import template_yaml
 
-    if not is_empty(store):
+    if not is_empty(store) or sample_removed(store):
         return False
     loaded = bool(load_sample_data(store))
     if loaded and not current_targets(store):

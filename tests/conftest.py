@@ -36,18 +36,24 @@ def inputs() -> Path:
 
 @pytest.fixture
 def app_env(db_path, monkeypatch):
-    """Environment for AppTest: its own database, Streamlit caches cleared before and after."""
+    """Environment for AppTest: its own database, Streamlit caches cleared before and after, every run through
+    app.py, and no error left on a page that the test did not look at (see apptest_helpers)."""
     import streamlit as st
 
+    from apptest_helpers import always_through_app_py, unchecked_errors, watch_runs
     from slacore.store import close_all
 
     monkeypatch.setenv("SLA_DB", str(db_path))
+    always_through_app_py(monkeypatch)
+    runs = watch_runs(monkeypatch)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield db_path
     st.cache_data.clear()
     st.cache_resource.clear()
     close_all()
+    if problems := unchecked_errors(runs):
+        pytest.fail("an AppTest ended on a page with an error it never checked:\n" + "\n".join(problems))
 
 
 @pytest.fixture
@@ -55,3 +61,4 @@ def empty_app(app_env, monkeypatch):
     """Like app_env, but the first start loads no sample data."""
     monkeypatch.setattr("slacore.sample.SAMPLE_FILES", ())
     return app_env
+
