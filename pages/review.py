@@ -212,8 +212,8 @@ def _actions_section(review: reviews.Review) -> None:
         if overdue:
             st.error(f"{overdue} open action item{'s are' if overdue != 1 else ' is'} overdue.")
         shown = actions_frame(items)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
-            "Due": st.column_config.DateColumn("Due", format="YYYY-MM-DD")})
+        shown["Due"] = shown["Due"].map(lambda d: "" if pd.isna(d) else f"{d:%d %b %Y}")  # empty, not "None"
+        st.dataframe(shown, hide_index=True, width="stretch")
     if review.agreed:
         return
     if not items.empty:
