@@ -32,6 +32,9 @@ PAGES = {
         st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:", url_path="benchmarks"),
         st.Page("pages/quality.py", title="Data quality", icon=":material/rule:", url_path="quality"),
     ],
+    "Review": [
+        st.Page("pages/review.py", title="Reviews", icon=":material/groups:", url_path="review"),
+    ],
     "Setup": [
         st.Page("pages/targets.py", title="Targets", icon=":material/flag:", url_path="targets"),
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),

@@ -30,6 +30,43 @@ def _notes(db: str, version: int, tfp: str) -> list[tuple[str, str]]:
     return [(t.name, note) for t in current_targets(store) for note in measurement_notes(store, t)]
 
 
+def _review_proposal() -> None:
+    """A target change proposed in a review: shown pre-filled; applying it adds a version whose reason names the
+    review."""
+    from slacore.reviews import apply_proposal
+
+    proposal = st.session_state.get("target-proposal")
+    if not proposal:
+        return
+    with st.container(border=True):
+        change = ", ".join(part for part in (
+            f"threshold {proposal['within']}" if proposal.get("within") else "",
+            f"goal {proposal['goal']}" if proposal.get("goal") else "") if part)
+        st.markdown("**Proposed in a review**")
+        st.text(f"{proposal['target']}: {change} — {proposal['reason']}")
+        with st.form("apply-proposal"):
+            c1, c2 = st.columns([1, 2])
+            effective = c1.date_input("Effective from", value=date.today(), key="proposal-effective")
+            note = c2.text_input("Reason (the review is named already)", key="proposal-note")
+            apply, discard = st.columns([1, 4])
+            if apply.form_submit_button("Apply as a new version", type="primary"):
+                outcome = apply_proposal(store, proposal, author=getpass.getuser(), effective=effective,
+                                         reason_extra=note)
+                st.session_state.pop("target-proposal", None)
+                st.session_state["proposal-saved"] = (
+                    f"{proposal['target']}: {change}, effective {effective:%d %b %Y} ({outcome}); reason: "
+                    f"{proposal['reason']}")
+                st.rerun()
+            if discard.form_submit_button("Discard"):
+                st.session_state.pop("target-proposal", None)
+                st.rerun()
+
+
+if "proposal-saved" in st.session_state:
+    st.success("Saved a new version — " + st.session_state.pop("proposal-saved"))
+with guarded("The proposed target change"):
+    _review_proposal()
+
 tab_targets, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
     ["Targets", "What-if", "Calendars", "History", "YAML"])
 

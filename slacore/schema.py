@@ -142,4 +142,45 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE tickets ADD COLUMN dup_key UBIGINT",
         "DELETE FROM settings WHERE key = 'dup_gap_fingerprint'",  # the keys of stored tickets are computed then
     ],
+    # 7: review sessions (slacore.reviews): the review with its frozen figures, notes per section, action items per
+    #    series (carried over until closed)
+    [
+        "CREATE SEQUENCE review_id_seq START 1",
+        """CREATE TABLE reviews (
+            review_id    BIGINT NOT NULL,
+            series       TEXT NOT NULL,
+            name         TEXT NOT NULL,
+            cadence      TEXT NOT NULL,
+            period_start DATE NOT NULL,
+            period_end   DATE NOT NULL,
+            attendees    TEXT,
+            scope        TEXT,
+            snapshot     TEXT NOT NULL,
+            frozen_at    TIMESTAMPTZ NOT NULL,
+            created_by   TEXT,
+            agreed_by    TEXT,
+            agreed_at    TIMESTAMPTZ
+        )""",
+        """CREATE TABLE review_notes (
+            review_id    BIGINT NOT NULL,
+            section      TEXT NOT NULL,
+            text         TEXT NOT NULL,
+            author       TEXT,
+            updated_at   TIMESTAMPTZ NOT NULL
+        )""",
+        "CREATE SEQUENCE review_action_id_seq START 1",
+        """CREATE TABLE review_actions (
+            action_id    BIGINT NOT NULL,
+            series       TEXT NOT NULL,
+            review_id    BIGINT NOT NULL,
+            text         TEXT NOT NULL,
+            owner        TEXT,
+            due          DATE,
+            status       TEXT NOT NULL,
+            closed_in    BIGINT,
+            author       TEXT,
+            created_at   TIMESTAMPTZ NOT NULL,
+            updated_at   TIMESTAMPTZ NOT NULL
+        )""",
+    ],
 ]

@@ -1,0 +1,90 @@
+"""`python -m slacore report`: the review pack for scheduled reports (cron), as .xlsx or one-file .html.
+
+    python -m slacore report --from 2025-01-01 --to 2025-03-31 --out q1.xlsx [--where team=Tier 1] [--json]
+    python -m slacore report --review "ACME Q1" --out acme-q1.html
+
+With `--review` the pack holds the figures that review was held on (frozen), its notes and action items; without
+it, today's figures for the period and filters. Exit 0 with the path printed; with `--json` the last line is
+`{"path": ..., "review": ..., "period": [...], "scope": {...}, "summary": {"targets": [...]}}`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .errors import UserError
+
+FORMATS = (".xlsx", ".html", ".htm")
+WHERE_KEYS = ("team", "priority", "channel", "customer")
+
+
+def parse_where(items: list[str] | None) -> dict[str, list[str]]:
+    """`--where team=Tier 1 --where team=Tier 2 --where priority=urgent` -> {'team': [...], 'priority': [...]}."""
+    scope: dict[str, list[str]] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or key not in WHERE_KEYS or not value:
+            raise UserError(f"--where takes FIELD=VALUE with FIELD one of {', '.join(WHERE_KEYS)}, not {item!r}.")
+        scope.setdefault(key, []).append(value)
+    return scope
+
+
+def cmd_report(args) -> int:
+    from .cli_targets import _as_of, _date
+    from .review_figures import compute_snapshot, filters_from_dict, summary_json
+    from .review_pack import html_report, workbook_bytes
+    from .store import open_store
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise UserError(f"--out must end in .xlsx or .html, not {out.name!r}.")
+    if not out.parent.exists():
+        raise UserError(f"The folder {out.parent} does not exist.")
+    store = open_store(args.db)
+    review_info, notes, actions = None, None, None
+    if args.review:
+        from . import reviews
+
+        if args.date_from or args.date_to or args.where:
+            raise UserError("--review reports the period and scope that review was held on: leave out "
+                            "--from, --to and --where.")
+        review = reviews.find_review(store, args.review)
+        snapshot = review.snapshot
+        review_info = {"name": review.name, "attendees": review.attendees, "agreed_by": review.agreed_by,
+                       "agreed_at": review.agreed_at}
+        notes, actions = reviews.notes(store, review.review_id), reviews.actions(store, review)
+    else:
+        if not (args.date_from and args.date_to):
+            raise UserError("Give the period with --from and --to (or a held review with --review NAME).")
+        start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+        if end < start:
+            raise UserError("--to is before --from.")
+        snapshot = compute_snapshot(store, start, end, filters_from_dict(parse_where(args.where)),
+                                    _as_of(args.as_of))
+    if out.suffix.lower() == ".xlsx":
+        data = workbook_bytes(snapshot, review_info, notes, actions)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(data)
+    else:
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(html_report(snapshot, review_info, notes, actions), encoding="utf-8")
+    tmp.replace(out)  # a reader (or a cron mailer) never sees half a file
+    payload = {"path": str(out.resolve()), "review": review_info["name"] if review_info else None,
+               "period": snapshot["period"], "scope": snapshot["scope"], "summary": summary_json(snapshot)}
+    print(json.dumps(payload, default=str) if args.json else str(out.resolve()))
+    return 0
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("report", help="write the review pack (.xlsx or .html) for a period or a held review")
+    p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--out", required=True, help="FILE.xlsx or FILE.html")
+    p.add_argument("--where", action="append", metavar="FIELD=VALUE",
+                   help="only these tickets: team, priority, channel or customer; repeatable")
+    p.add_argument("--review", help="the pack of a held review (its frozen figures, notes and actions)")
+    p.add_argument("--as-of", dest="as_of", help="judge open tickets at this time (default: newest data time)")
+    common(p)
+    p.set_defaults(func=cmd_report)

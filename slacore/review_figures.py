@@ -1,0 +1,171 @@
+"""The figures a review is held on, as one JSON-able snapshot.
+
+A review must show, later, exactly what the meeting saw: re-imported or edited data must not silently rewrite it.
+So everything a review shows is computed here once (a few DuckDB scans over the period and the one before it),
+kept as plain lists of records, and stored with the review (slacore.reviews). The review page, the Excel pack, the
+HTML report and `python -m slacore report` all read a snapshot, never the live tables.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, timezone
+
+import pandas as pd
+
+from .metrics import Evaluation, Filters, default_as_of
+from .store import Store
+from .view_state import previous_period
+
+DRIVER_DIMENSIONS = ("team", "priority", "channel", "customer")
+TOP_BREACHES = 50
+SNAPSHOT_VERSION = 1
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Plain JSON values (no NaN, no numpy scalars, time stamps as ISO text)."""
+    return json.loads(frame.to_json(orient="records", date_format="iso")) if len(frame) else []
+
+
+def _number(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def filters_dict(filters: Filters) -> dict:
+    return {k: list(getattr(filters, k)) for k in DRIVER_DIMENSIONS if getattr(filters, k)}
+
+
+def filters_from_dict(scope: dict | None) -> Filters:
+    scope = scope or {}
+    return Filters(**{k: tuple(scope.get(k) or ()) for k in DRIVER_DIMENSIONS})
+
+
+def describe_scope(scope: dict | None) -> str:
+    """'team = Tier 1; priority = urgent, high' or 'all tickets' (written at the top of every export sheet)."""
+    parts = [f"{k} = {', '.join(v)}" for k, v in (scope or {}).items() if v]
+    return "; ".join(parts) or "all tickets"
+
+
+def _targets_table(current: pd.DataFrame, previous: pd.DataFrame) -> list[dict]:
+    prev = {r["name"]: r for r in previous.to_dict("records")}
+    rows = []
+    for r in current.to_dict("records"):
+        p = prev.get(r["name"], {})
+        att, before = _number(r["attainment"]), _number(p.get("attainment"))
+        decided = int(r["met"]) + int(r["breached"])
+        rows.append({
+            "name": r["name"], "metric": r["metric"], "goal": float(r["goal"]),
+            "met": int(r["met"]), "breached": int(r["breached"]), "pending": int(r["pending"]),
+            "attainment": None if att is None else float(att),
+            "goal_met": None if r["goal_met"] is None or att is None else bool(r["goal_met"]),
+            "state": "no data" if att is None else ("met" if r["goal_met"] else "missed"),
+            "previous": None if before is None else float(before),
+            "delta": None if att is None or before is None else round(float(att) - float(before), 1),
+            "decided": decided,
+        })
+    return rows
+
+
+def _movers(targets: list[dict], limit: int = 5) -> list[dict]:
+    """The biggest changes against the previous period, either way."""
+    moved = [t for t in targets if t["delta"] is not None]
+    moved.sort(key=lambda t: abs(t["delta"]), reverse=True)
+    return [{"name": t["name"], "attainment": t["attainment"], "previous": t["previous"], "delta": t["delta"]}
+            for t in moved[:limit] if t["delta"] != 0]
+
+
+def _drivers(ev: Evaluation) -> dict[str, list[dict]]:
+    """Per dimension: the groups with the most breaches, per target (what drove the breaches)."""
+    out = {}
+    for dim in DRIVER_DIMENSIONS:
+        frame = ev.sql(f"""
+            SELECT target, coalesce({dim}::VARCHAR, '(none)') AS value,
+                   count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
+                   round(100.0 * count(*) FILTER (WHERE status = 0)
+                         / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment
+            FROM o GROUP BY target, value HAVING count(*) FILTER (WHERE status = 1) > 0
+            QUALIFY row_number() OVER (PARTITION BY target ORDER BY breached DESC, value) <= 5
+            ORDER BY target, breached DESC, value""")
+        out[dim] = _records(frame)
+    return out
+
+
+def _hot_cells(ev: Evaluation, limit: int = 10) -> list[dict]:
+    frame = ev.sql(f"""
+        SELECT ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][isodow(created_local)] AS weekday,
+               hour(created_local) AS hour, count(*) FILTER (WHERE status = 1) AS breached,
+               count(*) FILTER (WHERE status IN (0, 1)) AS decided
+        FROM o GROUP BY ALL HAVING count(*) FILTER (WHERE status = 1) > 0
+        ORDER BY breached DESC, weekday, hour LIMIT {int(limit)}""")
+    return _records(frame)
+
+
+def _top_breaches(ev: Evaluation, limit: int = TOP_BREACHES) -> list[dict]:
+    frame = ev.sql(f"""
+        SELECT target, source, ticket_id, created_at, priority, team, channel, customer, subject,
+               round(elapsed_s / 60, 1) AS business_minutes, round(within_s / 60, 1) AS threshold_minutes,
+               round((elapsed_s - within_s) / 60, 1) AS minutes_over
+        FROM o WHERE status = 1 ORDER BY elapsed_s - within_s DESC, created_at LIMIT {int(limit)}""")
+    return _records(frame)
+
+
+def _trend(ev: Evaluation, grain: str) -> list[dict]:
+    frame = ev.by_period(grain)[["target", "period", "met", "breached", "pending", "attainment", "goal"]]
+    return _records(frame)
+
+
+def _quality(store: Store, start: date, end: date, filters: Filters) -> list[dict]:
+    from . import quality
+
+    frame = quality.summary(store, start, end, filters)
+    return _records(frame[["check", "what", "tickets", "share", "effect", "note"]])
+
+
+def _benchmarks(store: Store, start: date, end: date, filters: Filters) -> list[dict]:
+    from .benchmarks import team_standing
+
+    frame = team_standing(store, start, end, filters)
+    frame = frame[frame["comparison"] != "no data"] if "comparison" in frame else frame
+    keep = [c for c in ("metric_label", "figure_for", "figure", "yours", "standing", "cited", "url") if c in frame]
+    return _records(frame[keep])
+
+
+def compute_snapshot(store: Store, start: date, end: date, filters: Filters | None = None,
+                     as_of: datetime | None = None) -> dict:
+    """Everything a review of [start, end] (inclusive) shows, with the previous equal period for the deltas."""
+    filters = filters or Filters()
+    as_of = as_of or default_as_of(store)
+    before = previous_period(start, end)
+    grain = "week" if (end - start).days <= 62 else "month"
+    with Evaluation(store, start=before[0], end=before[1], as_of=as_of, filters=filters) as ev:
+        previous = ev.summary()
+    with Evaluation(store, start=start, end=end, as_of=as_of, filters=filters) as ev:
+        current = ev.summary()
+        targets = _targets_table(current, previous)
+        drivers, hot, breaches, trend = _drivers(ev), _hot_cells(ev), _top_breaches(ev), _trend(ev, grain)
+    return {
+        "version": SNAPSHOT_VERSION,
+        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "as_of": as_of.isoformat(),
+        "period": [start.isoformat(), end.isoformat()],
+        "previous_period": [before[0].isoformat(), before[1].isoformat()],
+        "scope": filters_dict(filters),
+        "grain": grain,
+        "targets": targets,
+        "movers": _movers(targets),
+        "drivers": drivers,
+        "hot_cells": hot,
+        "top_breaches": breaches,
+        "trend": trend,
+        "quality": _quality(store, start, end, filters),
+        "benchmarks": _benchmarks(store, start, end, filters),
+    }
+
+
+def summary_json(snapshot: dict) -> dict:
+    """The `summary --json` shape of a snapshot's targets (the report command prints it)."""
+    keys = ("name", "metric", "goal", "met", "breached", "pending", "attainment", "goal_met")
+    return {"targets": [{k: t[k] for k in keys} for t in snapshot["targets"]]}

@@ -1,0 +1,123 @@
+"""AppTest of the Reviews page: start a review on the sample data, write notes and action items that persist across
+reruns and a restart, carry open items over, sign off, propose a target change, and the empty states."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from apptest_helpers import open_page, texts
+
+
+def _clean(at) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def _store(db_path):
+    from slacore.store import open_store
+
+    return open_store(db_path)
+
+
+def _start(at, name: str, series: str | None = None):
+    at.text_input[0].input(name)
+    if series:
+        at.selectbox[0].select(series)
+    at.text_input[1].input("Ana, Ben")
+    at.button(key="FormSubmitter:new-review-Start the review").click().run()
+    return at
+
+
+def test_no_tickets_says_so(empty_app):
+    at = open_page("pages/review.py")
+    _clean(at)
+    assert "No tickets yet" in texts(at)
+
+
+def test_start_a_review_and_see_its_frozen_figures(app_env):
+    at = open_page("pages/review.py")
+    _clean(at)
+    assert "No review held yet." in texts(at)
+    _start(at, "Sprint 48 check-in")
+    _clean(at)
+    store = _store(app_env)
+    review_id, name, start, end = store.rows("SELECT review_id, name, period_start, period_end FROM reviews")[0]
+    assert name == "Sprint 48 check-in" and (end - start).days == 13, "two weeks by default"
+    assert at.query_params["review"] == [str(review_id)] or at.query_params["review"] == str(review_id)
+    assert "Sprint 48 check-in" in [s.value for s in at.subheader]
+    from slacore.metrics import summarize
+
+    expected = summarize(store, start, end)
+    missed = int((expected["goal_met"] == False).sum())  # noqa: E712 - pandas boolean column
+    assert (f"**{missed} of {len(expected)} targets missed their goal**" in texts(at) if missed
+            else f"All {len(expected)} targets" in texts(at))
+    table = at.dataframe[0].value
+    assert list(table["Target"]) == list(expected["name"])
+    assert list(table["Met"]) == [int(v) for v in expected["met"]]
+    labels = [d.label for d in at.get("download_button")]
+    assert "Review pack (Excel)" in labels and "Report (HTML)" in labels
+
+
+def test_notes_and_actions_persist_across_reruns_and_a_restart(app_env):
+    at = open_page("pages/review.py")
+    _start(at, "Week 1")
+    rid = str(_store(app_env).scalar("SELECT review_id FROM reviews"))
+    at.text_area(key=f"note-{rid}-targets-text").input("Urgent resolution is far off.")
+    at.button(key=f"FormSubmitter:note-{rid}-targets-Save notes").click().run()
+    _clean(at)
+    at.text_input(key=f"act-text-{rid}").input("Add an urgent queue alarm")
+    at.text_input(key=f"act-owner-{rid}").input("Ana")
+    at.date_input(key=f"act-due-{rid}").set_value(date(2020, 1, 1))
+    at.button(key=f"FormSubmitter:action-new-{rid}-Add action item").click().run()
+    assert not at.exception
+    assert any("1 open action item is overdue" in e.value for e in at.error), "an overdue item is marked"
+
+    from slacore.store import close_all
+    import streamlit as st
+
+    close_all()
+    st.cache_resource.clear()
+    again = open_page("pages/review.py", {"review": rid})
+    assert not again.exception
+    assert again.text_area(key=f"note-{rid}-targets-text").value == "Urgent resolution is far off."
+    items = [df.value for df in again.dataframe if "Action" in df.value.columns][0]
+    assert list(items["Action"]) == ["Add an urgent queue alarm"] and list(items["Owner"]) == ["Ana"]
+
+    # The next review of the series carries the open item over.
+    listing = open_page("pages/review.py")
+    _start(listing, "Week 2", series="Week 1")
+    assert not listing.exception
+    carried = [df.value for df in listing.dataframe if "Action" in df.value.columns][0]
+    assert list(carried["Action"]) == ["Add an urgent queue alarm"] and list(carried["Raised in"]) == ["Week 1"]
+
+
+def test_sign_off_makes_the_review_read_only(app_env):
+    at = open_page("pages/review.py")
+    _start(at, "Q4 client review")
+    _clean(at)
+    rid = str(_store(app_env).scalar("SELECT review_id FROM reviews"))
+    at.text_input(key=f"sign-who-{rid}").input("Client Lead")
+    at.button(key=f"FormSubmitter:sign-off-{rid}-Mark as agreed").click().run()
+    _clean(at)
+    assert any("Agreed by Client Lead" in s.value for s in at.success)
+    keys = {getattr(w, "key", None) for w in at.text_area} | {getattr(w, "key", None) for w in at.text_input}
+    assert f"note-{rid}-targets-text" not in keys and f"act-text-{rid}" not in keys, "nothing left to edit"
+
+
+def test_a_proposed_change_opens_prefilled_on_targets_and_names_the_review(app_env):
+    at = open_page("pages/review.py")
+    _start(at, "Monthly ops")
+    rid = str(_store(app_env).scalar("SELECT review_id FROM reviews"))
+    at.selectbox(key=f"prop-target-{rid}").select("Urgent resolution")
+    at.text_input(key=f"prop-goal-{rid}").input("80%")
+    at.button(key=f"FormSubmitter:proposal-{rid}-Open on the Targets page").click().run()
+    assert not at.exception, at.exception
+    assert "Proposed in a review" in texts(at)
+    assert any("Urgent resolution: goal 80%" in t.value for t in at.text)
+    at.switch_page("pages/targets.py")  # AppTest forgets a switch made by the script on the next run
+    at.button(key="FormSubmitter:apply-proposal-Apply as a new version").click().run()
+    _clean(at)
+    assert any("Saved a new version" in s.value for s in at.success)
+    reason = _store(app_env).scalar("""SELECT v.reason FROM target_versions v JOIN targets t USING (target_id)
+                                       WHERE t.name = 'Urgent resolution' ORDER BY v.version DESC LIMIT 1""")
+    assert "Review 'Monthly ops'" in reason

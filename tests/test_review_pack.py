@@ -1,0 +1,155 @@
+"""The review pack as its reader opens it: Excel numbers equal `summary --json`, ticket text is never a formula,
+the HTML report makes no external request; and `python -m slacore report` for scheduled reports."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+from slacore import reviews
+from slacore.cli import main
+from slacore.review_figures import compute_snapshot
+from slacore.review_pack import html_report, workbook_bytes
+from slacore.targets import build_target, save_target
+from ticketdata import add_tickets, tk, u
+
+
+@pytest.fixture
+def desk(store):
+    save_target(store, build_target("Fast reply", "first_response", "1h", "90%"), author="t")
+    save_target(store, build_target("Resolved in a day", "resolution", "24h", "80%"), author="t")
+    rows = []
+    for day in range(1, 29):
+        late = day % 3 == 0
+        rows.append(tk(f"a{day}", u(2025, 1, day, 9), fr=u(2025, 1, day, 11 if late else 9, 30),
+                       rs=u(2025, 1, day + 1 if day < 28 else day, 8), team="+1-2" if day % 2 else "Tier 1",
+                       subject='=HYPERLINK("http://x","y")' if day % 3 == 0 else "@SUM(1+1)",
+                       customer=" =cmd" if day == 3 else "ACME"))
+    add_tickets(store, *rows)
+    return store
+
+
+def _summary_json(db_path, capsys, *extra) -> dict:
+    capsys.readouterr()
+    assert main(["summary", "--db", str(db_path), "--from", "2025-01-01", "--to", "2025-01-28",
+                 "--as-of", "2025-02-01T00:00:00Z", "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def _table(ws) -> list[dict]:
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    header = rows[0]
+    return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_workbook_numbers_equal_summary_json(desk, db_path, tmp_path, capsys):
+    out = tmp_path / "pack.xlsx"
+    capsys.readouterr()
+    assert main(["report", "--db", str(db_path), "--from", "2025-01-01", "--to", "2025-01-28", "--as-of",
+                 "2025-02-01T00:00:00Z", "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["path"] == str(out.resolve())
+    summary = _summary_json(db_path, capsys)
+    assert printed["summary"] == summary
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Trend", "Breaches", "Data quality", "Notes & actions", "Charts"]
+    ws = wb["Summary"]
+    assert ws.freeze_panes == "A6" and ws.auto_filter.ref.startswith("A5:")
+    assert ws["A5"].font.bold
+    for sheet in wb.worksheets:
+        assert "Period 2025-01-01 to 2025-01-28" in sheet["A2"].value
+        assert sheet["A3"].value == "Scope: all tickets"
+    rows = {r["Target"]: r for r in _table(ws)}
+    for t in summary["targets"]:
+        row = rows[t["name"]]
+        assert (row["Met"], row["Breached"], row["Pending"]) == (t["met"], t["breached"], t["pending"])
+        assert row["Attainment"] == pytest.approx(t["attainment"] / 100, abs=1e-9)
+        assert row["Goal"] == pytest.approx(t["goal"] / 100)
+        assert row["Result"] == ("met" if t["goal_met"] else "missed")
+    assert ws["D6"].number_format == "0.0%" and isinstance(ws["D6"].value, float)
+    assert ws.conditional_formatting, "attainment is coloured against the goal"
+    assert wb["Charts"]._images, "the charts are embedded as images"
+
+
+def test_a_filtered_report_equals_the_same_filters_on_the_page(desk, db_path, tmp_path, capsys):
+    out = tmp_path / "tier1.xlsx"
+    assert main(["report", "--db", str(db_path), "--from", "2025-01-01", "--to", "2025-01-28", "--as-of",
+                 "2025-02-01T00:00:00Z", "--out", str(out), "--where", "team=Tier 1", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["scope"] == {"team": ["Tier 1"]}
+    from slacore.store import open_store
+
+    snap = compute_snapshot(open_store(db_path), date(2025, 1, 1), date(2025, 1, 28), as_of=u(2025, 2, 1))
+    assert printed["summary"]["targets"][0]["met"] < snap["targets"][0]["met"]
+    wb = openpyxl.load_workbook(out)
+    assert wb["Summary"]["A3"].value == "Scope: team = Tier 1"
+
+
+def test_ticket_text_stays_text_and_numbers_stay_numbers(desk, tmp_path):
+    snap = compute_snapshot(desk, date(2025, 1, 1), date(2025, 1, 28), as_of=u(2025, 2, 1))
+    wb = openpyxl.load_workbook(__import__("io").BytesIO(workbook_bytes(snap, with_charts=False)))
+    breaches = _table(wb["Breaches"])
+    assert breaches, "some tickets breached"
+    for row in breaches:
+        for name, value in row.items():
+            if isinstance(value, str):
+                assert not value.lstrip().startswith(("=", "+", "-", "@")), (name, value)
+        assert isinstance(row["Business minutes"], (int, float))
+        assert isinstance(row["Created (UTC)"], datetime)
+    subjects = {r["Subject"] for r in breaches}
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in subjects
+    assert {r["Team"] for r in breaches} >= {"'+1-2"}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+
+
+def test_html_report_is_self_contained_and_escapes_text(desk):
+    review = reviews.start_review(desk, "Jan <b>review</b>", "S", "month", date(2025, 1, 1), date(2025, 1, 28),
+                                  "Ana & Ben", as_of=u(2025, 2, 1))
+    reviews.save_note(desk, review.review_id, "general", "![x](http://evil.example/pixel.png) <img src=x>")
+    reviews.add_action(desk, review.review_id, "Call <script>alert(1)</script>", "Ana", date(2025, 2, 10))
+    text = html_report(review.snapshot, {"name": review.name, "attendees": review.attendees},
+                       reviews.notes(desk, review.review_id), reviews.actions(desk, review))
+    assert "<script>alert" not in text and "<img src=x>" not in text and "<b>review</b>" not in text
+    assert "&lt;b&gt;review&lt;/b&gt;" in text
+    assert "<svg" in text, "charts are inline SVG"
+    for attr, url in re.findall(r'\b(src|href)\s*=\s*["\']?([^"\'\s>]+)', text, flags=re.I):
+        assert not re.match(r"(https?:)?//", url), f"external {attr}: {url}"
+    assert "<link" not in text and "@import" not in text and "url(" not in text
+
+
+def test_report_of_a_held_review_uses_its_frozen_figures(desk, db_path, tmp_path, capsys):
+    review = reviews.start_review(desk, "January", "S", "month", date(2025, 1, 1), date(2025, 1, 28),
+                                  as_of=u(2025, 2, 1))
+    frozen = review.snapshot["targets"][0]["breached"]
+    add_tickets(desk, *[tk(f"x{i}", u(2025, 1, 10, 9), fr=u(2025, 1, 10, 17)) for i in range(5)])
+    out = tmp_path / "jan.html"
+    capsys.readouterr()
+    assert main(["report", "--db", str(db_path), "--review", "january", "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["review"] == "January"
+    assert printed["summary"]["targets"][0]["breached"] == frozen
+    assert out.read_text().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--out", "x.pdf", "--from", "2025-01-01", "--to", "2025-01-31"], "must end in .xlsx or .html"),
+    (["--out", "x.xlsx"], "Give the period"),
+    (["--out", "x.xlsx", "--from", "2025-02-01", "--to", "2025-01-01"], "before --from"),
+    (["--out", "x.xlsx", "--from", "2025-01-01", "--to", "2025-01-31", "--where", "colour=red"], "--where takes"),
+    (["--out", "x.xlsx", "--review", "nope"], "no review called"),
+    (["--out", "/no/such/folder/x.xlsx", "--from", "2025-01-01", "--to", "2025-01-31"], "does not exist"),
+])
+def test_report_refuses_bad_arguments_in_one_sentence(desk, db_path, tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["report", "--db", str(db_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not list(tmp_path.glob("*.xlsx"))

@@ -1,0 +1,149 @@
+"""Review sessions: frozen figures, notes, action items carried over within a series, sign-off, target proposals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from slacore import reviews
+from slacore.errors import UserError
+from slacore.metrics import Filters, summarize
+from slacore.review_figures import compute_snapshot, summary_json
+from slacore.targets import build_target, save_target, versions
+from ticketdata import add_tickets, tk, u
+
+
+@pytest.fixture
+def desk(store):
+    """Two teams in January 2025 and December 2024; a 1 h first-response target at 90%."""
+    save_target(store, build_target("Fast reply", "first_response", "1h", "90%"), author="t")
+    rows = []
+    for day in range(1, 29):  # January: Tier 1 always within 1 h, Tier 2 every other ticket late
+        rows.append(tk(f"a{day}", u(2025, 1, day, 9), fr=u(2025, 1, day, 9, 30), team="Tier 1"))
+        late = day % 2 == 0
+        rows.append(tk(f"b{day}", u(2025, 1, day, 10), fr=u(2025, 1, day, 12 if late else 10, 20), team="Tier 2",
+                       subject=f"=HYPERLINK(\"http://x\",\"{day}\")" if day == 2 else "Help"))
+    for day in range(1, 29):  # December: everyone within 1 h
+        rows.append(tk(f"d{day}", u(2024, 12, day, 9), fr=u(2024, 12, day, 9, 10), team="Tier 2"))
+    add_tickets(store, *rows)
+    return store
+
+
+def _jan(store, **kw):
+    return reviews.start_review(store, kw.pop("name", "January"), kw.pop("series", "Team monthly"), "month",
+                                date(2025, 1, 1), date(2025, 1, 28), "Ana, Ben", kw.pop("filters", None),
+                                author="lead", as_of=u(2025, 2, 1))
+
+
+def test_default_period_is_the_last_complete_one():
+    assert reviews.default_period("month", date(2025, 3, 14)) == (date(2025, 2, 1), date(2025, 2, 28))
+    assert reviews.default_period("quarter", date(2025, 1, 5)) == (date(2024, 10, 1), date(2024, 12, 31))
+    assert reviews.default_period("two_weeks", date(2025, 3, 13)) == (date(2025, 2, 24), date(2025, 3, 9))
+
+
+def test_snapshot_equals_the_summary_and_compares_with_the_previous_period(desk):
+    review = _jan(desk)
+    expected = summarize(desk, date(2025, 1, 1), date(2025, 1, 28), u(2025, 2, 1))
+    row = review.snapshot["targets"][0]
+    assert (row["met"], row["breached"]) == (int(expected["met"][0]), int(expected["breached"][0])) == (42, 14)
+    assert row["attainment"] == 75.0 and row["state"] == "missed"
+    assert row["previous"] == 100.0  # 4 Dec – 31 Dec 2024: all within 1 h
+    assert row["delta"] == -25.0
+    assert review.snapshot["movers"][0]["name"] == "Fast reply"
+    drivers = {d["value"]: d["breached"] for d in review.snapshot["drivers"]["team"]}
+    assert drivers == {"Tier 2": 14}
+    assert len(review.snapshot["top_breaches"]) == 14
+    assert summary_json(review.snapshot)["targets"][0]["attainment"] == 75.0
+
+
+def test_scope_limits_the_figures(desk):
+    review = _jan(desk, filters=Filters(team=("Tier 1",)))
+    assert review.scope == {"team": ["Tier 1"]}
+    assert review.snapshot["targets"][0]["attainment"] == 100.0
+
+
+def test_figures_stay_frozen_after_a_reimport_until_refreshed(desk):
+    review = _jan(desk)
+    add_tickets(desk, *[tk(f"late{i}", u(2025, 1, 20, 9), fr=u(2025, 1, 20, 15), team="Tier 1") for i in range(20)])
+    again = reviews.get_review(desk, review.review_id)
+    assert again.snapshot["targets"][0]["breached"] == 14, "a past review keeps what the meeting saw"
+    today = reviews.todays_figures(desk, again, as_of=u(2025, 2, 1))
+    assert today["targets"][0]["breached"] == 34
+    refreshed = reviews.refresh_figures(desk, review.review_id, as_of=u(2025, 2, 1))
+    assert refreshed.snapshot["targets"][0]["breached"] == 34
+
+
+def test_notes_and_actions_persist_and_open_items_carry_over(desk, db_path):
+    jan = _jan(desk)
+    reviews.save_note(desk, jan.review_id, "targets", "Tier 2 missed twice a week")
+    first = reviews.add_action(desk, jan.review_id, "Staff Tier 2 mornings", "Ana", date(2025, 2, 15))
+    second = reviews.add_action(desk, jan.review_id, "Check the auto-reply", "Ben", date(2025, 2, 28))
+    from slacore.store import close_all, open_store
+
+    close_all()  # a restart
+    store = open_store(db_path)
+    assert reviews.notes(store, jan.review_id) == {"targets": "Tier 2 missed twice a week"}
+    feb = reviews.start_review(store, "February", "Team monthly", "month", date(2025, 2, 1), date(2025, 2, 28),
+                               as_of=u(2025, 3, 1))
+    carried = reviews.actions(store, feb, today=date(2025, 3, 1))
+    assert list(carried["action_id"]) == [first, second]
+    assert list(carried["overdue"]) == [True, True]
+    reviews.set_action_status(store, feb.review_id, first, "done")
+    other_series = reviews.start_review(store, "Client Q1", "ACME quarterly", "quarter", date(2025, 1, 1),
+                                        date(2025, 3, 31), as_of=u(2025, 4, 1))
+    assert reviews.actions(store, other_series).empty, "items stay within their series"
+    march = reviews.start_review(store, "March", "Team monthly", "month", date(2025, 3, 1), date(2025, 3, 31),
+                                 as_of=u(2025, 4, 1))
+    assert list(reviews.actions(store, march)["action_id"]) == [second], "a closed item does not carry over"
+    feb_items = reviews.actions(store, feb).set_index("action_id")
+    assert feb_items.loc[first, "status"] == "done" and bool(feb_items.loc[first, "closed_here"])
+    assert reviews.actions(store, jan).set_index("action_id").loc[first, "status"] == "open", \
+        "January shows the item as it stood then"
+
+
+def test_an_agreed_review_is_read_only(desk):
+    review = _jan(desk)
+    agreed = reviews.sign_off(desk, review.review_id, "Client Lead")
+    assert agreed.agreed and agreed.agreed_by == "Client Lead"
+    for attempt in (lambda: reviews.save_note(desk, review.review_id, "general", "late edit"),
+                    lambda: reviews.add_action(desk, review.review_id, "late item"),
+                    lambda: reviews.refresh_figures(desk, review.review_id),
+                    lambda: reviews.sign_off(desk, review.review_id, "Someone else")):
+        with pytest.raises(UserError, match="read-only"):
+            attempt()
+    assert reviews.notes(desk, review.review_id) == {}
+
+
+def test_bad_input_is_refused_in_a_sentence(desk):
+    with pytest.raises(UserError, match="needs a name"):
+        reviews.start_review(desk, " ", "", "month", date(2025, 1, 1), date(2025, 1, 31))
+    with pytest.raises(UserError, match="Cadence"):
+        reviews.start_review(desk, "x", "x", "weekly-ish", date(2025, 1, 1), date(2025, 1, 31))
+    with pytest.raises(UserError, match="ends before"):
+        reviews.start_review(desk, "x", "x", "month", date(2025, 2, 1), date(2025, 1, 31))
+    _jan(desk)
+    with pytest.raises(UserError, match="exists already"):
+        _jan(desk, name="JANUARY")
+    with pytest.raises(UserError, match="no review called"):
+        reviews.find_review(desk, "nope")
+
+
+def test_a_proposed_change_becomes_a_version_naming_the_review(desk):
+    review = _jan(desk)
+    proposal = reviews.propose_target_change(desk, review.review_id, "Fast reply", within="2h", goal="85%")
+    reviews.apply_proposal(desk, proposal, author="lead", effective=date(2025, 2, 1))
+    history = versions(desk, desk.scalar("SELECT target_id FROM targets WHERE name = 'Fast reply'"))
+    newest, _ = history[-1]
+    assert newest.within_s == 7200 and newest.goal == 0.85
+    assert "Review 'January'" in newest.reason
+    with pytest.raises(UserError, match="threshold, a new goal"):
+        reviews.propose_target_change(desk, review.review_id, "Fast reply")
+    with pytest.raises(UserError, match="cannot be applied"):
+        reviews.apply_proposal(desk, {**proposal, "within": "soon"})
+
+
+def test_snapshot_of_an_empty_period_has_no_attainment(desk):
+    snap = compute_snapshot(desk, date(2023, 1, 1), date(2023, 1, 31), as_of=u(2025, 2, 1))
+    assert snap["targets"][0]["attainment"] is None and snap["targets"][0]["state"] == "no data"
+    assert snap["top_breaches"] == [] and snap["movers"] == []
