@@ -210,7 +210,7 @@ def _actions_section(review: reviews.Review) -> None:
     else:
         overdue = int(items["overdue"].sum())
         if overdue:
-            st.error(f"{overdue} open action item{'s are' if overdue != 1 else ' is'} overdue.")
+            st.warning(f"{overdue} open action item{'s are' if overdue != 1 else ' is'} overdue.")
         shown = actions_frame(items)
         shown["Due"] = shown["Due"].map(lambda d: "" if pd.isna(d) else f"{d:%d %b %Y}")  # empty, not "None"
         st.dataframe(shown, hide_index=True, width="stretch")

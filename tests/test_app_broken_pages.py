@@ -21,6 +21,7 @@ BROKEN = [
     ("pages/quality.py", "slacore.quality.report", "The data quality page"),
     ("pages/targets.py", "slacore.targets.history", "The history"),
     ("pages/data.py", "slacore.importers.pipeline.list_imports", "The import list"),
+    ("pages/review.py", "slacore.reviews.list_reviews", "The reviews page"),
 ]
 
 

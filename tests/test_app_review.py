@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from apptest_helpers import open_page, texts
-
-
-def _clean(at) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+from apptest_helpers import assert_clean as _clean, open_page, texts
 
 
 def _store(db_path):
@@ -69,8 +64,8 @@ def test_notes_and_actions_persist_across_reruns_and_a_restart(app_env):
     at.text_input(key=f"act-owner-{rid}").input("Ana")
     at.date_input(key=f"act-due-{rid}").set_value(date(2020, 1, 1))
     at.button(key=f"FormSubmitter:action-new-{rid}-Add action item").click().run()
-    assert not at.exception
-    assert any("1 open action item is overdue" in e.value for e in at.error), "an overdue item is marked"
+    _clean(at)
+    assert any("1 open action item is overdue" in w.value for w in at.warning), "an overdue item is marked"
 
     from slacore.store import close_all
     import streamlit as st
@@ -78,7 +73,7 @@ def test_notes_and_actions_persist_across_reruns_and_a_restart(app_env):
     close_all()
     st.cache_resource.clear()
     again = open_page("pages/review.py", {"review": rid})
-    assert not again.exception
+    _clean(again)
     assert again.text_area(key=f"note-{rid}-targets-text").value == "Urgent resolution is far off."
     items = [df.value for df in again.dataframe if "Action" in df.value.columns][0]
     assert list(items["Action"]) == ["Add an urgent queue alarm"] and list(items["Owner"]) == ["Ana"]
@@ -86,7 +81,7 @@ def test_notes_and_actions_persist_across_reruns_and_a_restart(app_env):
     # The next review of the series carries the open item over.
     listing = open_page("pages/review.py")
     _start(listing, "Week 2", series="Week 1")
-    assert not listing.exception
+    _clean(listing)
     carried = [df.value for df in listing.dataframe if "Action" in df.value.columns][0]
     assert list(carried["Action"]) == ["Add an urgent queue alarm"] and list(carried["Raised in"]) == ["Week 1"]
 
@@ -111,7 +106,7 @@ def test_a_proposed_change_opens_prefilled_on_targets_and_names_the_review(app_e
     at.selectbox(key=f"prop-target-{rid}").select("Urgent resolution")
     at.text_input(key=f"prop-goal-{rid}").input("80%")
     at.button(key=f"FormSubmitter:proposal-{rid}-Open on the Targets page").click().run()
-    assert not at.exception, at.exception
+    _clean(at)
     assert "Proposed in a review" in texts(at)
     assert any("Urgent resolution: goal 80%" in t.value for t in at.text)
     at.switch_page("pages/targets.py")  # AppTest forgets a switch made by the script on the next run
