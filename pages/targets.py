@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import get_store, guarded
-from slacore import metrics
 from slacore.calendars import format_duration
 from slacore.errors import UserError
+from slacore.scope import workspace_timezone
 from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
 from slacore.targets import (MEASURES, METRICS, build_target, calendars, current_targets, history,
@@ -161,5 +161,5 @@ with tab_yaml:
             st.success(f"Applied: {counts['created']} created, {counts['changed']} changed, "
                        f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved.")
         st.code(text, language="yaml")
-        tz = metrics.workspace_timezone(store)
+        tz = workspace_timezone(store)
         st.caption(f"Workspace time zone (periods are cut at midnight here): {tz}")

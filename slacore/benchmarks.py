@@ -30,7 +30,8 @@ import pandas as pd
 from .calendars import format_duration
 from .charts import BREACH_COLOR, MET_COLOR, _title
 from .errors import UserError
-from .metrics import Evaluation, Filters, default_as_of, period_bounds, workspace_timezone
+from .metrics import Evaluation, filter_sql
+from .scope import Filters, default_as_of, period_bounds, workspace_timezone
 from .store import Store
 from .view_state import previous_period, same_period_last_year
 
@@ -204,7 +205,7 @@ _MEASURE_SQL = """
                epoch(coalesce(t.first_response_at, t.resolved_at)) AS fr,
                epoch(t.resolved_at) AS rs
         FROM tickets t
-        WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ? {filters}{excluded}
+        WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ? AND {filters}
     ),
     m AS (
         SELECT 'first_response' AS metric, CASE WHEN fr <= $as_of THEN (fr - c) / 60 END AS minutes,
@@ -230,22 +231,17 @@ def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: da
     if thresholds.empty:
         return empty
     lo, hi = period_bounds(start, end, workspace_timezone(store))
-    filter_sql, filter_params = filters.sql("t")
-    excluded = filters.exclusion_sql(store)
+    condition = filter_sql(filters, store)  # before the cursor: the quality switch may refresh its flags
     figures = thresholds[["key", "metric", "minutes"]].reset_index(drop=True)
     shares = "".join(
         f", count(*) FILTER (WHERE minutes <= {float(m)!r}) AS w{i}"
         f", count(*) FILTER (WHERE minutes > {float(m)!r} OR (minutes IS NULL AND open_minutes > {float(m)!r})) AS o{i}"
         for i, m in enumerate(figures["minutes"]))
     with store.cursor() as cur:
-        if filters.exclude_ids:
-            cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
-            excluded += (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
-                        "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
+        filters.register_excluded(cur)
         # Positional parameters first, then the named as-of: DuckDB takes one style per statement, so inline it.
-        sql = _MEASURE_SQL.format(filters=filter_sql, excluded=excluded, shares=shares).replace(
-            "$as_of", repr(float(as_of.timestamp())))
-        stats = cur.execute(sql, [lo, hi, as_of, *filter_params]).df().set_index("metric")
+        sql = _MEASURE_SQL.format(filters=condition, shares=shares).replace("$as_of", repr(float(as_of.timestamp())))
+        stats = cur.execute(sql, [lo, hi, as_of]).df().set_index("metric")
     rows = []
     for i, (key, metric) in enumerate(zip(figures["key"], figures["metric"])):
         if metric in stats.index:

@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from .calendars import MAX_DATE, MIN_DATE, Calendar, _cover_range, _elapsed_business, _expand
+from .scope import workspace_timezone, workspace_timezone_of
 from .store import Store
 
 ANCHOR_EPOCH = 946684800.0  # 2000-01-01 00:00 UTC
@@ -97,8 +98,6 @@ def ensure(store: Store, cals: list[Calendar]) -> dict[str, Clock]:
     A read-only check when nothing changed (one scan counting missing values); otherwise one write transaction
     that does not bump the store version (what users see is unchanged, so their caches stay valid). The zone is read
     here, not passed in, so a session holding an old zone cannot rewrite created_local back to it."""
-    from .metrics import workspace_timezone, workspace_timezone_of
-
     tz = workspace_timezone(store)
     business = sorted({c.name: c for c in cals if not c.is_24x7()}.values(), key=lambda c: c.name)
     with store.cursor() as cur:
@@ -191,7 +190,6 @@ def insert_columns(cur) -> Iterator[dict[str, str]]:
     """The derived columns of tickets being inserted (inside a write transaction), as {column: SQL over the
     inserted row}: created_local, and the positions of every calendar whose stored columns are current. Writing
     them with the rows saves an UPDATE afterwards (0.4 s per 1M tickets and calendar)."""
-    from .metrics import workspace_timezone_of
     from .targets import calendars
 
     tz = _stored_zone(cur)

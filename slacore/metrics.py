@@ -20,111 +20,36 @@ All of it runs in one read transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time as dtime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 
 from .clocks import Clock, ensure as ensure_clocks
 from .errors import UserError
+from .quality import ensure_duplicates, suspicious_sql
+from .scope import (BEGINNING, DIMENSIONS, FOREVER, Filters, default_as_of, period_bounds, require_dimension,
+                    set_workspace_timezone, sql_string as _lit, sql_timestamp as _ts, workspace_timezone)
 from .store import Store
-from .targets import BEGINNING, Target, all_versions, calendars as all_calendars, targets_for_period
+from .targets import Target, all_versions, calendars as all_calendars, targets_for_period
+
+# Re-exported for the callers that knew them here (tests, scripts): they live in slacore.scope.
+__all__ = ["Evaluation", "Filters", "default_as_of", "elapsed_quantile", "filter_sql", "period_bounds",
+           "set_workspace_timezone", "summarize", "workspace_timezone"]
 
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
-DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
 
 
-def relation_for(dimension: str) -> str:
-    """The judged view to group by `dimension` (every dimension is in `o`); refuses anything else."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"cannot group by {dimension}")
-    return "o"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The filter bar: empty tuples mean 'all'."""
-
-    team: tuple = ()
-    priority: tuple = ()
-    channel: tuple = ()
-    customer: tuple = ()
-    exclude_ids: tuple = ()  # (source, ticket_id) pairs excluded (tests, scripts)
-    exclude_suspicious: bool = False  # the data quality switch: drop what slacore.quality flags as suspicious
-
-    def sql(self, alias: str = "t") -> tuple[str, list]:
-        clauses, params = [], []
-        for col in ("team", "priority", "channel", "customer"):
-            values = getattr(self, col)
-            if values:
-                clauses.append(f"{alias}.{col} IN ({', '.join('?' for _ in values)})")
-                params.extend(values)
-        return (" AND " + " AND ".join(clauses)) if clauses else "", params
-
-    def exclusion_sql(self, store: Store, alias: str = "t") -> str:
-        """' AND NOT (…)' dropping what the data quality switch excludes ('' when it is off); a column condition,
-        not a list of ids, so excluding millions of tickets costs a filter, not a join."""
-        if not self.exclude_suspicious:
-            return ""
-        from .quality import ensure_duplicates, suspicious_sql
-
+def filter_sql(filters: Filters, store: Store, alias: str = "t") -> str:
+    """The whole filter bar as one literal condition on tickets `alias`: the data-quality switch, the dimensions and
+    the excluded ids (register them with `filters.register_excluded(cur)`). Call it before a read transaction: the
+    switch brings the duplicate flags up to date first."""
+    clauses = []
+    if filters.exclude_suspicious:
         ensure_duplicates(store)
-        return f" AND NOT {suspicious_sql(alias)}"
-
-
-def workspace_timezone(store: Store) -> str:
-    value = store.scalar("SELECT value FROM settings WHERE key = 'timezone'")
-    return str(value).strip('"') if value else "UTC"
-
-
-def workspace_timezone_of(cur) -> str:
-    """workspace_timezone, read through an open cursor (inside a write transaction)."""
-    row = cur.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
-    return str(row[0]).strip('"') if row and row[0] else "UTC"
-
-
-def set_workspace_timezone(store: Store, tz: str) -> None:
-    ZoneInfo(tz)
-    with store.transaction() as cur:
-        cur.execute("INSERT OR REPLACE INTO settings VALUES ('timezone', to_json(?::VARCHAR))", [tz])
-
-
-def default_as_of(store: Store) -> datetime:
-    """The newest time stamp in the data that is not in the future, capped at now: an old export is judged at its
-    own end, not today (and one stray future stamp does not move it)."""
-    newest = store.scalar("""
-        SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
-                        max(first_response_at) FILTER (WHERE first_response_at <= now()),
-                        max(resolved_at) FILTER (WHERE resolved_at <= now()),
-                        max(updated_at) FILTER (WHERE updated_at <= now()))
-        FROM tickets
-    """)
-    now = datetime.now(timezone.utc)
-    if newest is None or pd.isna(newest):
-        return now
-    return min(pd.Timestamp(newest).to_pydatetime(), now)
-
-
-def day_start(day: date, tz: str) -> datetime:
-    """Local midnight of `day` in zone `tz`, as an aware datetime."""
-    return datetime.combine(day, dtime(0), tzinfo=ZoneInfo(tz))
-
-
-def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[datetime, datetime]:
-    """Inclusive dates -> [start 00:00, day after end 00:00) in the workspace zone."""
-    lo = day_start(start, tz) if start else BEGINNING
-    hi = day_start(end + timedelta(days=1), tz) if end else datetime(2200, 1, 1, tzinfo=timezone.utc)
-    return lo, hi
-
-
-def _lit(value) -> str:
-    """A SQL string literal (the judged views are TEMP VIEWs, which cannot hold parameters)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ts(moment: datetime) -> str:
-    return f"TIMESTAMPTZ '{moment.astimezone(timezone.utc).isoformat()}'"
+        clauses.append(f"NOT {suspicious_sql(alias)}")
+    clauses.extend(filters.literal_sql(alias))
+    return " AND ".join(clauses) or "true"
 
 
 def _scope_sql(target: Target) -> str:
@@ -134,17 +59,6 @@ def _scope_sql(target: Target) -> str:
             clauses.append(f"t.priority IN ({', '.join(_lit(v) for v in values)})")
         else:  # case-insensitive: 'Email' and 'email' are the same channel to a user
             clauses.append(f"lower(t.{col}) IN ({', '.join(_lit(v.lower()) for v in values)})")
-    return " AND ".join(clauses) or "true"
-
-
-def _filters_sql(filters: Filters, store: Store) -> str:
-    clauses = [filters.exclusion_sql(store)[5:]] if filters.exclude_suspicious else []
-    for col in ("team", "priority", "channel", "customer"):
-        values = getattr(filters, col)
-        if values:
-            clauses.append(f"t.{col} IN ({', '.join(_lit(v) for v in values)})")
-    if filters.exclude_ids:
-        clauses.append("NOT EXISTS (SELECT 1 FROM _excluded e WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
     return " AND ".join(clauses) or "true"
 
 
@@ -247,7 +161,7 @@ class Evaluation:
         used = {s.version.calendar: self.calendars[s.version.calendar] for s in segments}
         self._clocks = ensure_clocks(self.store, list(used.values()))
         # Before the read transaction starts: the exclusion switch may bring the duplicate flags up to date first.
-        self._filter_sql = _filters_sql(self.filters, self.store)
+        self._filter_sql = filter_sql(self.filters, self.store)
         self._cm = self.store.cursor()
         self.cur = self._cm.__enter__()
         self.cur.begin()
@@ -276,7 +190,7 @@ class Evaluation:
                 # In force from its effective time until a LATER edit takes effect: the latest edit wins, so a
                 # backdated version supersedes the ones saved before it and no ticket is judged twice.
                 v_lo = BEGINNING if i == 0 else effective
-                v_hi = min((e for _, e in history[i + 1:]), default=datetime(2200, 1, 1, tzinfo=timezone.utc))
+                v_hi = min((e for _, e in history[i + 1:]), default=FOREVER)
                 a, b = max(lo, v_lo), min(hi, v_hi)
                 if a >= b:
                     continue
@@ -286,8 +200,7 @@ class Evaluation:
         return out
 
     def _create_views(self, segments: list[_Segment]) -> None:
-        if self.filters.exclude_ids:
-            self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
+        self.filters.register_excluded(self.cur)
         filters = self._filter_sql
         slices = []
         for seg in segments:
@@ -433,7 +346,7 @@ class Evaluation:
         """Attainment per target and value of `dimension`; `where` narrows the tickets (SQL on `o`).
 
         `counts` is a status_counts() result grouped by `dimension`, when the caller already has it."""
-        relation_for(dimension)
+        require_dimension(dimension)
         if counts is None:
             counts = self.status_counts({"dim": [dimension]}, where)["dim"]
         frame = counts.rename(columns={dimension: "value"})

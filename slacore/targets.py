@@ -20,16 +20,15 @@ import pandas as pd
 from .calendars import (CAL_24X7, TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict,
                         format_duration, parse_duration)
 from .errors import UserError
+from .scope import SCOPE_FIELDS, workspace_timezone_of
 from .store import Store
 
 METRICS = {
     "first_response": "First response",
     "resolution": "Resolution",
 }
-SCOPE_FIELDS = ("priority", "team", "channel", "customer", "customer_tier", "category")
 MEASURES = ("app", "vendor")  # app: our calendar over time stamps; vendor: the export's business-minutes figure
 PAUSES = ("pending", "on_hold")
-BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -257,10 +256,7 @@ def _effective(effective: date | datetime | None, c=None) -> datetime:
         return datetime.now(timezone.utc)
     if isinstance(effective, datetime):
         return effective if effective.tzinfo else effective.replace(tzinfo=timezone.utc)
-    tz = "UTC"
-    if c is not None:
-        row = c.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
-        tz = str(row[0]).strip('"') if row and row[0] else "UTC"
+    tz = workspace_timezone_of(c) if c is not None else "UTC"
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from .calendars import format_duration
-from .metrics import Evaluation, _scope_sql, default_as_of, elapsed_quantile
+from .metrics import Evaluation, _scope_sql, elapsed_quantile
+from .scope import default_as_of
 from .store import Store
 from .targets import Target, calendars
 

@@ -84,6 +84,19 @@ def _snapshot(db_path) -> dict:
                                        "comparison", "verdict", "median_minutes", "tickets", "answered"]])
     out["periods"] = _frame(benchmarks.period_comparison(store, start, end, as_of=AS_OF))
     out["yaml"] = export_yaml(store)
+    # The data-quality switch and listed ids, through every route that applies the filter bar.
+    switch = Filters(exclude_suspicious=True, priority=("high", "urgent"))
+    ids = Filters(exclude_ids=(("sample-zendesk", "50002"), ("sample-freshdesk", "1001")), team=("Billing",))
+    out["switch"] = {
+        "summary": _frame(summarize(store, start, end, AS_OF, switch)),
+        "ids": _frame(summarize(store, start, end, AS_OF, ids)),
+        "volume": _frame(analysis.volume(store, "month", start, end, switch, "UTC")),
+        "volume_ids": _frame(analysis.volume(store, "month", start, end, ids, "UTC")),
+        "standing": _frame(benchmarks.team_standing(store, start, end, switch, as_of=AS_OF)[
+            ["key", "standing", "within_text", "median_minutes"]]),
+        "standing_ids": _frame(benchmarks.team_standing(store, start, end, ids, as_of=AS_OF)[
+            ["key", "standing", "within_text", "median_minutes"]]),
+    }
     # The same in another workspace zone (periods cut at Berlin midnight), then back.
     set_workspace_timezone(store, "Europe/Berlin")
     berlin = analysis.performance_view(store, start, end, previous, AS_OF, Filters(team=("Tier 1", "Billing")))
