@@ -11,7 +11,8 @@ Semantics (the README repeats them):
 - each ticket is judged by the target version in force when it was created (the first version also judges older
   tickets).
 
-How: each ticket carries its business-clock positions per calendar (slacore.clocks), so a ticket's elapsed
+How: this module is the engine, the metrics are in slacore.metric_defs (one module each: how a unit is judged, as
+SQL). Each ticket carries its business-clock positions per calendar (slacore.clocks), so a ticket's elapsed
 business time is a subtraction and its verdict a CASE expression. The judged tickets are views (never
 materialised): DuckDB evaluates them inside each aggregate, reading only the columns and the target a query needs.
 All of it runs in one read transaction.
@@ -25,8 +26,9 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 
-from .clocks import Clock, ensure as ensure_clocks
+from .clocks import ensure as ensure_clocks
 from .errors import UserError
+from .metric_defs import get as metric_of
 from .quality import ensure_duplicates, suspicious_sql
 from .scope import (BEGINNING, DIMENSIONS, FOREVER, Filters, default_as_of, period_bounds, require_dimension,
                     set_workspace_timezone, sql_string as _lit, sql_timestamp as _ts, workspace_timezone)
@@ -37,7 +39,6 @@ from .targets import Target, all_versions, calendars as all_calendars, targets_f
 __all__ = ["Evaluation", "Filters", "default_as_of", "elapsed_quantile", "filter_sql", "period_bounds",
            "set_workspace_timezone", "summarize", "workspace_timezone"]
 
-MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
 
 
 def filter_sql(filters: Filters, store: Store, alias: str = "t") -> str:
@@ -62,11 +63,6 @@ def _scope_sql(target: Target) -> str:
     return " AND ".join(clauses) or "true"
 
 
-# Elapsed time is rounded to the microsecond (time stamps' resolution): differences of two large float positions
-# carry ~1e-8 s of noise, which must not turn a response exactly on the threshold into a breach.
-MICROSECONDS = 6
-
-
 @dataclass(frozen=True)
 class _Segment:
     """One target version over the part of the period it was in force: [lo, hi) of creation time."""
@@ -76,44 +72,6 @@ class _Segment:
     version: Target  # the definition that judges these tickets
     lo: datetime
     hi: datetime
-
-
-def _clock_sql(version: Target, clock: Clock, as_of: datetime) -> tuple[str, str]:
-    """(done, elapsed seconds) as SQL over alias `t`: a ticket's judgement, in column arithmetic."""
-    as_of_sql, as_of_pos = _ts(as_of), repr(clock.at(as_of.timestamp()))
-    created, response, resolved = (clock.column(w) for w in ("created", "response", "resolved"))
-    responded, solved = f"t.first_response_at <= {as_of_sql}", f"t.resolved_at <= {as_of_sql}"
-    if version.metric == "first_response":
-        # Resolved with no response (yet): the resolution counts as the response; for the vendor measure the
-        # vendor's resolution figure stands in when it gives no first-response figure.
-        end = f"CASE WHEN {responded} THEN {response} WHEN {solved} THEN {resolved} END"
-        vendor = (f"CASE WHEN {responded} THEN t.vendor_first_response_business_min WHEN {solved} THEN "
-                  "(CASE WHEN t.vendor_first_response_business_min IS NULL OR t.first_response_at IS NOT NULL "
-                  "THEN t.vendor_resolution_business_min ELSE t.vendor_first_response_business_min END) END")
-        done = f"coalesce({responded} OR {solved}, false)"
-    else:
-        end = f"CASE WHEN {solved} THEN {resolved} END"
-        vendor = f"CASE WHEN {solved} THEN t.vendor_resolution_business_min END"
-        done = f"coalesce({solved}, false)"
-    so_far = f"round(greatest({as_of_pos} - {created}, 0), {MICROSECONDS})"
-    if version.measure == "vendor":
-        # Decided tickets use the export's figure; open ones run on the target's calendar so far.
-        return done, f"CASE WHEN {done} THEN ({vendor}) * 60.0 ELSE {so_far} END"
-    elapsed = f"greatest(coalesce({end}, {as_of_pos}) - {created}, 0)"
-    if version.pause:
-        # Business calendars subtract business-hours pause figures, 24x7 ones calendar minutes (see README).
-        suffix = "_min" if clock.slot is None else "_business_min"
-        pause = " + ".join(f"coalesce(t.{reason}{suffix}, 0)" for reason in version.pause)
-        elapsed = f"greatest({elapsed} - ({pause}) * 60.0, 0)"
-    return done, f"round({elapsed}, {MICROSECONDS})"
-
-
-def _status_sql(version: Target, done: str, elapsed: str) -> str:
-    """0 met, 1 breached, 2 pending, 3 unmeasured (vendor measure without a figure)."""
-    limit = repr(float(version.within_s))
-    unmeasured = f"WHEN {elapsed} IS NULL THEN 3 " if version.measure == "vendor" else ""
-    return (f"CASE WHEN {done} THEN (CASE {unmeasured}WHEN {elapsed} <= {limit} THEN 0 ELSE 1 END) "
-            f"WHEN {elapsed} > {limit} THEN 1 ELSE 2 END")
 
 
 # Columns of the judged views beside the verdict: the dimensions and what a ticket listing shows.
@@ -205,7 +163,8 @@ class Evaluation:
         slices = []
         for seg in segments:
             v = seg.version
-            done, elapsed = _clock_sql(v, self._clocks[v.calendar], self.as_of)
+            metric = metric_of(v.metric)
+            done, elapsed = metric.judge_sql(v, self._clocks[v.calendar], self.as_of)
             slices.append(f"""
                 SELECT rid, {seg.target.target_id} AS target_id, {v.version or 0} AS version,
                        {_lit(seg.target.name)} AS target, {_lit(seg.target.metric)} AS metric,
@@ -213,7 +172,7 @@ class Evaluation:
                        ['met', 'breached', 'pending', 'unmeasured'][status + 1] AS outcome, elapsed_s,
                        CASE WHEN status = 2 THEN {float(v.within_s)} - coalesce(elapsed_s, 0) END AS left_s,
                        {float(v.within_s)} AS within_s, {float(v.goal)} AS goal, * EXCLUDE (rid, _done, status, elapsed_s)
-                FROM (SELECT *, {_status_sql(v, '_done', 'elapsed_s')} AS status FROM (
+                FROM (SELECT *, {metric.status_sql(v, '_done', 'elapsed_s')} AS status FROM (
                       SELECT {_TICKET_FIELDS}, {done} AS _done, {elapsed} AS elapsed_s FROM tickets t
                       WHERE t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)}
                         AND {_scope_sql(v)} AND {filters}))""")
@@ -240,7 +199,7 @@ class Evaluation:
             v = seg.version
             key = (v.calendar, v.metric, v.measure, tuple(v.pause))
             if key not in clock_columns:
-                done, elapsed = _clock_sql(v, self._clocks[v.calendar], self.as_of)
+                done, elapsed = metric_of(v.metric).judge_sql(v, self._clocks[v.calendar], self.as_of)
                 clock_columns[key] = j = len(clock_columns)
                 inner.append(f"{done} AS _d{j}, {elapsed} AS _e{j}")
         per_target: dict[int, list[str]] = {}
@@ -248,7 +207,7 @@ class Evaluation:
             j = clock_columns[(seg.version.calendar, seg.version.metric, seg.version.measure, tuple(seg.version.pause))]
             when = (f"t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)} AND {_scope_sql(seg.version)}")
             per_target.setdefault(seg.position, []).append(
-                f"WHEN {when} THEN {_status_sql(seg.version, f'_d{j}', f'_e{j}')}")
+                f"WHEN {when} THEN {metric_of(seg.version.metric).status_sql(seg.version, f'_d{j}', f'_e{j}')}")
         codes = []
         for chunk in range(0, max(len(self.targets), 1), _CODE_CHUNK):
             # A target with no version in force in the period is out of scope (4) for every ticket.

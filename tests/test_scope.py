@@ -9,7 +9,8 @@ from paths import REPO
 
 
 def _imports() -> dict[str, set[str]]:
-    """slacore module -> the slacore modules it imports, at the top or inside a function (both count)."""
+    """slacore module -> the slacore modules it imports, at the top or inside a function (both count; imports for
+    type checkers only, under `if TYPE_CHECKING:`, do not run and do not count)."""
     graph = {}
     root = REPO / "slacore"
     for path in root.rglob("*.py"):
@@ -17,7 +18,11 @@ def _imports() -> dict[str, set[str]]:
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         package = ".".join(parts[:-1])
         found = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+                node.body = []
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
                 module = ".".join([*base, *(node.module.split(".") if node.module else [])])
