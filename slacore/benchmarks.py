@@ -42,7 +42,7 @@ SEED_PATH = Path(__file__).resolve().parent / "data" / "industry_benchmarks.csv"
 
 # Views of the metric registry (slacore.metric_defs), in its order.
 METRICS = {name: b.label for name, b in metric_defs.BENCHMARKS.items()}
-UNITS = ("minutes", "hours", "percent", INDEX_UNIT)
+UNITS = tuple(dict.fromkeys(u for b in metric_defs.BENCHMARKS.values() for u in b.units))  # the unit choices
 METRIC_UNITS = {name: b.units for name, b in metric_defs.BENCHMARKS.items()}
 MEASURED = tuple(name for name, b in metric_defs.BENCHMARKS.items() if b.measured)  # the team's figure is measured
 NOT_MEASURED_WHY = {name: b.not_measured_why for name, b in metric_defs.BENCHMARKS.items() if b.not_measured_why}

@@ -26,8 +26,8 @@ from datetime import date, datetime
 
 import yaml
 
-from .calendars import TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict, format_duration
 from . import metric_defs
+from .calendars import TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict, format_duration
 from .errors import UserError
 from .store import Store
 from .targets import (Target, build_target, calendars as stored_calendars, current_targets, retire_target, save_calendar,
@@ -140,7 +140,8 @@ def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
                 _fail(item.line_of(key), f"{where}.{key}", f"unknown field; use {', '.join(sorted(TARGET_KEYS))}")
         # `within` is asked of metrics with a threshold (and of an unknown metric, which build_target names).
         kind = metric_defs.METRICS.get(str(item.get("metric")))
-        for key in ("name", "metric", "within", "goal") if kind is None or kind.threshold else ("name", "metric", "goal"):
+        required = ("name", "metric", *(("within",) if kind is None or kind.threshold else ()), "goal")
+        for key in required:
             if key not in item:
                 _fail(item.line, where, f"'{key}' is missing")
             if item[key] is None or item[key] == "":

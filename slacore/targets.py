@@ -1,8 +1,8 @@
 """SLA targets: what was promised, to whom, since when — with every version kept.
 
-A target is a metric (slacore.metric_defs: first_response, resolution), a scope (any combination of priority, team, channel,
-customer, customer tier, category), a threshold ("within 1h" of business time on a calendar) and a goal (the share
-of tickets that must meet it). Editing a target never overwrites it: it appends a version with an effective date,
+A target is a metric (one of slacore.metric_defs: first_response, resolution), a scope (any combination of
+priority, team, channel, customer, customer tier, category), a threshold ("within 1h" of business time on a
+calendar) and a goal (the share of tickets that must meet it). Editing a target never overwrites it: it appends a version with an effective date,
 an author and a reason, and a ticket is judged by the version in force when it was created. The first version of a
 target also judges the tickets created before it (a new target shows history at once).
 """
@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from . import metric_defs
 from .calendars import (CAL_24X7, TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict,
                         parse_duration)
-from . import metric_defs
 from .errors import UserError
 from .scope import SCOPE_FIELDS, workspace_timezone_of
 from .store import Store
@@ -245,8 +245,8 @@ def history(store: Store, name: str | None = None) -> pd.DataFrame:
         rows.append({
             "target": r["name"], "version": r["version"], "effective_from": r["effective_from"],
             "change": "retired" if r["retired"] else
-            build_target(r["name"], d["metric"], int(d["within_s"]) or None, d["goal"], d.get("where"), d.get("calendar"),
-                         d.get("measure", "app"), d.get("pause")).describe(),
+            build_target(r["name"], d["metric"], int(d["within_s"]) or None, d["goal"], d.get("where"),
+                         d.get("calendar"), d.get("measure", "app"), d.get("pause")).describe(),
             "author": r["author"], "reason": r["reason"], "recorded_at": r["recorded_at"],
         })
     return pd.DataFrame(rows, columns=["target", "version", "effective_from", "change", "author", "reason",

@@ -74,7 +74,8 @@ def test_a_metric_without_threshold_or_calendar_fits_everywhere_as_one_module(to
 
     with store.transaction() as cur:
         cur.executemany(
-            "INSERT INTO tickets (source, ticket_id, created_at, first_response_at, resolved_at) VALUES ('s', ?, ?, ?, ?)",
+            "INSERT INTO tickets (source, ticket_id, created_at, first_response_at, resolved_at) "
+            "VALUES ('s', ?, ?, ?, ?)",
             [("1", u(2025, 3, 3, 9), u(2025, 3, 3, 10), u(2025, 3, 3, 12)),  # acknowledged
              ("2", u(2025, 3, 4, 9), None, u(2025, 3, 4, 11)),  # resolved unanswered
              ("3", u(2025, 3, 5, 9), u(2025, 3, 5, 9, 30), None),  # acknowledged, still open
