@@ -15,9 +15,10 @@ testing a metric's name. What a metric declares:
   uptime "incidents" or "checks"), `period_stamp`: the stamp that puts a unit in a period (tickets: created_at;
   CSAT: the rating time), and `clock_stamps`: the stamps whose business-clock positions it needs (slacore.clocks
   stores one column per stamp and calendar; the union over the metrics is the set of clock columns). Today every
-  metric reads tickets by created_at, and the engine (slacore.metrics.Evaluation) packs all targets' statuses
-  into one row per ticket; the first metric on another table brings that table its own packed view (and its
-  stamps into scope.default_as_of) — the engine's one change for CSAT and uptime, no metric name involved.
+  metric reads tickets by created_at and counts each unit once, and the engine (slacore.metrics.Evaluation)
+  packs all targets' statuses into one row per ticket: the first metric on another table brings that table its
+  own packed view (and its stamps into scope.default_as_of), the first with weight "seconds" a sum of weights in
+  place of the count — the engine's changes for CSAT and uptime, asked of the declarations, no name tested.
 - **How it judges.** `judge_sql(target, clock, as_of)` returns two SQL expressions over the unit row `t`:
   `done` (decided by the as-of time, never NULL) and `value` (the elapsed business seconds for a threshold
   metric; for others whatever `status_sql` needs), and `status_sql(target, done, value)` turns them into the
