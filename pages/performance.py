@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
 from pages.shared import get_store, guarded, show_drilldown
-from slacore import analysis, charts
+from slacore import analysis, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.metrics import Evaluation
 from slacore.view_state import previous_period
@@ -94,7 +94,7 @@ with guarded("The performance page"):
         if details["hist"].empty:
             st.info("No decided tickets to draw a distribution from.")
         else:
-            what = "First response" if by_name[target].metric == "first_response" else "Resolution"
+            what = metric_defs.get(by_name[target].metric).label
             st.altair_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note),
                             width="stretch")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "

@@ -10,12 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import get_store, guarded
-from slacore import metrics
 from slacore.calendars import format_duration
 from slacore.errors import UserError
+from slacore.scope import workspace_timezone
 from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
-from slacore.targets import (MEASURES, METRICS, build_target, calendars, current_targets, history,
+from slacore import metric_defs
+from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
                              targets_fingerprint)
 from slacore.templates import TEMPLATES, template_yaml
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
@@ -101,14 +102,16 @@ with tab_targets:
                     "customer": st.column_config.TextColumn("Customer"),
                     "customer_tier": st.column_config.TextColumn("Tier"),
                     "category": st.column_config.TextColumn("Category"),
-                    "within": st.column_config.TextColumn("Within", required=True),
+                    "within": st.column_config.TextColumn(
+                        "Within", required=all(m.threshold for m in metric_defs.METRICS.values())),
                     "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
                                                               required=True),
                     "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
                     "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
                                                                 help="app: this app's calendar; vendor: the "
                                                                      "export's business-minutes figure"),
-                    "pause": st.column_config.TextColumn("Pause", help="resolution only: pending, on_hold"),
+                    "pause": st.column_config.TextColumn("Pause", help=" and ".join(
+                        m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
                 },
             )
             c1, c2, c3 = st.columns([2, 1, 1])
@@ -198,5 +201,5 @@ with tab_yaml:
             st.success(f"Applied: {counts['created']} created, {counts['changed']} changed, "
                        f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved.")
         st.code(text, language="yaml")
-        tz = metrics.workspace_timezone(store)
+        tz = workspace_timezone(store)
         st.caption(f"Workspace time zone (periods are cut at midnight here): {tz}")

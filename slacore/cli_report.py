@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 
 from .errors import UserError
+from .scope import FILTER_DIMENSIONS as WHERE_KEYS
 
 FORMATS = (".xlsx", ".html", ".htm")
-WHERE_KEYS = ("team", "priority", "channel", "customer")
 
 
 def parse_where(items: list[str] | None) -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 
+from . import metric_defs
 from .calendars import Calendar, calendar_from_dict, calendar_to_dict
 from .errors import UserError
 from .sla_yaml import _duration_text
@@ -35,7 +36,8 @@ def targets_frame(targets: list[Target]) -> pd.DataFrame:
         rows.append({
             "name": t.name, "metric": t.metric,
             **{f: ", ".join(scope.get(f, [])) for f in SCOPE_FIELDS},
-            "within": _duration_text(t.within_s), "goal_pct": round(t.goal * 100, 4), "calendar": t.calendar,
+            "within": _duration_text(t.within_s) if metric_defs.get(t.metric).threshold else "",
+            "goal_pct": round(t.goal * 100, 4), "calendar": t.calendar,
             "measure": t.measure, "pause": ", ".join(t.pause),
         })
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
