@@ -19,6 +19,7 @@ from slacore.importers.pipeline import (ImportOptions, delete_import, import_fil
                                         rejected_rows)
 from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
 from slacore.sample import has_sample_data, remove_sample_data
+from slacore.text import md_escape
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "sla-uploads"
 COMMON_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
@@ -73,8 +74,9 @@ def _show_report(report) -> None:
     c2.metric("Updated", fmt_int(report.updated))
     c3.metric("Rejected rows", fmt_int(report.rejected))
     c4.metric("Repeated ids", fmt_int(report.duplicates))
-    st.caption(f"{report.file_name}: format {report.format}, source “{report.source}”, {report.seconds:.1f} s. "
-               + "; ".join(report.notes))
+    st.caption(f"{md_escape(report.file_name)}: format {md_escape(report.format)}, "
+               f"source “{md_escape(report.source)}”, {report.seconds:.1f} s. "
+               + "; ".join(md_escape(n) for n in report.notes))
     if report.rejected:
         st.warning(f"{report.rejected} rows were rejected; the other rows were imported.")
         st.dataframe(report.rejected_rows, hide_index=True, width="stretch")
@@ -102,7 +104,7 @@ with tab_upload:
 
     for i, upload in enumerate(uploads or []):
         with st.container(border=True):
-            st.subheader(upload.name)
+            st.subheader(md_escape(upload.name), anchor=False)
             with guarded(f"Reading {upload.name}"):
                 path = _save_upload(upload)
                 fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
@@ -127,13 +129,14 @@ with tab_upload:
                 with st.expander("Field mapping", expanded="created_at" not in plan.mapping):
                     overrides = _mapping_editor(plan, key=f"map-{i}-{upload.name}")
                     if plan.timestamp_formats:
-                        st.caption("Dates: " + "; ".join(f"{k}: {v}" for k, v in plan.timestamp_formats.items()))
+                        st.caption("Dates: " + "; ".join(f"{md_escape(k)}: {md_escape(v)}"
+                                                     for k, v in plan.timestamp_formats.items()))
                 if plan.pii_columns:
-                    st.caption(f"Personal data columns ({pii}): " + ", ".join(plan.pii_columns))
+                    st.caption(f"Personal data columns ({pii}): " + ", ".join(md_escape(c) for c in plan.pii_columns))
                 source = st.text_input("Source system name", value=plan.format, key=f"src-{i}-{upload.name}",
                                        help="Tickets are matched by (source, ticket id): re-importing an export "
                                             "of the same system updates its tickets instead of adding them twice.")
-                if st.button(f"Import {upload.name}", key=f"import-{i}-{upload.name}", type="primary"):
+                if st.button(f"Import {md_escape(upload.name)}", key=f"import-{i}-{upload.name}", type="primary"):
                     options.mapping = overrides
                     options.source = source
                     bar = st.progress(0.0, text="Starting")
@@ -146,7 +149,7 @@ with tab_upload:
             # Keyed by content: a new export with last week's file name must not show last week's report.
             report = st.session_state.get("reports", {}).get(_upload_key(upload))
             if report is not None:
-                st.success(f"Imported {upload.name}.")
+                st.success(f"Imported {md_escape(upload.name)}.")
                 _show_report(report)
 
 with tab_imports:
@@ -170,7 +173,7 @@ with tab_imports:
             if selected:
                 row = imports.iloc[selected[0]]
                 import_id = int(row["import_id"])
-                st.subheader(f"Import {import_id}: {row['file_name']}")
+                st.subheader(f"Import {import_id}: {md_escape(row['file_name'])}", anchor=False)
                 rej = rejected_rows(store, import_id)
                 if len(rej):
                     st.dataframe(rej, hide_index=True, width="stretch")

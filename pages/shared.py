@@ -15,6 +15,7 @@ import streamlit as st
 from slacore.config import resolve_db_path
 from slacore.errors import UserError
 from slacore.store import Store, open_store
+from slacore.text import md_escape
 
 log = logging.getLogger("sla-dashboard")
 
@@ -63,10 +64,11 @@ def guarded(what: str = "This page"):
     try:
         yield
     except UserError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))  # messages quote file names, headers and values: shown as typed
     except Exception:  # never a traceback in the browser
         log.exception("%s failed", what)
-        st.error(f"{what} could not be shown because of an unexpected error; it has been logged on the server.")
+        st.error(f"{md_escape(what)} could not be shown because of an unexpected error; it has been logged on the "
+                 "server.")
 
 
 def fmt_int(n) -> str:
@@ -94,7 +96,7 @@ def show_drilldown(frame, label: str, note: str = "") -> None:
     from slacore.exports import csv_bytes
 
     st.subheader("Tickets behind the selection")
-    st.caption(f"{label}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
+    st.caption(f"{md_escape(label)}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
     if frame.empty:
         st.info("No tickets behind this selection.")
         return

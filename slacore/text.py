@@ -23,13 +23,23 @@ _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _ORDERED_LIST = re.compile(r"\d{1,9}(?=[.)])")
 
 
+def _missing(value) -> bool:
+    try:
+        return bool(value != value)  # NaN; pandas' NA answers NA, which refuses bool()
+    except TypeError:
+        return True
+    except ValueError:  # an array: not one missing value
+        return False
+
+
 def md_escape(text) -> str:
     """`text` as an inline Markdown fragment that renders as exactly these characters.
 
     Plain prose comes back unchanged. Line breaks become spaces and leading blanks go (a browser shows neither;
-    as Markdown they would start a new block). None becomes "", anything else `str(value)`.
+    as Markdown they would start a new block). None and missing values (NaN, NA) become "", anything else
+    `str(value)`.
     """
-    if text is None:
+    if text is None or (not isinstance(text, str) and _missing(text)):
         return ""
     text = _LINE_BREAKS.sub(" ", str(text)).lstrip(" \t")
     last = len(text) - 1

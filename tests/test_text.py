@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,7 +73,7 @@ def test_block_starts_are_escaped():
 
 def test_line_breaks_become_spaces_and_none_is_empty():
     assert md_escape("ACME\r@SUM(1+1)\nnext") == f"ACME @{WORD_JOINER}SUM(1+1) next"
-    assert md_escape(None) == ""
+    assert md_escape(None) == "" and md_escape(float("nan")) == "" and md_escape(pd.NA) == ""
     assert md_escape(42) == "42"
 
 
