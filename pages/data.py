@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from pathlib import Path
 from zoneinfo import available_timezones
 
 import pandas as pd
 import streamlit as st
 
-from pages.shared import fmt_int, get_store, guarded
+from pages.shared import fmt_int, get_store, guarded, upload_spool
 from slacore.config import MAX_UPLOAD_MB
 from slacore.errors import UserError
 from slacore.exports import csv_bytes
@@ -20,8 +17,8 @@ from slacore.importers.pipeline import (ImportOptions, delete_import, import_fil
 from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
 from slacore.sample import has_sample_data, remove_sample_data
 from slacore.text import md_escape
+from slacore.uploads import upload_key
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "sla-uploads"
 COMMON_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
                 "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
 ZONES = COMMON_ZONES + sorted(z for z in available_timezones() if z not in COMMON_ZONES and "/" in z)
@@ -31,18 +28,17 @@ store = get_store()
 
 
 def _upload_key(upload) -> str:
-    """The file name an upload is saved under: its content hash (reruns and reports key on it)."""
-    digest = hashlib.sha256(upload.getvalue()).hexdigest()[:20]
-    return f"{digest}{Path(upload.name).suffix.lower()}"
+    """The file name an upload is saved under: its content hash (reruns and reports key on it), hashed once."""
+    keys = st.session_state.setdefault("_upload_keys", {})
+    if upload.file_id not in keys:
+        keys[upload.file_id] = upload_key(upload.name, upload.getvalue())
+    return keys[upload.file_id]
 
 
-def _save_upload(upload) -> Path:
-    """Write an upload to disk once (reruns reuse it; an import or a refusal removes it)."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / _upload_key(upload)
-    if not path.exists():
-        path.write_bytes(upload.getvalue())
-    return path
+def _save_upload(upload):
+    """Write an upload to this session's private folder once (reruns reuse it; an import or a refusal removes
+    it, and so do removing it from the uploader and the end of the session)."""
+    return upload_spool().save(upload.name, upload.getvalue(), key=_upload_key(upload))
 
 
 def _mapping_editor(plan, key: str) -> dict[str, str]:
@@ -102,6 +98,7 @@ with tab_upload:
     dayfirst = {0: None, 1: True, 2: False}[["Detect from the data", "Day first (31.01.2025)",
                                              "Month first (01/31/2025)"].index(dates)]
 
+    upload_spool().keep_only(_upload_key(u) for u in uploads or [])  # removed from the uploader: gone from disk
     for i, upload in enumerate(uploads or []):
         with st.container(border=True):
             st.subheader(md_escape(upload.name), anchor=False)

@@ -16,6 +16,7 @@ from slacore.config import resolve_db_path
 from slacore.errors import UserError
 from slacore.store import Store, open_store
 from slacore.text import md_escape
+from slacore.uploads import UploadSpool
 
 log = logging.getLogger("sla-dashboard")
 
@@ -69,6 +70,21 @@ def guarded(what: str = "This page"):
         log.exception("%s failed", what)
         st.error(f"{md_escape(what)} could not be shown because of an unexpected error; it has been logged on the "
                  "server.")
+
+
+def upload_spool() -> UploadSpool:
+    """This browser session's private folder for uploads; dropped with the session's state, which removes it."""
+    spool = st.session_state.get("_upload_spool")
+    if spool is None or spool.closed:
+        spool = st.session_state["_upload_spool"] = UploadSpool()
+    return spool
+
+
+def forget_uploads() -> None:
+    """The uploader is not on this page (its files are gone from the session): remove their copies on disk."""
+    spool = st.session_state.get("_upload_spool")
+    if spool is not None:
+        spool.keep_only(())
 
 
 def fmt_int(n) -> str:
