@@ -72,19 +72,16 @@ def guarded(what: str = "This page"):
                  "server.")
 
 
+@st.cache_resource(scope="session", on_release=UploadSpool.close, show_spinner=False)
 def upload_spool() -> UploadSpool:
-    """This browser session's private folder for uploads; dropped with the session's state, which removes it."""
-    spool = st.session_state.get("_upload_spool")
-    if spool is None or spool.closed:
-        spool = st.session_state["_upload_spool"] = UploadSpool()
-    return spool
+    """This browser session's private folder for uploads. Streamlit releases it when the session disconnects, and
+    releasing removes the folder (a reconnecting session gets a new one; its uploads are written again)."""
+    return UploadSpool()
 
 
 def forget_uploads() -> None:
     """The uploader is not on this page (its files are gone from the session): remove their copies on disk."""
-    spool = st.session_state.get("_upload_spool")
-    if spool is not None:
-        spool.keep_only(())
+    upload_spool().keep_only(())
 
 
 def fmt_int(n) -> str:

@@ -6,7 +6,6 @@ link, image, HTML tag or directive from that data, the data still shows as typed
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import stat
 
@@ -193,30 +192,39 @@ def test_rejected_rows_download_is_inert(empty_app, downloads):
     # (The layout keeps this inert by itself today: the raw row is a JSON object and the reason starts with words.)
 
 
+def _session_folders() -> set:
+    from slacore import uploads
+
+    return set(uploads.process_dir().glob("session-*"))
+
+
 def test_uploads_on_disk_are_private_and_go_when_imported_removed_or_left(empty_app):
+    from streamlit.runtime import caching
+
+    before = _session_folders()
     at = open_page("pages/data.py")
     at.file_uploader(key="uploads").set_value((h.FILE_NAME, h.export_csv(), "text/csv")).run()
-    spool = at.session_state["_upload_spool"]
-    files = spool.files()
+    (folder,) = _session_folders() - before
+    files = list(folder.iterdir())
     assert len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
-    assert stat.S_IMODE(spool.path.stat().st_mode) == 0o700
-    assert stat.S_IMODE(spool.path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
 
     at.file_uploader(key="uploads").set_value(None).run()
-    assert spool.files() == [], "removed from the uploader: removed from disk"
+    assert list(folder.iterdir()) == [], "removed from the uploader: removed from disk"
 
     at.file_uploader(key="uploads").set_value((h.FILE_NAME, h.export_csv(), "text/csv")).run()
-    assert len(spool.files()) == 1
+    assert len(list(folder.iterdir())) == 1
     at.button(key=f"import-0-{h.FILE_NAME}").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success
-    assert spool.files() == [], "imported: the copy is gone"
+    assert list(folder.iterdir()) == [], "imported: the copy is gone"
     # (Leaving the Data page removes the copies too: app.py, which AppTest runs only on the first run; the browser
-    # test checks it, and the end of the session and of the server.)
+    # test checks that, and the end of the session.)
 
-    folder = spool.path
-    del spool, at
-    gc.collect()
+    at.file_uploader(key="uploads").set_value(("other.csv", h.export_csv(5), "text/csv")).run()
+    assert len(list(folder.iterdir())) == 1
+    caching.clear_session_resource_cache("test session id")  # what Streamlit does when the session disconnects
     assert not folder.exists(), "the session's folder goes with the session"
     assert folder.parent.is_dir(), "the process folder stays while the process runs"
