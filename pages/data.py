@@ -98,10 +98,15 @@ with tab_upload:
     dayfirst = {0: None, 1: True, 2: False}[["Detect from the data", "Day first (31.01.2025)",
                                              "Month first (01/31/2025)"].index(dates)]
 
+    imported = st.session_state.setdefault("_imported_uploads", set())  # file ids whose copy is gone for good
     upload_spool().keep_only(_upload_key(u) for u in uploads or [])  # removed from the uploader: gone from disk
     for i, upload in enumerate(uploads or []):
         with st.container(border=True):
             st.subheader(md_escape(upload.name), anchor=False)
+            if upload.file_id in imported:  # not written to disk again: upload it again to import it again
+                st.success(f"Imported {md_escape(upload.name)}.")
+                _show_report(st.session_state["reports"][_upload_key(upload)])
+                continue
             with guarded(f"Reading {upload.name}"):
                 path = _save_upload(upload)
                 fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
@@ -143,6 +148,7 @@ with tab_upload:
                     finally:
                         path.unlink(missing_ok=True)  # the upload stays in the widget; no copy lingers on disk
                     st.session_state.setdefault("reports", {})[path.name] = report
+                    imported.add(upload.file_id)
             # Keyed by content: a new export with last week's file name must not show last week's report.
             report = st.session_state.get("reports", {}).get(_upload_key(upload))
             if report is not None:

@@ -220,6 +220,9 @@ def test_uploads_on_disk_are_private_and_go_when_imported_removed_or_left(empty_
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success
     assert list(folder.iterdir()) == [], "imported: the copy is gone"
+    at.run()
+    assert list(folder.iterdir()) == [], "and is not written again while the upload stays in the uploader"
+    assert [s.value for s in at.success] == [f"Imported {md_escape(h.FILE_NAME)}."]
     # (Leaving the Data page removes the copies too: app.py, which AppTest runs only on the first run; the browser
     # test checks that, and the end of the session.)
 
