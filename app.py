@@ -7,8 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.shared import get_store, guarded
+from pages.shared import forget_uploads, get_store, guarded
 from slacore.sample import ensure_sample_data
+from slacore.uploads import clean_stale
 
 st.set_page_config(page_title="SLA dashboard", page_icon=str(Path(__file__).parent / "assets" / "icon.png"), layout="wide")
 
@@ -19,7 +20,14 @@ def _first_start(db_key: str) -> bool:
     return ensure_sample_data(get_store())
 
 
+@st.cache_resource(show_spinner=False)
+def _clean_stale_uploads() -> int:
+    """Once per process: upload folders left by a server that was killed are removed."""
+    return clean_stale()
+
+
 with guarded("Start-up"):
+    _clean_stale_uploads()
     _first_start(str(get_store().path))
 
 PAGES = {
@@ -41,4 +49,7 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+if page.url_path != "data":
+    forget_uploads()  # the uploader went with the Data page, and so do the copies of its files
+page.run()

@@ -11,6 +11,7 @@ from pages.shared import get_store, guarded
 from slacore import benchmarks, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.errors import UserError
+from slacore.text import md_escape
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority"}
 
@@ -131,7 +132,7 @@ def _your_figures(standing) -> None:
                 benchmarks.add_benchmark(store, metric, segment, statistic, value, unit, source, url=url or None,
                                          year=year or None, note=note or None)
             except UserError as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
                 st.success("Figure added.")
                 st.rerun()
@@ -147,7 +148,7 @@ def _your_figures(standing) -> None:
                 try:
                     benchmarks.delete_benchmark(store, chosen)
                 except UserError as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     st.rerun()
 

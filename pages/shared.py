@@ -15,6 +15,8 @@ import streamlit as st
 from slacore.config import resolve_db_path
 from slacore.errors import UserError
 from slacore.store import Store, open_store
+from slacore.text import md_escape
+from slacore.uploads import UploadSpool
 
 log = logging.getLogger("sla-dashboard")
 
@@ -63,10 +65,23 @@ def guarded(what: str = "This page"):
     try:
         yield
     except UserError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))  # messages quote file names, headers and values: shown as typed
     except Exception:  # never a traceback in the browser
         log.exception("%s failed", what)
-        st.error(f"{what} could not be shown because of an unexpected error; it has been logged on the server.")
+        st.error(f"{md_escape(what)} could not be shown because of an unexpected error; it has been logged on the "
+                 "server.")
+
+
+@st.cache_resource(scope="session", on_release=UploadSpool.close, show_spinner=False)
+def upload_spool() -> UploadSpool:
+    """This browser session's private folder for uploads. Streamlit releases it when the session disconnects, and
+    releasing removes the folder (a reconnecting session gets a new one; its uploads are written again)."""
+    return UploadSpool()
+
+
+def forget_uploads() -> None:
+    """The uploader is not on this page (its files are gone from the session): remove their copies on disk."""
+    upload_spool().keep_only(())
 
 
 def fmt_int(n) -> str:
@@ -94,7 +109,7 @@ def show_drilldown(frame, label: str, note: str = "") -> None:
     from slacore.exports import csv_bytes
 
     st.subheader("Tickets behind the selection")
-    st.caption(f"{label}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
+    st.caption(f"{md_escape(label)}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
     if frame.empty:
         st.info("No tickets behind this selection.")
         return

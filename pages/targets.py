@@ -19,6 +19,7 @@ from slacore import metric_defs
 from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
                              targets_fingerprint)
 from slacore.templates import TEMPLATES, template_yaml
+from slacore.text import md_escape
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
 
 st.title("Targets")
@@ -125,7 +126,7 @@ with tab_targets:
                        f"{counts['retired']} retired, {counts['unchanged']} unchanged.")
             st.rerun()
         for name, note in _notes(str(store.path), store.version, targets_fingerprint(store)):
-            st.caption(f"**{name}** — {note}")
+            st.caption(f"**{md_escape(name)}** — {md_escape(note)}")
 
 with tab_whatif:
     with guarded("The what-if"):
@@ -164,7 +165,7 @@ with tab_whatif:
                 st.altair_chart((bars + rule).properties(height=260, title="Weekly attainment, what-if"),
                                 width="stretch")
             seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
-            st.info(sentence)
+            st.info(md_escape(sentence))  # it names the scope's teams, customers and the calendar
 
 with tab_calendars:
     with guarded("The calendars editor"):
@@ -202,4 +203,4 @@ with tab_yaml:
                        f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved.")
         st.code(text, language="yaml")
         tz = workspace_timezone(store)
-        st.caption(f"Workspace time zone (periods are cut at midnight here): {tz}")
+        st.caption(f"Workspace time zone (periods are cut at midnight here): {md_escape(tz)}")
