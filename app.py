@@ -6,7 +6,7 @@ Run with `make run` (or `streamlit run app.py -- --db PATH`). Pages live in page
 import streamlit as st
 
 from pages.shared import get_store, guarded
-from slacore.sample import ensure_sample_data
+from slacore.sample import SampleDataMissing, ensure_sample_data
 
 st.set_page_config(page_title="SLA dashboard", page_icon=":material/speed:", layout="wide")
 
@@ -16,9 +16,6 @@ def _first_start(db_key: str) -> bool:
     """Once per process and database: an empty database gets the sample exports."""
     return ensure_sample_data(get_store())
 
-
-with guarded("Start-up"):
-    _first_start(str(get_store().path))
 
 PAGES = {
     "": [
@@ -36,4 +33,13 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+store = get_store()  # a database that cannot be opened: its one sentence on every page, in place of the page
+
+with guarded("Start-up"):
+    try:
+        _first_start(str(store.path))
+    except SampleDataMissing as missing:  # the app still works: the Data page takes the user's own export
+        st.warning(str(missing))
+
+page.run()

@@ -29,7 +29,8 @@ import pandas as pd
 from .clocks import Clock, ensure as ensure_clocks
 from .errors import UserError
 from .store import Store
-from .targets import BEGINNING, Target, all_versions, calendars as all_calendars, targets_for_period
+from .targets import (BEGINNING, Target, all_versions, calendars as all_calendars, missing_calendar,
+                      targets_for_period)
 
 MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
 DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
@@ -281,7 +282,7 @@ class Evaluation:
                 if a >= b:
                     continue
                 if version.calendar not in self.calendars:
-                    raise UserError(f"Target {version.name!r} uses calendar {version.calendar!r}, which no longer exists.")
+                    raise missing_calendar(self.store, version.name, version.calendar)
                 out.append(_Segment(position, target, version if target.target_id > 0 else target, a, b))
         return out
 
