@@ -139,7 +139,9 @@ def run_command(args, argv: list[str] | None = None) -> int:
                 raise
             from .handover import hand_over
 
-            return hand_over(busy, argv)  # the running app holds the file: it runs the command, we print its output
+            # The running app holds the file: it runs the command and we print its output (or we wait for another
+            # command-line run to finish, then run it here).
+            return hand_over(busy, argv, retry=lambda: args.func(args))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

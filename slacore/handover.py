@@ -45,6 +45,8 @@ _MAX_SOCKET_PATH = 90
 # The app opens the file a moment before its endpoint listens: a command that finds the app holding the file but
 # no endpoint yet waits this long for it.
 APP_START_WAIT_S = 5.0
+# Another command-line run holding the file usually ends soon: wait this long for it before refusing.
+COMMAND_WAIT_S = 60.0
 
 
 # -- where -----------------------------------------------------------------------------------------------------
@@ -301,13 +303,31 @@ def _looks_like_app(program: str) -> bool:
     return "streamlit" in program
 
 
-def hand_over(busy: DatabaseBusy, argv: list[str]) -> int:
+def _is_command(program: str) -> bool:
+    return "slacore" in program and not _looks_like_app(program)
+
+
+def hand_over(busy: DatabaseBusy, argv: list[str], retry=None) -> int:
     """Run the command in the app that holds the database and print what it printed; its exit code.
 
-    Raises `busy` (its sentence names the program holding the file) when no app answers there."""
-    deadline = time.monotonic() + (APP_START_WAIT_S if _looks_like_app(busy.program) else 0.0)
+    Another command-line run holding the file (two scheduled imports) is waited for, up to COMMAND_WAIT_S with one
+    line on stderr, then `retry()` runs the command directly. Raises `busy` (its sentence names the program
+    holding the file) when nothing answers and nothing is worth waiting for."""
+    waiting_since, said = time.monotonic(), False
     while (sock := _connect(busy)) is None:
-        if time.monotonic() >= deadline:
+        waited = time.monotonic() - waiting_since
+        if _is_command(busy.program) and retry is not None and waited < COMMAND_WAIT_S:
+            if not said:
+                print(f"waiting for {busy.program} (PID {busy.pid}) to finish with the database…", file=sys.stderr,
+                      flush=True)
+                said = True
+            time.sleep(0.25)
+            try:
+                return retry()
+            except DatabaseBusy as again:
+                busy = again
+            continue
+        if not (_looks_like_app(busy.program) and waited < APP_START_WAIT_S):
             raise busy
         time.sleep(0.1)
     try:

@@ -46,7 +46,7 @@ def program_of(pid: int | None) -> str:
         words = ["python", *words[1:]]
     elif len(words) > 1 and words[0].startswith("python") and Path(words[1]).name == "streamlit":
         words = ["streamlit", *words[2:]]
-    text = " ".join(words)
+    text = " ".join(" ".join(words).split())  # one line, whatever the arguments hold
     return text if len(text) <= 80 else text[:79] + "…"
 
 

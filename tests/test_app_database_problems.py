@@ -50,6 +50,23 @@ def test_every_page_names_the_program_holding_the_database(empty_app):
     assert not at.exception and not _errors(at), _errors(at)
 
 
+def test_a_page_waits_for_a_command_line_run_holding_the_database(empty_app):
+    from slacore.store import close_all, open_store
+
+    open_store(empty_app)
+    close_all()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; slacore = 'import'; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(3); c.close()", str(empty_app)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        at = open_page()
+    finally:
+        holder.wait(timeout=30)
+    assert not at.exception and not _errors(at), _errors(at)
+    assert any("No tickets yet" in i.value for i in at.info)
+
+
 def test_every_page_says_a_damaged_database_cannot_be_read(empty_app):
     empty_app.write_bytes(b"PK\x03\x04 not a database" * 200)
     for page in [None, *PAGES]:

@@ -241,3 +241,29 @@ def test_missing_sample_data_is_one_sentence(tmp_path, monkeypatch, capsys):
     assert cli_module.main(["sample", "--db", str(tmp_path / "s.duckdb")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sample data is missing" in err[0] and str(tmp_path / "sample_data") in err[0], err
+
+
+def _stand_in_command(db: Path, seconds: float) -> subprocess.Popen:
+    """A process that holds the file like a command-line run (its command line names slacore) for a while."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; slacore = 'import'; c = duckdb.connect(sys.argv[1]); "
+         f"print('ready', flush=True); time.sleep({seconds}); c.close()", str(db)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_command_waits_for_another_command_line_run_to_finish(tmp_path):
+    from slacore.store import close_all, open_store
+
+    db = tmp_path / "queue.duckdb"
+    open_store(db)
+    close_all()
+    holder = _stand_in_command(db, 3)
+    try:
+        out = cli("import", FIXTURES / "zendesk_export.csv", "--json", "--db", db)
+    finally:
+        holder.wait(timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1])["loaded"] > 0
+    waiting = out.stderr.strip().splitlines()
+    assert len(waiting) == 1 and waiting[0].startswith("waiting for python -c") and f"PID {holder.pid}" in waiting[0]
