@@ -299,6 +299,30 @@ def _connect(busy: DatabaseBusy) -> socket.socket | None:
     return None
 
 
+def remove_stale(db: Path) -> None:
+    """Called by whoever has just taken the file's lock: an endpoint still there was left by a killed app (only
+    the holder of the file serves one), so remove it once it refuses a connection."""
+    for path in candidates(db):
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISSOCK(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(path))
+                continue  # somebody listens: not ours to remove
+            except ConnectionRefusedError:
+                pass
+            except OSError:
+                continue
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
 def _looks_like_app(program: str) -> bool:
     return "streamlit" in program
 

@@ -8,6 +8,7 @@ BEGIN/COMMIT/ROLLBACK, because DuckDB 2.0 runs a semicolon batch in auto-commit 
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from contextlib import contextmanager
@@ -92,6 +93,10 @@ class Store:
             self._con = duckdb.connect(str(self.path), config=CONNECT_CONFIG)
         except duckdb.Error as exc:
             raise _refusal(self.path, exc) from None
+        if Path(f"{self.path}.app.sock").exists() or Path("/tmp").joinpath(f"slacore-{os.getuid()}").exists():
+            from .handover import remove_stale
+
+            remove_stale(self.path)  # we hold the file now: an app endpoint left for it is a killed app's
         self._write_lock = threading.RLock()
         self.closed = False
         self.version = 0  # bumped after every committed write: a cheap cache key for the UI
