@@ -168,12 +168,18 @@ class _Handler(socketserver.StreamRequestHandler):
                 log.exception("job failed")
                 reply = {"exit": 1, "stdout": "", "pid": os.getpid(),
                          "stderr": f"error: unexpected failure in the app ({exc.__class__.__name__}).\n"}
-        self.wfile.write(json.dumps(reply).encode() + b"\n")
+        try:
+            self.wfile.write(json.dumps(reply).encode() + b"\n")
+        except OSError:  # the command was stopped while its job ran: the job is done all the same
+            log.info("a handed-over command left before its answer (exit %s)", reply.get("exit"))
 
 
 class _Server(socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
     allow_reuse_address = False
+
+    def handle_error(self, request, client_address) -> None:  # into the log, not a traceback on stderr
+        log.exception("job endpoint: a request failed")
 
 
 class Endpoint:
