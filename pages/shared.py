@@ -74,7 +74,7 @@ def get_store() -> Store:
         return _open(path)
     except DatabaseBusy as busy:
         problem: UserError = busy
-        if "slacore" in busy.program:
+        if busy.command_line:
             deadline = time.monotonic() + WAIT_FOR_COMMAND_S
             with st.spinner(f"Waiting for {busy.program} (PID {busy.pid}) to finish with the database…"):
                 while time.monotonic() < deadline:

@@ -255,7 +255,7 @@ def serve(store) -> Path | None:
         for path in candidates(store.path):
             try:
                 endpoint = _bind(path, store)
-            except OSError as exc:
+            except Exception as exc:  # the app works on without; commands are told who holds the file
                 log.warning("no job endpoint at %s: %s", path, exc)
                 continue
             _endpoints[store.path] = endpoint
@@ -330,11 +330,7 @@ def remove_stale(db: Path) -> None:
 
 
 def _looks_like_app(program: str) -> bool:
-    return "streamlit" in program
-
-
-def _is_command(program: str) -> bool:
-    return "slacore" in program and not _looks_like_app(program)
+    return program.startswith(("streamlit", "python -m streamlit"))
 
 
 def hand_over(busy: DatabaseBusy, argv: list[str], retry=None) -> int:
@@ -346,7 +342,7 @@ def hand_over(busy: DatabaseBusy, argv: list[str], retry=None) -> int:
     waiting_since, said = time.monotonic(), False
     while (sock := _connect(busy)) is None:
         waited = time.monotonic() - waiting_since
-        if _is_command(busy.program) and retry is not None and waited < COMMAND_WAIT_S:
+        if busy.command_line and retry is not None and waited < COMMAND_WAIT_S:
             if not said:
                 print(f"waiting for {busy.program} (PID {busy.pid}) to finish with the database…", file=sys.stderr,
                       flush=True)

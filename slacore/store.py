@@ -28,18 +28,28 @@ CONNECT_CONFIG: dict = {}
 SESSION_SETUP = "SET TimeZone = 'UTC'"
 
 _stores: dict[Path, "Store"] = {}
+_stores_lock = threading.Lock()
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _cmdline(pid: int | None) -> list[str]:
+    if not pid:
+        return []
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+
+
+def _is_command_line(words: list[str]) -> bool:
+    """`python -m slacore ...`: a command-line run of this app."""
+    return any(a == "-m" and b == "slacore" for a, b in zip(words, words[1:]))
 
 
 def program_of(pid: int | None) -> str:
     """A short human name of a running process from /proc: `python -m slacore import x.csv`, `streamlit run app.py`."""
-    if not pid:
-        return ""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    words = [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+    words = _cmdline(pid)
     if not words:
         return ""
     words[0] = Path(words[0]).name
@@ -54,14 +64,16 @@ def program_of(pid: int | None) -> str:
 def _refusal(path: Path, exc: Exception) -> UserError:
     """One sentence for a database file that cannot be opened: held by another process, or not readable."""
     message = str(exc)
-    if "lock" in message.lower():
+    if "could not set lock" in message.lower() or "conflicting lock" in message.lower():
         found = _HOLDER_PID.search(message)
         pid = int(found.group(1)) if found else None
-        return DatabaseBusy(path, pid, program_of(pid))
+        return DatabaseBusy(path, pid, program_of(pid), command_line=_is_command_line(_cmdline(pid)))
     detail = message.removeprefix("IO Error: ").splitlines()[0][:200] if message else exc.__class__.__name__
+    if "permission denied" in message.lower():
+        return UserError(f"The database {path} cannot be opened: this user may not read and write it ({detail}); "
+                         "fix its permissions, or use another database file (--db or SLA_DB).")
     return UserError(f"The database {path} cannot be read ({detail}): it is damaged or not a database of this app; "
                      "restore it from a backup, or use another database file (--db or SLA_DB).")
-_stores_lock = threading.Lock()
 
 
 def open_store(path: str | Path | None = None) -> "Store":

@@ -166,6 +166,11 @@ def _stored_calendars(store: Store, cur=None) -> tuple[dict[str, Calendar], dict
     return out, bad
 
 
+def unreadable_calendars(store: Store) -> dict[str, str]:
+    """{name: why} of stored calendars this version cannot read (the Targets page asks to define them again)."""
+    return _stored_calendars(store)[1]
+
+
 def missing_calendar(store: Store, target_name: str, calendar: str, cur=None) -> UserError:
     """The sentence for a target whose calendar is gone or stored in a form this version cannot read."""
     why = _stored_calendars(store, cur)[1].get(calendar)

@@ -56,8 +56,9 @@ def test_a_page_waits_for_a_command_line_run_holding_the_database(empty_app):
     open_store(empty_app)
     close_all()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; slacore = 'import'; c = duckdb.connect(sys.argv[1]); "
-         "print('ready', flush=True); time.sleep(3); c.close()", str(empty_app)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(3); c.close()", str(empty_app),
+         "-m", "slacore", "import"], stdout=subprocess.PIPE, text=True)  # its command line says: a slacore run
     try:
         assert holder.stdout.readline().strip() == "ready"
         at = open_page()
@@ -116,6 +117,11 @@ def test_an_unreadable_stored_calendar_is_named_on_the_pages_that_judge(app_env)
         assert len(errors) == 1 and "'us-business'" in errors[0] and "cannot read" in errors[0], errors
     at = open_page("pages/home.py")  # a page that does not judge is unaffected
     assert not at.exception and not _errors(at), _errors(at)
+    at = open_page("pages/targets.py")  # where it is repaired: asked for at the top; the what-if says it cannot judge
+    assert not at.exception, at.exception
+    assert all("'us-business'" in e and "cannot read" in e for e in _errors(at)), _errors(at)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "'us-business'" in warnings[0] and "define it again" in warnings[0], warnings
 
 
 def test_a_command_handed_over_by_the_command_line_shows_on_the_next_rerun(app_env):

@@ -246,8 +246,9 @@ def test_missing_sample_data_is_one_sentence(tmp_path, monkeypatch, capsys):
 def _stand_in_command(db: Path, seconds: float) -> subprocess.Popen:
     """A process that holds the file like a command-line run (its command line names slacore) for a while."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; slacore = 'import'; c = duckdb.connect(sys.argv[1]); "
-         f"print('ready', flush=True); time.sleep({seconds}); c.close()", str(db)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         f"print('ready', flush=True); time.sleep({seconds}); c.close()", str(db),
+         "-m", "slacore", "import"], stdout=subprocess.PIPE, text=True)  # its command line says: a slacore run
     assert holder.stdout.readline().strip() == "ready"
     return holder
 
