@@ -118,10 +118,18 @@ def test_imports_and_summary_beside_the_running_app(browser, tmp_path):
             _no_error_on(page)
             assert as_int(metric_value(page, "Tickets")) == sample_tickets + new_tickets
 
+            # A target applied from the command line is judged on the page too.
+            (tmp_path / "extra.yaml").write_text(
+                "targets:\n  - {name: Nightly resolution, metric: resolution, within: 24h, goal: 80%}\n")
+            applied = _finish(_cli("targets", "apply", "extra.yaml", "--json", "--db", db, cwd=tmp_path))
+            assert applied["created"] == 1, applied
+            listed = _finish(_cli("targets", "list", "--json", "--db", db, cwd=tmp_path))["targets"]
+            assert "Nightly resolution" in [t["name"] for t in listed]
+
             # The summary the command line prints is what the Performance page shows for the same period.
             summary = _finish(_cli("summary", "--from", MONTH[0], "--to", MONTH[1], "--json", "--db", db,
                                    cwd=tmp_path))
-            assert summary["targets"], summary
+            assert "Nightly resolution" in [t["name"] for t in summary["targets"]], summary
             page.goto(f"{base}/performance?period=custom&from={MONTH[0]}&to={MONTH[1]}")
             wait_for_app(page, timeout=120_000, settle_ms=500)
             _no_error_on(page)
