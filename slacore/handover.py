@@ -18,6 +18,7 @@ PID, /proc its command line) and exits 2.
 
 from __future__ import annotations
 
+import atexit
 import getpass
 import hashlib
 import io
@@ -207,7 +208,10 @@ class Endpoint:
             self._server.shutdown()
             self._server.server_close()
 
-        threading.Thread(target=finish, daemon=True).start()
+        try:
+            threading.Thread(target=finish, daemon=True).start()
+        except RuntimeError:  # at interpreter shutdown: the process ends anyway
+            pass
 
 
 _endpoints: dict[Path, Endpoint] = {}
@@ -260,6 +264,7 @@ def serve(store) -> Path | None:
                 continue
             _endpoints[store.path] = endpoint
             store.on_close.append(lambda e=endpoint: _forget(e))
+            atexit.register(endpoint.stop)  # a normal shutdown (Ctrl-C on the app) leaves no socket behind
             return path
         return None
 

@@ -142,3 +142,4 @@ def test_imports_and_summary_beside_the_running_app(browser, tmp_path):
         finally:
             context.close()
         assert "Traceback" not in (tmp_path / "streamlit.log").read_text(errors="replace")
+    assert not (tmp_path / "beside.duckdb.app.sock").exists(), "a stopped app leaves no endpoint behind"
