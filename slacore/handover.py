@@ -11,6 +11,9 @@ answers with the exit code, stdout and stderr, which the command line prints unc
 contract are those of a direct run. The write is the app's own transaction, so an import lands whole or not at
 all whichever process is killed when, and every page shows it at its next rerun (the write bumps store.version).
 
+A command's file arguments therefore go through `config.user_path(path, getattr(args, "cwd", None))` (a new
+command such as `report --out FILE` too): the app reads and writes the caller's files, never its own directory's.
+
 An endpoint left behind by a killed app refuses connections: whoever finds it (a command, or the next app start)
 removes it. Where nothing answers, the command says which program holds the file (DuckDB's lock error names the
 PID, /proc its command line) and exits 2.
