@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages.shared import forget_uploads, get_store, guarded
-from slacore.sample import ensure_sample_data
+from slacore.sample import SampleDataMissing, ensure_sample_data
 from slacore.uploads import clean_stale
 
 st.set_page_config(page_title="SLA dashboard", page_icon=str(Path(__file__).parent / "assets" / "icon.png"), layout="wide")
@@ -25,10 +25,6 @@ def _clean_stale_uploads() -> int:
     """Once per process: upload folders left by a server that was killed are removed."""
     return clean_stale()
 
-
-with guarded("Start-up"):
-    _clean_stale_uploads()
-    _first_start(str(get_store().path))
 
 PAGES = {
     "": [
@@ -52,4 +48,13 @@ PAGES = {
 page = st.navigation(PAGES)
 if page.url_path != "data":
     forget_uploads()  # the uploader went with the Data page, and so do the copies of its files
+store = get_store()  # a database that cannot be opened: its one sentence on every page, in place of the page
+
+with guarded("Start-up"):
+    _clean_stale_uploads()
+    try:
+        _first_start(str(store.path))
+    except SampleDataMissing as missing:  # the app still works: the Data page takes the user's own export
+        st.warning(str(missing))
+
 page.run()

@@ -17,13 +17,16 @@ from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
 from slacore import metric_defs
 from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
-                             targets_fingerprint)
+                             targets_fingerprint, unreadable_calendars)
 from slacore.templates import TEMPLATES, template_yaml
 from slacore.text import md_escape
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
 
 st.title("Targets")
 store = get_store()
+for _name, _why in unreadable_calendars(store).items():
+    st.warning(f"Calendar {_name!r} is stored in a form this version cannot read ({_why}): define it again in the "
+               "Calendars tab or with python -m slacore targets apply FILE; its targets are not judged until then.")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

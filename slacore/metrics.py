@@ -33,7 +33,8 @@ from .quality import ensure_duplicates, suspicious_sql
 from .scope import (BEGINNING, DIMENSIONS, FOREVER, Filters, default_as_of, period_bounds, require_dimension,
                     set_workspace_timezone, sql_string as _lit, sql_timestamp as _ts, workspace_timezone)
 from .store import Store
-from .targets import Target, all_versions, calendars as all_calendars, targets_for_period
+from .targets import (Target, all_versions, calendars as all_calendars, missing_calendar,
+                      targets_for_period)
 
 # Re-exported for the callers that knew them here (tests, scripts): they live in slacore.scope.
 __all__ = ["Evaluation", "Filters", "default_as_of", "elapsed_quantile", "filter_sql", "period_bounds",
@@ -153,7 +154,7 @@ class Evaluation:
                 if a >= b:
                     continue
                 if version.calendar not in self.calendars:
-                    raise UserError(f"Target {version.name!r} uses calendar {version.calendar!r}, which no longer exists.")
+                    raise missing_calendar(self.store, version.name, version.calendar)
                 out.append(_Segment(position, target, version if target.target_id > 0 else target, a, b))
         return out
 

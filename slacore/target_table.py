@@ -15,8 +15,8 @@ from .calendars import Calendar, calendar_from_dict, calendar_to_dict
 from .errors import UserError
 from .sla_yaml import _duration_text
 from .store import Store
-from .targets import (SCOPE_FIELDS, Target, build_target, calendars, current_targets, retire_target, save_calendar,
-                      save_target)
+from .targets import (SCOPE_FIELDS, Target, build_target, calendars, current_targets, missing_calendar, retire_target,
+                      save_calendar, save_target)
 
 TARGET_COLUMNS = ["name", "metric", "priority", "team", "channel", "customer", "customer_tier", "category",
                   "within", "goal_pct", "calendar", "measure", "pause"]
@@ -73,7 +73,7 @@ def save_targets_table(store: Store, frame: pd.DataFrame, author: str, reason: s
     known = calendars(store)
     for t in wanted:
         if t.calendar not in known:
-            raise UserError(f"Target {t.name!r} uses calendar {t.calendar!r}, which does not exist.")
+            raise missing_calendar(store, t.name, t.calendar)
     current = {t.name: t for t in current_targets(store)}
     counts = {"created": 0, "changed": 0, "unchanged": 0, "retired": 0}
     with store.transaction() as cur:

@@ -148,12 +148,40 @@ def calendars(store: Store, cur=None) -> dict[str, Calendar]:
     """Built-in template calendars plus the user's (which win on a name clash).
 
     Pass the cursor of an open transaction to see calendars it saved but has not committed yet."""
-    out = dict(TEMPLATE_CALENDARS)
+    return _stored_calendars(store, cur)[0]
+
+
+def _stored_calendars(store: Store, cur=None) -> tuple[dict[str, Calendar], dict[str, str]]:
+    """(readable calendars, {name: why} of stored rows that no longer parse).
+
+    A row that no longer parses (a holidays code or time zone a newer package dropped, a hand-edited file) is left
+    out, and so is a built-in calendar of the same name (judging by the template would change the figures
+    silently): every page and command keeps working, and a target on that calendar says why it cannot be judged."""
+    out, bad = dict(TEMPLATE_CALENDARS), {}
     sql = "SELECT name, definition FROM calendars ORDER BY name"
     rows = cur.execute(sql).fetchall() if cur is not None else store.rows(sql)
     for name, definition in rows:
-        out[name] = calendar_from_dict(name, json.loads(definition))
-    return out
+        try:
+            out[name] = calendar_from_dict(name, json.loads(definition))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            out.pop(name, None)
+            bad[name] = str(exc) or exc.__class__.__name__
+    return out, bad
+
+
+def unreadable_calendars(store: Store) -> dict[str, str]:
+    """{name: why} of stored calendars this version cannot read (the Targets page asks to define them again)."""
+    return _stored_calendars(store)[1]
+
+
+def missing_calendar(store: Store, target_name: str, calendar: str, cur=None) -> UserError:
+    """The sentence for a target whose calendar is gone or stored in a form this version cannot read."""
+    why = _stored_calendars(store, cur)[1].get(calendar)
+    if why is not None:
+        return UserError(
+            f"Target {target_name!r} uses calendar {calendar!r}, which is stored in a form this version cannot read "
+            f"({why}): define the calendar again on the Targets page or with python -m slacore targets apply FILE.")
+    return UserError(f"Target {target_name!r} uses calendar {calendar!r}, which does not exist.")
 
 
 def save_calendar(store: Store, cal: Calendar, cur=None) -> None:
@@ -273,7 +301,7 @@ def save_target(store: Store, target: Target, author: str = "unknown", reason: s
     """Create a target or append a version; returns 'created', 'changed' or 'unchanged'."""
     known = calendars(store, cur)
     if target.calendar not in known:
-        raise UserError(f"Target {target.name!r} uses calendar {target.calendar!r}, which does not exist.")
+        raise missing_calendar(store, target.name, target.calendar, cur)
 
     def run(c) -> str:
         lookup = previous_name or target.name
