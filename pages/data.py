@@ -75,6 +75,8 @@ def _show_report(report) -> None:
     c4.metric("Repeated ids", fmt_int(report.duplicates))
     st.caption(f"{report.file_name}: format {report.format}, source “{report.source}”, {report.seconds:.1f} s. "
                + "; ".join(report.notes))
+    for line in report.placeholder_lines():
+        st.caption(f"Placeholder dates (the export's “no date”): {line}.")
     if report.rejected:
         st.warning(f"{report.rejected} rows were rejected; the other rows were imported.")
         st.dataframe(report.rejected_rows, hide_index=True, width="stretch")

@@ -52,6 +52,8 @@ def cmd_import(args) -> int:
              f"({report.format}, source {report.source!r}, {report.seconds:.2f} s)")
     for note in report.notes:
         human += f"\n  note: {note}"
+    for line in report.placeholder_lines():
+        human += f"\n  placeholder dates: {line}"
     if report.rejected:
         for row in report.rejected_rows.head(10).itertuples():
             human += f"\n  rejected row {row.row_number}: {row.reason}"
