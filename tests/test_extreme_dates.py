@@ -178,3 +178,30 @@ def test_the_years_an_import_accepts_are_the_years_the_clocks_measure_exactly():
 
     assert datetime.fromtimestamp(clocks._EDGE_LO, UTC) == datetime.fromisoformat(timestamps.EARLIEST)
     assert datetime.fromtimestamp(clocks._EDGE_HI, UTC) == datetime.fromisoformat(timestamps.LATEST)
+
+
+@pytest.mark.parametrize("step", ["slacore.quality.ensure_duplicates", "slacore.clocks.ensure_for_targets",
+                                  "slacore.quality._record"])
+def test_a_failure_after_the_commit_does_not_report_a_committed_import_as_failed(store, tmp_path, monkeypatch, step):
+    """The derived columns are prepared after the import's commit; if that fails the rows have landed all the same,
+    so the import reports success (with a note) and the next read prepares them."""
+    import duckdb
+
+    from slacore import quality
+    from slacore.importers.pipeline import import_file
+
+    quality.ensure_duplicates(store)  # flags current: the import re-flags in its own transaction, then records
+
+    def broken(*args, **kwargs):
+        raise duckdb.OutOfRangeException("Overflow in multiplication of INT64")
+
+    monkeypatch.setattr(step, broken)
+    path = tmp_path / "normal.csv"
+    path.write_text(NORMAL)
+    report = import_file(store, path)
+    assert (report.loaded, report.rejected) == (2, 0)
+    assert store.scalar("SELECT count(*) FROM tickets") == 2
+    if step != "slacore.quality._record":
+        assert any("next page view prepares them" in n for n in report.notes), report.notes
+    monkeypatch.undo()
+    assert quality.summary(store).set_index("check").loc["duplicate", "tickets"] == 1
