@@ -334,4 +334,8 @@ def placeholder_sql(stamp_sql: str, text_sql: str, timezone: str) -> str:
     unread = (f"(regexp_full_match({text_sql}, {_lit(_ZERO_DATE_RE)}) "
               f"OR CAST({naive} AS DATE) IN ({days}) AND CAST({naive} AS TIME) = TIME '00:00:00' "
               f"OR year({naive}) IN ({first}, {last}))")
-    return f"CASE WHEN {stamp_sql} IS NULL THEN coalesce({unread}, false) ELSE coalesce({parsed}, false) END"
+    # Every placeholder instant lies before 1970-01-02 or from 9998-12-31 on (midnight of 1 Jan 1970 in any zone is
+    # within 14 hours of UTC's): a real stamp costs two comparisons, the IN list runs only outside.
+    return (f"CASE WHEN {stamp_sql} > TIMESTAMPTZ '1970-01-02 00:00:00+00' AND {stamp_sql} < TIMESTAMPTZ "
+            f"'{last - 1:04d}-12-31 00:00:00+00' THEN false "
+            f"WHEN {stamp_sql} IS NULL THEN coalesce({unread}, false) ELSE coalesce({parsed}, false) END")
