@@ -13,6 +13,8 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from apptest_helpers import open_page, texts
 from test_cli_import import cli, last_json
@@ -205,3 +207,32 @@ def test_a_failure_after_the_commit_does_not_report_a_committed_import_as_failed
         assert any("next page view prepares them" in n for n in report.notes), report.notes
     monkeypatch.undo()
     assert quality.summary(store).set_index("check").loc["duplicate", "tickets"] == 1
+
+
+_US_RANGE = (-9_200_000_000_000_000_000, 9_200_000_000_000_000_000)  # about 290,000 BC .. 290,000 AD
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(micros=hst.lists(hst.integers(*_US_RANGE), min_size=1, max_size=6))
+def test_property_any_timestamptz_keeps_the_derived_columns_total(tmp_path_factory, micros):
+    """Whatever instants the tickets table holds, the duplicate flags, clock positions and created_local are
+    computed without an error and nothing is left missing."""
+    from slacore import clocks, quality
+    from slacore.calendars import calendar_from_dict
+    from slacore.store import open_store
+
+    store = open_store(tmp_path_factory.mktemp("any") / "w.duckdb")
+    try:
+        with store.transaction() as cur:
+            for i, us in enumerate(micros):
+                cur.execute("INSERT INTO tickets (source, ticket_id, created_at, resolved_at, customer, subject) "
+                            "VALUES ('t', ?, make_timestamptz(?::BIGINT), make_timestamptz(?::BIGINT), 'A', 'S')",
+                            [str(i), us, us + 1])
+        office = calendar_from_dict("office", {"timezone": "Europe/Berlin", "hours": {"mon-fri": "09:00-17:00"}})
+        quality.ensure_duplicates(store)
+        clk = clocks.ensure(store, [office])["office"]
+        assert store.scalar(f"SELECT count(*) FROM tickets t WHERE {clk.column('resolved')} IS NULL "
+                            "OR created_local IS NULL") == 0
+        assert quality.report(store)["summary"]["tickets"].ge(0).all()
+    finally:
+        store.close()
