@@ -181,3 +181,28 @@ def test_the_command_line_reports_placeholders_under_a_new_key_and_keeps_the_oth
     clean = _csv(tmp_path / "clean.csv", "Ticket ID,Created at", ["1,2025-03-14 09:15:00"])
     assert json.loads(cli("import", clean, "--db", tmp_path / "d.duckdb", "--json").stdout.splitlines()[-1])[
         "placeholders"] == {}
+
+
+def test_the_data_page_report_shows_a_line_per_column_with_placeholders(empty_app):
+    from apptest_helpers import open_page
+
+    name = "mysql_helpdesk.csv"
+    body = ("Ticket ID,Subject,Created at,First response at,Resolved at\n"
+            "1,Password reset,2025-03-14 09:15:00,2025-03-14 09:40:00,2025-03-14 16:00:00\n"
+            "2,VPN drops,2025-03-14 10:15:00,2025-03-14 10:40:00,0000-00-00 00:00:00\n"
+            "3,New laptop,2025-03-14 11:15:00,0000-00-00 00:00:00,0000-00-00 00:00:00\n").encode()
+    at = open_page("pages/data.py")
+    at.file_uploader(key="uploads").set_value((name, body, "text/csv"))
+    at.run()
+    at.button(key=f"import-0-{name}").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["New tickets"] == "3"
+    lines = [c.value for c in at.caption if c.value.startswith("Placeholder dates")]
+    assert lines == [
+        "Placeholder dates (the export's “no date”): first_response_at: 1 placeholder date "
+        "('0000-00-00 00:00:00'), read as empty.",
+        "Placeholder dates (the export's “no date”): resolved_at: 2 placeholder dates "
+        "('0000-00-00 00:00:00'), read as empty.",
+    ]
