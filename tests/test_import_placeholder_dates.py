@@ -206,3 +206,14 @@ def test_the_data_page_report_shows_a_line_per_column_with_placeholders(empty_ap
         "Placeholder dates (the export's “no date”): resolved_at: 2 placeholder dates "
         "('0000-00-00 00:00:00'), read as empty.",
     ]
+
+
+def test_an_update_stamp_outside_the_supported_years_is_ignored_not_a_rejection(store, tmp_path):
+    """The update time only decides which of repeated rows is the latest: a wrong one drops, the ticket stays."""
+    path = _csv(tmp_path / "updates.csv", "Ticket ID,Created at,Resolved at,Updated at", [
+        "1,2025-03-14 09:15:00,2025-03-14 16:40:00,2300-01-01 00:00:00",
+        "2,2025-03-14 09:15:00,2025-03-14 16:40:00,2025-03-14 16:40:00",
+    ])
+    report = import_file(store, path)
+    assert (report.loaded, report.rejected, report.placeholders) == (2, 0, {})
+    assert _stamps(store, "updated_at")["1"] is None

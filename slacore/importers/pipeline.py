@@ -429,6 +429,8 @@ STAMP_COLUMNS = {
     "updated_at": ("updated_at", "updated_raw", "_ph_updated"),
 }
 
+PLACEHOLDER_COLUMNS = ", ".join(flag for _, _, flag in STAMP_COLUMNS.values())
+
 
 def _without_placeholders(select: str, mapping: dict[str, str], tz: str) -> str:
     """Each time stamp's placeholder for "no date" (the cleaned text, else NULL), and the stamps with placeholders
@@ -477,9 +479,11 @@ REJECT_REASON = f"""
         WHEN resolved_stamp IS NULL AND _ph_resolved IS NULL AND {_clean('resolved_raw')} IS NOT NULL
             THEN 'unreadable resolved time: ' || {_clean('resolved_raw')}
         WHEN {_out_of_range('first_response_at')} THEN 'first response time out of range: '
-            || {_stamp_text('first_response_at', 'first_response_stamp', 'first_response_raw')} || ' (time stamps must fall in {SUPPORTED_YEARS})'
+            || {_stamp_text('first_response_at', 'first_response_stamp', 'first_response_raw')}
+            || ' (time stamps must fall in {SUPPORTED_YEARS})'
         WHEN {_out_of_range('resolved_at')} THEN 'resolved time out of range: '
-            || {_stamp_text('resolved_at', 'resolved_stamp', 'resolved_raw')} || ' (time stamps must fall in {SUPPORTED_YEARS})'
+            || {_stamp_text('resolved_at', 'resolved_stamp', 'resolved_raw')}
+            || ' (time stamps must fall in {SUPPORTED_YEARS})'
         WHEN first_response_at < created_at THEN 'first response before created'
         WHEN resolved_at < created_at THEN 'resolved before created'
     END
@@ -536,7 +540,7 @@ def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: 
     try:
         cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE {PARSED} AS
-            SELECT {PARSED_COLUMNS}, _blank, {REJECT_REASON} AS reason, {', '.join(c[2] for c in STAMP_COLUMNS.values())}
+            SELECT {PARSED_COLUMNS}, _blank, {REJECT_REASON} AS reason, {PLACEHOLDER_COLUMNS}
             FROM (SELECT *, {derived} FROM ({parsed_select}))
         """)
     except duckdb.Error as exc:

@@ -313,8 +313,9 @@ def placeholder_sql(stamp_sql: str, text_sql: str, timezone: str) -> str:
     """SQL: true when a time stamp is one of the placeholders exports write for "no date" (see PLACEHOLDER_DAYS).
 
     `stamp_sql` is the parsed TIMESTAMPTZ (NULL where the column's format read nothing), `text_sql` the cleaned
-    text. A parsed stamp costs one IN over a dozen integers (the placeholder midnights in UTC and in the source
-    zone, folded to constants) and two comparisons; only a value the format could not read is looked at as text.
+    text. A real stamp costs two comparisons; one outside 1970-01-02 .. 9998-12-31 is compared with the placeholder
+    midnights in UTC and in the source zone (constants DuckDB folds); only a value the format could not read is
+    looked at as text.
     """
     instants = []
     for day in PLACEHOLDER_DAYS:
