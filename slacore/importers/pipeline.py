@@ -178,15 +178,19 @@ def _open_source(cur, path: Path, shown: str, options: ImportOptions,
 
 def _plain_columns(cur, src: _Source, headers: list[str]) -> set[str]:
     """Columns whose sampled cells need no cleaning (no padding, no placeholder, no ServiceNow reference): their
-    text is taken as it is, which spares a CASE per cell on big files. Ids, dates and numbers are always cleaned."""
+    text is taken as it is, which spares a CASE per cell on big files. Ids, dates and numbers are always cleaned.
+
+    One UNPIVOT pass over the sample: linear in the number of columns (one aggregate per column was quadratic:
+    2,000 columns took minutes)."""
     if not headers:
         return set()
     nulls = ", ".join(_lit(p) for p in PLACEHOLDERS)
-    checks = ", ".join(
-        f"bool_or({c} IN ({nulls}) OR starts_with({c}, ' ') OR ends_with({c}, ' ') OR starts_with({c}, '{{'))"
-        for c in (_ident(h) for h in headers))
-    row = cur.execute(f"SELECT {checks} FROM {src.sample}").fetchone()
-    return {h for h, dirty in zip(headers, row) if not dirty}
+    columns = "COLUMNS(* EXCLUDE (_row))" if src.kind == "xlsx" else "COLUMNS(*)"  # a staged sheet numbers its rows
+    dirty = {name for (name,) in cur.execute(f"""
+        SELECT DISTINCT name FROM (UNPIVOT {src.sample} ON {columns} INTO NAME name VALUE v)
+        WHERE v IN ({nulls}) OR starts_with(v, ' ') OR ends_with(v, ' ') OR starts_with(v, '{{')
+    """).fetchall()}
+    return set(headers) - dirty
 
 
 def _choose_ticket_sheet(headers_by_sheet: dict[str, list[str]]) -> str:
