@@ -151,3 +151,74 @@ def test_a_good_workbook_still_imports(store, tmp_path):
     path = tmp_path / "good.xlsx"
     path.write_bytes(_workbook())
     assert import_file(store, path).loaded == 50
+
+
+# -- malformed wide CSV: bounded memory ---------------------------------------------------------------------------
+
+def broken_wide_export(path: Path, columns: int = 379, size: int = 86_000) -> Path:
+    """A Jira-like export with multi-line fields in which one line inside a quoted field is repeated: the quotes
+    go out of step and one record swallows thousands of fields (what a fuzzer's "repeat a line" made)."""
+    import csv
+
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(["Summary", "Issue key", "Issue id", "Status", "Priority", "Created", "Resolved"]
+                 + [f"Custom field (Field {i})" for i in range(columns - 7)])
+    for r in range(9):
+        out.writerow([f"Problem {r}", f"SD-{r}", str(1000 + r), "Done", "High", f"05/Mar/25 9:0{r} AM",
+                      "06/Mar/25 9:05 AM"]
+                     + [("multi\nline, text " * 2) if i in (5, 100) else ("" if i % 3 else f"val {i}")
+                        for i in range(columns - 7)])
+    lines = buf.getvalue().splitlines(keepends=True)
+    while sum(map(len, lines)) < size:
+        lines.insert(3, lines[3])
+    path.write_text("".join(lines))
+    return path
+
+
+MEASURE = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from slacore.cli import main
+started = time.perf_counter()
+code = main(["import", sys.argv[2], "--db", sys.argv[3], "--json"])
+print(json.dumps({"code": code, "seconds": time.perf_counter() - started,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measured_import(path: Path, db: Path) -> dict:
+    """Import in a fresh process and report its exit code, time and peak resident memory."""
+    import json
+    import subprocess
+    import sys
+
+    from paths import REPO
+
+    out = subprocess.run([sys.executable, "-c", MEASURE, str(REPO), str(path), str(db)], capture_output=True,
+                         text=True, timeout=300)
+    assert "Traceback" not in out.stderr, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_malformed_wide_export_is_read_in_bounded_memory(tmp_path):
+    """DuckDB's store_rejects recorded one error per surplus field with the record's text: 86 KB -> 1.1 GB, 42 s."""
+    got = measured_import(broken_wide_export(tmp_path / "jira.csv"), tmp_path / "db.duckdb")
+    assert got["code"] == 0, got
+    assert got["peak_mb"] < 600, got  # ~270 MB (the interpreter and libraries ~200 MB); 1,100 MB before
+    assert got["seconds"] < 30, got  # ~1-3 s; 42 s before
+
+
+def test_malformed_records_among_multi_line_fields_keep_their_row_numbers(store, tmp_path):
+    f = tmp_path / "multi.csv"
+    f.write_text('Ticket ID,Subject,Created time,Resolved time\n'
+                 '1,"two\nlines",2025-01-01 09:00,2025-01-01 10:00\n'  # row 2
+                 '2,one,2025-01-02 09:00,2025-01-02 10:00,EXTRA\n'  # row 3: too many fields
+                 '3,"again\ntwo",2025-01-03 09:00,2025-01-01 10:00\n')  # row 4: resolved before created
+    report = import_file(store, f)
+    assert (report.loaded, report.rejected, report.rows_read) == (1, 2, 3)
+    from slacore.importers.pipeline import rejected_rows
+
+    rej = rejected_rows(store, report.import_id).set_index("row_number")["reason"]
+    assert list(rej.index) == [3, 4]
+    assert rej[3].startswith("malformed CSV line") and rej[4] == "resolved before created"

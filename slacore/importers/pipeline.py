@@ -172,7 +172,7 @@ def _open_source(cur, path: Path, shown: str, options: ImportOptions,
     except BaseException:
         csv.close()
         raise
-    return _Source("csv", shown, csv.columns, csv.relation(store_rejects=True), SAMPLE, csv.sha256,
+    return _Source("csv", shown, csv.columns, csv.relation(), SAMPLE, csv.sha256,
                    encoding=csv.encoding, csv=csv, head_only=sampled >= SAMPLE_ROWS)
 
 
@@ -471,7 +471,8 @@ def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: 
 
     A CSV is read here, straight from the file, in file order (PARSED's rowid is the row's place among the rows
     the reader returned; the spreadsheet row number is derived from it only for the rows that need one). Lines the
-    reader could not split are collected; blank rows are flagged (`_blank`) and left out of every count.
+    reader could not split are found afterwards (`reader.skipped_lines`); blank rows are flagged (`_blank`) and
+    left out of every count.
     Returns the number of non-blank rows.
     """
     derived = _derived(mapping if mapping is not None else {f: f for f in presets.FIELDS})
@@ -487,8 +488,6 @@ def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: 
             raise
         raise UserError(f"{src.shown} cannot be read as CSV ({reader._first_line(exc)}); export it again as CSV.") \
             from None
-    if src is not None and src.kind == "csv":
-        src.malformed = reader.malformed_lines(cur)
     return cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
 
 
@@ -775,7 +774,11 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 rows = _parse(cur, _parsed_select(mapping, ts, options, fmt, headers, src, plain), mapping, src)
                 if rows == 0:
                     raise UserError(f"There are no tickets in {shown}: it has a header row but no data rows.")
-                sha = check_head().sha256
+                full = check_head()
+                sha = full.sha256
+                if src.kind == "csv":  # the lines the reader skipped, found afterwards (see reader.skipped_lines)
+                    src.malformed = reader.skipped_lines(
+                        cur, src.csv, cur.execute(f"SELECT count(*) FROM {PARSED}").fetchone()[0], full.newlines)
             except (UserError, duckdb.Error):
                 check_head()  # a refusal caused by reading the file the wrong way is no refusal
                 raise

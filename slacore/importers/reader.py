@@ -128,6 +128,7 @@ class FileScan:
     sha256: str | None  # None when only the head of the file was scanned
     encoding: str  # "utf-8", "utf-16" or "cp1252"
     cr_cr_lf: bool  # ServiceNow Table API dumps end records with '\r\r\n'
+    newlines: int | None = None  # '\n' bytes in a UTF-8 file scanned to the end: one per record unless some are broken
 
     def reading(self) -> tuple[str, bool]:
         """What decides how the file is prepared for DuckDB."""
@@ -144,7 +145,7 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
     at once while the full scan runs in the background (`BackgroundScan`)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, cr_cr_lf, first, tail, read, complete = True, False, True, b"", 0, True
+    utf8, cr_cr_lf, first, tail, read, complete, newlines = True, False, True, b"", 0, True, 0
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(CHUNK), b""):
             if limit is not None and read >= limit:
@@ -153,6 +154,7 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
             read += len(block)
             if limit is None:
                 digest.update(block)
+                newlines += block.count(b"\n")
             if first and block.startswith(UTF16_BOMS):
                 utf8 = False
             first = False
@@ -175,7 +177,8 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
     if encoding == "utf-16":  # the bytes say nothing about record ends: look at the text
         with open(path, encoding="utf-16", errors="replace", newline="") as fh:  # the transcoding judges errors
             cr_cr_lf = "\r\r\n" in fh.read(CHUNK)
-    return FileScan(sha256=digest.hexdigest() if limit is None else None, encoding=encoding, cr_cr_lf=cr_cr_lf)
+    return FileScan(sha256=digest.hexdigest() if limit is None else None, encoding=encoding, cr_cr_lf=cr_cr_lf,
+                    newlines=newlines if limit is None and encoding == "utf-8" else None)
 
 
 class BackgroundScan:
@@ -255,6 +258,9 @@ class CsvSource:
     delimiter: str | None
     sha256: str | None
     scan: FileScan | None = None
+    quote: str = '"'
+    escape: str = '"'
+    skip: int = 0  # lines before the header
 
     def relation(self, store_rejects: bool = False) -> str:
         errors = "store_rejects = true" if store_rejects else "ignore_errors = true"
@@ -280,6 +286,8 @@ def open_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, scan: FileS
             if delimiter and (not sniffed or delimiter != sniffed["delim"]):
                 options += f", delim = '{_sql_str(delimiter)}'"
         src = CsvSource(readable, temporary, options, [], encoding, delimiter, scan.sha256, scan)
+        if sniffed:
+            src.quote, src.escape, src.skip = sniffed["quote"], sniffed["escape"], sniffed["skip"]
         try:
             src.columns = [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM {src.relation()}").fetchall()] \
                 if options.startswith("all_varchar") else list(sniffed["columns"])
@@ -331,8 +339,7 @@ def sample_csv(cur: duckdb.DuckDBPyConnection, src: CsvSource, table: str, shown
     cur.execute(f"DELETE FROM {table} WHERE {blank_row_sql(src.columns if columns is None else columns)}")
     sampled = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if sampled == 0 and columns is None:
-        cur.execute(f"SELECT * FROM {src.relation(store_rejects=True)} LIMIT 1000").fetchall()
-        skipped = malformed_lines(cur)
+        _, skipped, _ = split_records(src, first_only=True)
         if skipped:
             line, reason, _ = skipped[0]
             raise UserError(f"No row of {shown} fits its header of {len(src.columns)} columns (line {line}: "
@@ -350,6 +357,61 @@ def blank_row_sql(columns: list[str], qualifier: str = "") -> str:
     # coalesce of 2,000 trimmed cells took DuckDB 7 s to plan)
     cells = ", ".join(qualifier + '"' + _ident(c) + '"' for c in columns)
     return f"trim(concat({cells})) = ''"
+
+
+RAW_LINE_CHARS = 10_000  # of a malformed line's text kept for the report (DuckDB keeps as much)
+
+
+def skipped_lines(cur, src: CsvSource, returned: int, newlines: int | None) -> list[tuple[int, str, str]]:
+    """(line, reason, raw text) of the records DuckDB's reader skipped in a read that returned `returned` rows.
+
+    The import reads with `ignore_errors` and asks this afterwards, because DuckDB's `store_rejects` is not bounded:
+    it records one error per surplus field, each with the record's text, so one broken record of 20,000 fields
+    (quotes thrown off in a wide export) took 30 s and 1 GB for an 86 KB file. Here: a file with one line end per
+    record has skipped nothing (no second read); otherwise Python's csv module counts the fields of each record,
+    and DuckDB's own reasons are asked for only when no record is far wider than the header."""
+    if newlines is not None and newlines - src.skip in (returned, returned + 1):
+        return []
+    good, malformed, widest = split_records(src)
+    if good == returned and not malformed:
+        return []
+    if widest <= 2 * len(src.columns) + 10:
+        cur.execute(f"SELECT count(*) FROM {src.relation(store_rejects=True)}").fetchall()
+        return malformed_lines(cur)
+    return malformed
+
+
+def split_records(src: CsvSource, first_only: bool = False) -> tuple[int, list[tuple[int, str, str]], int]:
+    """Read the CSV with Python's csv module: (records that fit the header, the others as (line, reason, raw text),
+    the most fields of a record). Bounded memory: one record at a time, and at most RAW_LINE_CHARS of each."""
+    width = len(src.columns)
+    quoting = csv.QUOTE_MINIMAL if src.quote else csv.QUOTE_NONE
+    escape = src.escape if src.escape and src.escape != src.quote else None
+    good, malformed, widest = 0, [], 0
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        with open(src.path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            for _ in range(src.skip):
+                fh.readline()
+            records = csv.reader(fh, delimiter=src.delimiter or ",", quotechar=src.quote or '"', quoting=quoting,
+                                 escapechar=escape, doublequote=True, strict=False)
+            next(records, None)  # the header
+            for number, fields in enumerate(records, start=2 + src.skip):
+                if len(fields) == width:
+                    good += 1
+                elif fields:  # an empty line is no record
+                    widest = max(widest, len(fields))
+                    raw = (src.delimiter or ",").join(fields)[:RAW_LINE_CHARS] if len(malformed) < 10_000 else ""
+                    malformed.append((number, f"malformed CSV line: Expected Number of Columns: {width} "
+                                              f"Found: {len(fields)}", raw))
+                    if first_only:
+                        break
+    except csv.Error:  # e.g. a NUL byte: keep what was found
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    return good, malformed, widest
 
 
 def malformed_lines(cur) -> list[tuple[int, str, str]]:
