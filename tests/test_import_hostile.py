@@ -222,3 +222,47 @@ def test_malformed_records_among_multi_line_fields_keep_their_row_numbers(store,
     rej = rejected_rows(store, report.import_id).set_index("row_number")["reason"]
     assert list(rej.index) == [3, 4]
     assert rej[3].startswith("malformed CSV line") and rej[4] == "resolved before created"
+
+
+# -- extreme values -----------------------------------------------------------------------------------------------
+
+def _with_cells(source: Path, target: Path, changes: dict[int, dict[str, str]]) -> Path:
+    """`source` with the cells of some data rows (1 = first data row) replaced, by header."""
+    import csv
+
+    with open(source, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    for number, cells in changes.items():
+        for header, value in cells.items():
+            rows[number][rows[0].index(header)] = value
+    with open(target, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return target
+
+
+def test_a_huge_duration_rejects_its_row_not_the_file(store, tmp_path):
+    """`1e20` minutes overflowed the microsecond cast: "cannot be read as CSV" for the whole file before."""
+    from slacore.importers.pipeline import rejected_rows
+
+    zendesk = FIXTURES / "zendesk_export.csv"
+    total = len(zendesk.read_text().strip().splitlines()) - 1
+    path = _with_cells(zendesk, tmp_path / "huge.csv", {
+        1: {"First reply time in minutes": "1e20"},
+        2: {"Full resolution time in minutes": "-1e300"},  # unused: "Solved at" gives the resolution
+        3: {"First reply time in minutes": "nan"},
+        4: {"Reopens": "1e20", "Replies": "inf"},  # counts out of range are simply unknown
+    })
+    report = import_file(store, path)
+    assert (report.loaded, report.rejected) == (total - 2, 2)
+    reasons = dict(rejected_rows(store, report.import_id)[["row_number", "reason"]].values.tolist())
+    assert reasons == {2: "first response time out of range: 1e+20 minutes",
+                       4: "first response time out of range: nan minutes"}
+    assert store.scalar("SELECT count(*) FROM tickets WHERE reopens IS NULL AND agent_replies IS NULL") == 1
+
+
+def test_a_huge_resolution_duration_without_a_stamp_rejects_its_row(store, tmp_path):
+    path = tmp_path / "hours.csv"
+    path.write_text("Id,Created at,Resolution time (in hrs)\n1,2025-01-02 10:00:00,5\n2,2025-01-02 11:00:00,1e20\n")
+    report = import_file(store, path)
+    assert (report.loaded, report.rejected) == (1, 1)
+    assert "resolution time out of range: 1e+20 hours" in report.rejected_rows["reason"].tolist()

@@ -401,8 +401,8 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {text('customer_tier')} AS customer_tier,
             {text('category')} AS category,
             {text('subject')} AS subject,
-            CAST(round({_number(m('reopens'))}) AS INTEGER) AS reopens,
-            CAST(round({_number(m('agent_replies'))}) AS INTEGER) AS agent_replies,
+            TRY_CAST(round({_number(m('reopens'))}) AS INTEGER) AS reopens,
+            TRY_CAST(round({_number(m('agent_replies'))}) AS INTEGER) AS agent_replies,
             {text('activity')} AS activity,
             {extra} AS extra
         FROM {relation}
@@ -411,6 +411,13 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
 
 def _clean(sql: str) -> str:
     return clean_expr(sql)
+
+
+# A duration beyond a century is no reply or resolution time (`1e20` hours overflowed the cast and failed the whole
+# file): the row is rejected with the value instead (REJECT_REASON).
+MAX_DURATION_MINUTES = 100 * 366 * 24 * 60
+DURATIONS = (("fr_minutes", "minutes", 1, "first_response_stamp"), ("fr_hours", "hours", 60, "first_response_stamp"),
+             ("res_minutes", "minutes", 1, "resolved_stamp"), ("res_hours", "hours", 60, "resolved_stamp"))
 
 
 REJECT_REASON = f"""
@@ -424,6 +431,9 @@ REJECT_REASON = f"""
             THEN 'unreadable resolved time: ' || {_clean('resolved_raw')}
         WHEN first_response_at < created_at THEN 'first response before created'
         WHEN resolved_at < created_at THEN 'resolved before created'
+        {" ".join(f"WHEN {stamp} IS NULL AND NOT abs({col} * {per}) <= {MAX_DURATION_MINUTES} THEN "
+                  f"'{'first response' if col.startswith('fr') else 'resolution'} time out of range: ' || {col} "
+                  f"|| ' {unit}'" for col, unit, per, stamp in DURATIONS)}
     END
 """
 
@@ -437,7 +447,9 @@ def _blank_sql(mapping: dict[str, str], headers: list[str]) -> str:
 
 
 def _after(minutes_sql: str, unit_us: str) -> str:
-    return f"created_at + to_microseconds(CAST(round({minutes_sql} * {unit_us}) AS BIGINT))"
+    minutes = {"60e6": minutes_sql, "3600e6": f"({minutes_sql} * 60)"}[unit_us]
+    return (f"CASE WHEN abs({minutes}) <= {MAX_DURATION_MINUTES} "
+            f"THEN created_at + to_microseconds(CAST(round({minutes_sql} * {unit_us}) AS BIGINT)) END")
 
 
 def _derived(mapping: dict[str, str]) -> str:
