@@ -266,3 +266,29 @@ def test_a_huge_resolution_duration_without_a_stamp_rejects_its_row(store, tmp_p
     report = import_file(store, path)
     assert (report.loaded, report.rejected) == (1, 1)
     assert "resolution time out of range: 1e+20 hours" in report.rejected_rows["reason"].tolist()
+
+
+def test_a_ten_megabyte_field_is_refused_naming_its_line(store, tmp_path):
+    """DuckDB said "CSV Error on Line: 1" and printed the whole line; now the line and its size, in one sentence."""
+    lines = FRESHDESK.read_text().splitlines()
+    cells = lines[2].split(",")
+    cells[1] = "x" * (10 * 1024 * 1024)
+    path = tmp_path / "big_field.csv"
+    path.write_text("\n".join(lines[:2] + [",".join(cells)] + lines[3:]) + "\n")
+    with pytest.raises(UserError) as info:
+        import_file(store, path)
+    assert_one_sentence(str(info.value), "Line 3 ", "10.5 MB", "2 MB")
+    assert len(str(info.value)) < 300
+    assert_nothing_stored(store)
+
+
+@pytest.mark.parametrize("layout, expected", [
+    ([10, 3_000_000, 5], (2, 3_000_000)),
+    ([1_500_000, 2_500_000], (2, 2_500_000)),
+    ([5] * 100 + [2_100_000], (101, 2_100_000)),
+    ([1_999_999, 10], None),
+])
+def test_long_line_finds_the_first_line_over_the_limit(tmp_path, layout, expected):
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"".join(b"a" * n + b"\n" for n in layout))
+    assert reader.long_line(path) == expected

@@ -498,8 +498,7 @@ def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: 
         if src is None or src.kind != "csv" or not isinstance(exc, (duckdb.InvalidInputException,
                                                                     duckdb.ConversionException)):
             raise
-        raise UserError(f"{src.shown} cannot be read as CSV ({reader._first_line(exc)}); export it again as CSV.") \
-            from None
+        raise reader.csv_error(exc, src.csv.path, src.shown) from None
     return cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
 
 

@@ -292,8 +292,7 @@ def open_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, scan: FileS
             src.columns = [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM {src.relation()}").fetchall()] \
                 if options.startswith("all_varchar") else list(sniffed["columns"])
         except duckdb.Error as exc:
-            raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") \
-                from None
+            raise csv_error(exc, readable, shown) from None
         if len(src.columns) > MAX_COLUMNS:
             raise too_wide(shown, len(src.columns))
         return src
@@ -301,6 +300,43 @@ def open_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, scan: FileS
         if temporary:
             readable.unlink(missing_ok=True)
         raise
+
+
+MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size
+
+
+def csv_error(exc: BaseException, path: Path, shown: str) -> UserError:
+    """DuckDB's reader error as one sentence; a line over DuckDB's line size is named with its number and size
+    (DuckDB's own message said "Line: 1" and printed the 10 MB line)."""
+    if "Maximum line size" in str(exc):
+        found = long_line(path)
+        if found:
+            line, size = found
+            return UserError(f"Line {line:,} of {shown} is {size / 1e6:.1f} MB long, more than the "
+                             f"{MAX_LINE_BYTES / 1e6:.0f} MB a line may have (one field holds a whole document, or "
+                             "the quotes are broken); remove that field or export the tickets again.")
+    return UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.")
+
+
+def long_line(path: Path, limit: int = MAX_LINE_BYTES) -> tuple[int, int] | None:
+    """(line number, bytes) of the first line longer than `limit`, in one pass of 1 MB blocks (a line that long
+    spans a whole block, so only line ends at block edges are measured)."""
+    line, start, offset = 1, 0, 0
+    found = None
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            first = block.find(b"\n")
+            if found is None and first < 0 and offset + len(block) - start > limit:
+                found = line
+            if first >= 0:
+                if found is not None:
+                    return found, offset + first - start
+                if offset + first - start > limit:
+                    return line, offset + first - start
+                line += block.count(b"\n")
+                start = offset + block.rfind(b"\n") + 1
+            offset += len(block)
+    return (found, offset - start) if found is not None else None
 
 
 def too_wide(shown: str, columns: int) -> UserError:
@@ -335,7 +371,7 @@ def sample_csv(cur: duckdb.DuckDBPyConnection, src: CsvSource, table: str, shown
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols} FROM {src.relation()} {how}")
     except duckdb.Error as exc:
-        raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") from None
+        raise csv_error(exc, src.path, shown) from None
     cur.execute(f"DELETE FROM {table} WHERE {blank_row_sql(src.columns if columns is None else columns)}")
     sampled = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if sampled == 0 and columns is None:
