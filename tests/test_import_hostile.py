@@ -292,3 +292,35 @@ def test_long_line_finds_the_first_line_over_the_limit(tmp_path, layout, expecte
     path = tmp_path / "lines.csv"
     path.write_bytes(b"".join(b"a" * n + b"\n" for n in layout))
     assert reader.long_line(path) == expected
+
+
+# -- the named file, exactly --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, beside", [("export[1].csv", ["export1.csv"]),
+                                          ("tickets*.csv", ["tickets1.csv", "tickets2.csv"]),
+                                          ("what?.csv", ["whatX.csv"])])
+def test_a_file_name_with_glob_characters_reads_exactly_that_file(tmp_path, capsys, name, beside):
+    """DuckDB globbed the path: `export[1].csv` read export1.csv, `tickets*.csv` several files."""
+    import hashlib
+    import json
+    import tempfile
+
+    from slacore.cli import main
+    from slacore.store import close_all, open_store
+
+    for other in beside:
+        (tmp_path / other).write_bytes(FRESHDESK.read_bytes())
+    named = tmp_path / name
+    named.write_text("Id,Created at,Solved at\n1,2025-01-02 10:00:00,2025-01-03 10:00:00\n")
+    before = set(Path(tempfile.gettempdir()).glob("slacore-*.csv"))
+    db = tmp_path / "db.duckdb"
+    assert main(["import", str(named), "--db", str(db), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (got["loaded"], got["rows_read"], got["format"]) == (1, 1, "generic")
+    store = open_store(db)
+    try:
+        assert store.scalar("SELECT sha256 FROM imports") == hashlib.sha256(named.read_bytes()).hexdigest()
+        assert store.scalar("SELECT count(*) FROM tickets") == 1
+    finally:
+        close_all()
+    assert set(Path(tempfile.gettempdir()).glob("slacore-*.csv")) == before  # the link is gone

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import shutil
 import zlib
 import csv
 import io
@@ -220,7 +221,8 @@ def prepare_csv(path: Path, scan: FileScan | None = None, shown: str | None = No
     """
     scan = scan or scan_file(path)
     if scan.encoding == "utf-8" and not scan.cr_cr_lf:
-        return path, scan.encoding, False
+        exact, temporary = exact_path(path)
+        return exact, scan.encoding, temporary
     if scan.encoding == "utf-16" and path.stat().st_size % 2:
         raise UserError(f"{shown or path.name} is UTF-16 text cut in the middle of a character (an odd number of "
                         "bytes), so it is incomplete; download or export it again.")
@@ -241,6 +243,31 @@ def prepare_csv(path: Path, scan: FileScan | None = None, shown: str | None = No
         raise UserError(f"{shown or path.name} cannot be read as {scan.encoding} text ({_first_line(exc)}); "
                         "save it again as CSV (UTF-8).") from None
     return Path(tmp), scan.encoding, True
+
+
+GLOB_CHARACTERS = set("*?[]{}")
+
+
+def exact_path(path: Path) -> tuple[Path, bool]:
+    """A path DuckDB reads as this one file: (path, is_temporary).
+
+    DuckDB expands `*`, `?`, `[...]` in a file name as a glob, so `export[1].csv` read `export1.csv` and
+    `tickets*.csv` every file matching (while the import log hashed the named one). Such a name is read through a
+    temporary link (or, where links are not allowed, a copy) with a plain name."""
+    if not GLOB_CHARACTERS & set(str(path)):
+        return path, False
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="slacore-")
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        os.symlink(path.resolve(), tmp)
+    except OSError:
+        shutil.copyfile(path, tmp)
+    if GLOB_CHARACTERS & set(tmp):
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{path.name} cannot be read: the temporary folder {Path(tmp).parent} has glob characters "
+                        "(* ? [ ] { }) in its name; set TMPDIR to another folder.")
+    return Path(tmp), True
 
 
 @dataclass
