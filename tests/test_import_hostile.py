@@ -324,3 +324,54 @@ def test_a_file_name_with_glob_characters_reads_exactly_that_file(tmp_path, caps
     finally:
         close_all()
     assert set(Path(tempfile.gettempdir()).glob("slacore-*.csv")) == before  # the link is gone
+
+
+# -- every row rejected -------------------------------------------------------------------------------------------
+
+ALL_REJECTED = ("Id,Created at,Solved at\n"
+                "1,2025-01-02 10:00:00,2025-01-01 10:00:00\n"
+                "2,2025-01-02 10:00:00,2024-01-01 10:00:00\n"
+                "3,yesterday,2024-01-01 10:00:00\n")
+
+
+def test_an_import_in_which_every_row_is_rejected_is_refused_with_the_reasons(tmp_path, capsys):
+    """It exited 0 ("0 new, 3 rejected") and stored an empty import; now exit 2, the reasons, nothing stored."""
+    from slacore.cli import main
+    from slacore.store import close_all, open_store
+
+    path = tmp_path / "all_rejected.csv"
+    path.write_text(ALL_REJECTED)
+    db = tmp_path / "db.duckdb"
+    assert main(["import", str(path), "--db", str(db), "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: None of the 3 rows of all_rejected.csv"), out.err
+    assert "2 resolved before created" in lines[0] and "1 unreadable created time (e.g. 'yesterday')" in lines[0]
+    store = open_store(db)
+    try:
+        assert_nothing_stored(store)
+    finally:
+        close_all()
+
+
+def test_the_data_page_says_so_as_an_error(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    from paths import REPO
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    imports_before = len(at.tabs[1].dataframe[0].value)
+    at.file_uploader(key="uploads").set_value(("all_rejected.csv", ALL_REJECTED.encode(), "text/csv"))
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.button(key="import-0-all_rejected.csv").click()
+    at.run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("None of the 3 rows of all_rejected.csv"), errors
+    assert not at.success
+    assert len(at.tabs[1].dataframe[0].value) == imports_before

@@ -795,6 +795,8 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 raise
             valid, final_rows, event_log = _collapse(cur, "activity" in mapping, presets.PRESETS[fmt].priority_codes)
             duplicates = valid - final_rows
+            if final_rows == 0:  # every row rejected: a refusal (exit 2), and nothing is stored, not even the log
+                raise _nothing_loadable(cur, shown, rows + len(src.malformed), src.malformed)
             _keep_rejects(cur, src, headers, set(presets.pii_columns(headers, mapping)), options)
             cur.execute(f"DROP TABLE IF EXISTS {STAGE}")  # free the staged text before writing
             cur.execute(f"DROP TABLE IF EXISTS {SAMPLE}")
@@ -823,6 +825,22 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
         rejected=rejected, duplicates=duplicates, seconds=time.perf_counter() - t0, mapping=mapping,
         timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
     )
+
+
+def _nothing_loadable(cur, shown: str, rows: int, malformed) -> UserError:
+    """The sentence for a file none of whose rows can be imported: the commonest reasons, counted, with a value."""
+    found = cur.execute(f"""
+        SELECT split_part(reason, ': ', 1) AS why, count(*) AS n, any_value(nullif(split_part(reason, ': ', 2), ''))
+        FROM {PARSED} WHERE reason IS NOT NULL AND NOT _blank GROUP BY why
+    """).fetchall()
+    if malformed:
+        found.append(("lines that could not be split into columns", len(malformed), None))
+    found.sort(key=lambda r: -r[1])
+    reasons = ", ".join(f"{n:,} {why}" + (f" (e.g. {value[:40]!r})" if value else "") for why, n, value in found[:3])
+    more = f" and {len(found) - 3} other reasons" if len(found) > 3 else ""
+    return UserError(f"None of the {rows:,} rows of {shown} can be imported ({reasons}{more}), so nothing was "
+                     "stored; check the field mapping, the source time zone and the date order, or fix the "
+                     "export.")
 
 
 def _always_cleaned(mapping: dict[str, str]) -> set[str]:
