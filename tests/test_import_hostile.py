@@ -375,3 +375,14 @@ def test_the_data_page_says_so_as_an_error(app_env):
     assert len(errors) == 1 and errors[0].startswith("None of the 3 rows of all_rejected.csv"), errors
     assert not at.success
     assert len(at.tabs[1].dataframe[0].value) == imports_before
+
+
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_one_malformed_line_is_counted_with_or_without_a_final_line_end(store, tmp_path, ending):
+    f = tmp_path / "ragged.csv"
+    f.write_text("Ticket ID,Created time,Resolved time\n"
+                 "1,2025-01-01 09:00,2025-01-01 10:00\n"
+                 "2,2025-01-02 09:00,2025-01-02 10:00,EXTRA\n"
+                 "3,2025-01-03 09:00,2025-01-03 10:00" + ending)
+    report = import_file(store, f)
+    assert (report.loaded, report.rejected, report.rows_read) == (2, 1, 3)

@@ -789,7 +789,7 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 sha = full.sha256
                 if src.kind == "csv":  # the lines the reader skipped, found afterwards (see reader.skipped_lines)
                     src.malformed = reader.skipped_lines(
-                        cur, src.csv, cur.execute(f"SELECT count(*) FROM {PARSED}").fetchone()[0], full.newlines)
+                        cur, src.csv, cur.execute(f"SELECT count(*) FROM {PARSED}").fetchone()[0], full.lines)
             except (UserError, duckdb.Error):
                 check_head()  # a refusal caused by reading the file the wrong way is no refusal
                 raise

@@ -129,7 +129,7 @@ class FileScan:
     sha256: str | None  # None when only the head of the file was scanned
     encoding: str  # "utf-8", "utf-16" or "cp1252"
     cr_cr_lf: bool  # ServiceNow Table API dumps end records with '\r\r\n'
-    newlines: int | None = None  # '\n' bytes in a UTF-8 file scanned to the end: one per record unless some are broken
+    lines: int | None = None  # lines of a UTF-8 file scanned to the end: one per record, unless fields hold line ends
 
     def reading(self) -> tuple[str, bool]:
         """What decides how the file is prepared for DuckDB."""
@@ -146,7 +146,7 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
     at once while the full scan runs in the background (`BackgroundScan`)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, cr_cr_lf, first, tail, read, complete, newlines = True, False, True, b"", 0, True, 0
+    utf8, cr_cr_lf, first, tail, read, complete, newlines, last = True, False, True, b"", 0, True, 0, b"\n"
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(CHUNK), b""):
             if limit is not None and read >= limit:
@@ -156,6 +156,7 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
             if limit is None:
                 digest.update(block)
                 newlines += block.count(b"\n")
+                last = block[-1:]
             if first and block.startswith(UTF16_BOMS):
                 utf8 = False
             first = False
@@ -179,7 +180,7 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
         with open(path, encoding="utf-16", errors="replace", newline="") as fh:  # the transcoding judges errors
             cr_cr_lf = "\r\r\n" in fh.read(CHUNK)
     return FileScan(sha256=digest.hexdigest() if limit is None else None, encoding=encoding, cr_cr_lf=cr_cr_lf,
-                    newlines=newlines if limit is None and encoding == "utf-8" else None)
+                    lines=newlines + (last != b"\n") if limit is None and encoding == "utf-8" else None)
 
 
 class BackgroundScan:
@@ -425,7 +426,7 @@ def blank_row_sql(columns: list[str], qualifier: str = "") -> str:
 RAW_LINE_CHARS = 10_000  # of a malformed line's text kept for the report (DuckDB keeps as much)
 
 
-def skipped_lines(cur, src: CsvSource, returned: int, newlines: int | None) -> list[tuple[int, str, str]]:
+def skipped_lines(cur, src: CsvSource, returned: int, lines: int | None) -> list[tuple[int, str, str]]:
     """(line, reason, raw text) of the records DuckDB's reader skipped in a read that returned `returned` rows.
 
     The import reads with `ignore_errors` and asks this afterwards, because DuckDB's `store_rejects` is not bounded:
@@ -433,7 +434,7 @@ def skipped_lines(cur, src: CsvSource, returned: int, newlines: int | None) -> l
     (quotes thrown off in a wide export) took 30 s and 1 GB for an 86 KB file. Here: a file with one line end per
     record has skipped nothing (no second read); otherwise Python's csv module counts the fields of each record,
     and DuckDB's own reasons are asked for only when no record is far wider than the header."""
-    if newlines is not None and newlines - src.skip in (returned, returned + 1):
+    if lines is not None and lines - src.skip == returned + 1:  # the header and one line per row
         return []
     good, malformed, widest = split_records(src)
     if good == returned and not malformed:
