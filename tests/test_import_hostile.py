@@ -386,3 +386,12 @@ def test_one_malformed_line_is_counted_with_or_without_a_final_line_end(store, t
                  "3,2025-01-03 09:00,2025-01-03 10:00" + ending)
     report = import_file(store, f)
     assert (report.loaded, report.rejected, report.rows_read) == (2, 1, 3)
+
+
+def test_a_file_whose_rows_all_break_the_header_names_the_first_line(store, tmp_path):
+    f = tmp_path / "nofit.csv"
+    f.write_text("Id,Created at,Solved at\n1,2025-01-01 10:00,2025-01-02 10:00,x,y\n2,2025-01-01 10:00,2025-01-02,x\n")
+    with pytest.raises(UserError) as info:
+        import_file(store, f)
+    assert_one_sentence(str(info.value), "No row of nofit.csv fits its header of 3 columns", "line 2", "Found: 5")
+    assert_nothing_stored(store)
