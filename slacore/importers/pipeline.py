@@ -14,23 +14,26 @@ rules, event-log activities) run once per distinct value.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
-import pandas as pd
 
-from .. import clocks, quality
 from ..errors import UserError
 from ..store import Store
 from . import presets, reader
 from .priorities import priority_sql
 from .timestamps import PLACEHOLDERS, ColumnFormat, clean_expr, describe, detect_formats, parse_expr
+
+if TYPE_CHECKING:  # slacore.clocks, slacore.quality and pandas load when the swap needs them (see _Preload)
+    import pandas as pd
 
 STAGE = "_stage"  # an XLSX sheet as text
 SAMPLE = "_sample"  # a CSV's first rows: format detection and cleaning decisions
@@ -641,6 +644,8 @@ def _delete_replaced(cur, source: str) -> None:
 
 
 def _insert_tickets(cur, source: str, import_id: int) -> None:
+    from .. import clocks, quality
+
     # The derived columns (slacore.clocks) are written with the rows: an UPDATE afterwards costs more.
     with clocks.insert_columns(cur) as derived:
         cur.execute(
@@ -663,6 +668,8 @@ def _insert_rejects(cur, import_id: int, malformed) -> int:
 def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
           event_log, final_rows, started) -> tuple[int, int, int, list[str]]:
     """Replace the incoming tickets of this source and record the import: one transaction, whole or nothing."""
+    from .. import quality
+
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction(cur):
             updated = _count_updated(cur, source)
@@ -701,6 +708,29 @@ def _check_file(path: Path, shown: str) -> None:
             from None
 
 
+class _Preload:
+    """Imports what the swap needs (slacore.clocks and slacore.quality, with numpy, pyarrow, holidays and pandas
+    behind them: ~0.4 s) on a thread while DuckDB reads the file. DuckDB releases the GIL, so that start-up overlaps
+    the read instead of adding to it. `wait()` before the swap: the main thread then never imports a module the
+    thread is half-way through."""
+
+    MODULES = ("pandas", "slacore.clocks", "slacore.quality")
+
+    def __init__(self):
+        self._thread = threading.Thread(target=self._run, name="slacore-preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        for name in self.MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the main thread's own import reports it
+                return
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
 class _ReadAgain(Exception):
     """The head of a big file looked like UTF-8 with plain line ends, the whole file did not: start over."""
 
@@ -725,16 +755,18 @@ def import_file(store: Store, path: str | Path, name: str | None = None, options
         raise UserError("Personal data handling must be keep, drop or hash.")
     _check_file(path, shown)
     background = reader.BackgroundScan(path)
+    preload = _Preload()
     try:
         try:
-            return _import(store, path, shown, options, step, background, None)
+            return _import(store, path, shown, options, step, background, preload, None)
         except _ReadAgain as again:
-            return _import(store, path, shown, options, step, background, again.scan)
+            return _import(store, path, shown, options, step, background, preload, again.scan)
     finally:
         background.join()
+        preload.wait()
 
 
-def _import(store, path, shown, options, step, background, scan) -> ImportReport:
+def _import(store, path, shown, options, step, background, preload, scan) -> ImportReport:
     started = datetime.now(dt_timezone.utc)
     t0 = time.perf_counter()
     step(0.05, "Checking the file")
@@ -775,6 +807,7 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
             except (UserError, duckdb.Error):
                 check_head()  # a refusal caused by reading the file the wrong way is no refusal
                 raise
+            preload.wait()
             valid, final_rows, event_log = _collapse(cur, "activity" in mapping, presets.PRESETS[fmt].priority_codes)
             duplicates = valid - final_rows
             _keep_rejects(cur, src, headers, set(presets.pii_columns(headers, mapping)), options)
@@ -795,6 +828,8 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 src.close()
             _drop_temp(cur)
     step(0.9, "Preparing the SLA clocks and duplicate flags")
+    from .. import clocks, quality
+
     # Derived columns of the new tickets (slacore.clocks, quality.ensure_duplicates): the first page view does not wait.
     clocks.ensure_for_targets(store)
     quality.ensure_duplicates(store)
@@ -868,6 +903,8 @@ def rejected_rows(store: Store, import_id: int) -> pd.DataFrame:
 
 def delete_import(store: Store, import_id: int) -> int:
     """Delete an import and the tickets it last wrote; returns how many tickets went."""
+    from .. import quality
+
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction() as cur:
             if not cur.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:
