@@ -656,7 +656,8 @@ def _insert_tickets(cur, source: str, import_id: int) -> None:
     with clocks.insert_columns(cur) as derived:
         cur.execute(
             f"INSERT INTO tickets (source, {FINAL_COLUMNS}, import_id, {', '.join(derived)}, dup_key) "
-            f"SELECT ?, {FINAL_COLUMNS}, ?, {', '.join(derived.values())}, {quality.DUP_KEY_SQL} FROM {FINAL} t",
+            f"SELECT ?, {FINAL_COLUMNS}, ?, {', '.join(derived.values())}, {quality.DUP_KEY_FROM_PARTS} "
+            f"FROM (SELECT *, {quality.DUP_KEY_PARTS} FROM {FINAL} t)",
             [source, import_id],
         )
 
