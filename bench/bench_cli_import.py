@@ -12,8 +12,8 @@ For each file, N runs of each process alternately (a busy moment of the shared m
 database file:
   bare:   python -c "duckdb.connect(NEW).execute('CREATE TABLE t AS SELECT * FROM read_csv(FILE)')"
   import: python -m slacore import FILE --db NEW --json
-Prints every run's wall time beside the bare run before it, the ratio (goal <= 2x, on the median of the runs), the
-peak RSS of each process, and with --stages (or when the goal is missed) one more import timed stage by stage
+Prints every run's wall and CPU time beside the bare run before it, the ratio (goal <= 2x, on the median wall
+times; the CPU-time ratio beside it is the steadier figure when the machine is shared), the peak RSS of each process, and with --stages (or when the goal is missed) one more import timed stage by stage
 (interpreter start, module imports, each pipeline stage). Exits non-zero when a goal is missed or the counts differ.
 """
 
@@ -180,32 +180,36 @@ def ensure_files(regenerate: bool) -> dict[str, Path]:
 
 # -- the processes ------------------------------------------------------------------------------------------------
 
-def measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Run `cmd` under a small wrapper that reports its own child's peak RSS (RUSAGE_CHILDREN is a maximum over
-    every child this process ever had, so a small process after a big one would report the big one)."""
+def measured(cmd: list[str], cwd: Path = REPO) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, peak RSS MB, stdout) of `cmd`, run under a small wrapper that reports its own only child
+    (RUSAGE_CHILDREN is a maximum over every child a process ever had, so a small process after a big one would
+    report the big one). CPU time (user + system, all threads) is the steadier figure on a shared machine."""
     wrapper = ("import json, resource, subprocess, sys, time\n"
                "t0 = time.perf_counter()\n"
                "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
                "s = time.perf_counter() - t0\n"
                "sys.stderr.buffer.write(p.stderr)\n"
+               "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
                "print(json.dumps({'rc': p.returncode, 'seconds': s, "
-               "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 'out': p.stdout.decode()}))\n")
-    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=str(REPO))
+               "'rss': u.ru_maxrss / 1024, 'cpu': u.ru_utime + u.ru_stime, 'out': p.stdout.decode()}))\n")
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=str(cwd))
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if result["rc"] != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit(f"{' '.join(cmd[:4])}... failed (exit {result['rc']})")
-    return result["seconds"], result["rss"], result["out"]
+    return result["seconds"], result["cpu"], result["rss"], result["out"]
 
 
-def bare(csv: Path, db: Path) -> tuple[float, float, int]:
-    seconds, rss, out = measured([sys.executable, "-c", BARE, str(csv), str(db)])
-    return seconds, rss, int(out.strip().splitlines()[-1])
+def bare(csv: Path, db: Path) -> tuple[float, float, float, int]:
+    seconds, cpu, rss, out = measured([sys.executable, "-c", BARE, str(csv), str(db)])
+    return seconds, cpu, rss, int(out.strip().splitlines()[-1])
 
 
-def slacore_import(csv: Path, db: Path) -> tuple[float, float, dict]:
-    seconds, rss, out = measured([sys.executable, "-m", "slacore", "import", str(csv), "--db", str(db), "--json"])
-    return seconds, rss, json.loads(out.strip().splitlines()[-1])
+def slacore_import(csv: Path, db: Path, tree: Path = REPO) -> tuple[float, float, float, dict]:
+    """`tree`: the checkout whose slacore runs (another one with --compare: before and after in the same session)."""
+    seconds, cpu, rss, out = measured([sys.executable, "-m", "slacore", "import", str(csv.resolve()), "--db",
+                                       str(db.resolve()), "--json"], cwd=tree)
+    return seconds, cpu, rss, json.loads(out.strip().splitlines()[-1])
 
 
 def fresh(db: Path) -> Path:
@@ -257,28 +261,38 @@ def stages(csv: Path, db: Path) -> None:
 
 # -- main ---------------------------------------------------------------------------------------------------------
 
-def measure(name: str, csv: Path, runs: int, show_stages: bool) -> bool:
+def measure(name: str, csv: Path, runs: int, show_stages: bool, compare: Path | None = None) -> bool:
     size = csv.stat().st_size / 1e6
     print(f"\n{name}: {csv.name} ({size:.0f} MB)")
-    bares, imports = [], []
+    bares, imports, others = [], [], []
     for r in range(runs):  # alternate, so that a busy moment of the machine hits both
         b = bare(csv, fresh(OUT / f"{name}_bare.duckdb"))
         i = slacore_import(csv, fresh(OUT / f"{name}_import.duckdb"))
         bares.append(b)
         imports.append(i)
-        print(f"  run {r + 1}: bare {b[0]:6.2f} s ({b[1]:5.0f} MB)   import {i[0]:6.2f} s ({i[1]:5.0f} MB)   "
-              f"ratio {i[0] / b[0]:.2f}x")
+        print(f"  run {r + 1}: bare {b[0]:6.2f} s (CPU {b[1]:5.2f} s, {b[2]:4.0f} MB)   "
+              f"import {i[0]:6.2f} s (CPU {i[1]:5.2f} s, {i[2]:4.0f} MB)   ratio {i[0] / b[0]:.2f}x (CPU {i[1] / b[1]:.2f}x)")
+        if compare:
+            o = slacore_import(csv, fresh(OUT / f"{name}_compare.duckdb"), compare)
+            others.append(o)
+            print(f"         {compare}: import {o[0]:6.2f} s (CPU {o[1]:5.2f} s, {o[2]:4.0f} MB)   "
+                  f"ratio {o[0] / b[0]:.2f}x (CPU {o[1] / b[1]:.2f}x)")
+    if others:
+        fresh(OUT / f"{name}_compare.duckdb")
+        print(f"  {compare}: median import {statistics.median(o[0] for o in others):.2f} s, CPU "
+              f"{statistics.median(o[1] for o in others):.2f} s, peak RSS {max(o[2] for o in others):.0f} MB")
     fresh(OUT / f"{name}_bare.duckdb")
     fresh(OUT / f"{name}_import.duckdb")
     b_med = statistics.median(b[0] for b in bares)
     i_med = statistics.median(i[0] for i in imports)
     ratio = i_med / b_med
-    rows, report = bares[-1][2], imports[-1][2]
+    cpu_ratio = statistics.median(i[1] for i in imports) / statistics.median(b[1] for b in bares)
+    rows, report = bares[-1][3], imports[-1][3]
     counted = report["rows_read"]
     print(f"  median: bare {b_med:.2f} s, import {i_med:.2f} s -> {ratio:.2f}x (goal <= {RATIO_GOAL:.0f}x); "
           f"range {min(i[0] for i in imports) / max(b[0] for b in bares):.2f}-"
-          f"{max(i[0] for i in imports) / min(b[0] for b in bares):.2f}x")
-    print(f"  peak RSS: bare {max(b[1] for b in bares):.0f} MB, import {max(i[1] for i in imports):.0f} MB")
+          f"{max(i[0] for i in imports) / min(b[0] for b in bares):.2f}x; CPU time {cpu_ratio:.2f}x")
+    print(f"  peak RSS: bare {max(b[2] for b in bares):.0f} MB, import {max(i[2] for i in imports):.0f} MB")
     print(f"  rows: bare {rows:,}; import read {counted:,}: {report['loaded']:,} loaded, "
           f"{report['rejected']:,} rejected, {report['duplicates']:,} repeated ids ({report['format']})")
     ok = ratio <= RATIO_GOAL and counted == rows
@@ -296,6 +310,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["narrow", "wide"], help="measure one of the two files")
     parser.add_argument("--stages", action="store_true", help="also time one import stage by stage")
     parser.add_argument("--regenerate", action="store_true", help="generate the files again")
+    parser.add_argument("--compare", type=Path, help="also time the import of another checkout (e.g. the last release)")
     parser.add_argument("--child-stages", nargs=2, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()
     if args.child_stages:
@@ -306,7 +321,7 @@ def main() -> int:
     ok = True
     for name, csv in files.items():
         if args.only in (None, name):
-            ok &= measure(name, csv, args.runs, args.stages)
+            ok &= measure(name, csv, args.runs, args.stages, args.compare)
     return 0 if ok else 1
 
 
