@@ -240,20 +240,20 @@ def child_stages(csv: str, db: str) -> None:
                       "command": t_end - t_modules, "stages": timings, "pipeline": pipeline.__name__}))
 
 
-def stages(csv: Path, db: Path) -> None:
+def stages(csv: Path, db: Path, tree: Path = REPO) -> None:
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--child-stages", str(csv), str(fresh(db))],
-                         capture_output=True, text=True, cwd=str(REPO))
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child-stages", str(csv.resolve()),
+                          str(fresh(db).resolve())], capture_output=True, text=True, cwd=str(tree))
     wall = time.perf_counter() - t0
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit("the stages child failed")
     r = json.loads(out.stdout.strip().splitlines()[-1])
     inside = r["cli_modules"] + r["import_modules"] + r["command"]
-    print(f"  one more import, timed inside the process ({wall:.2f} s wall):")
+    print(f"  one more import{'' if tree == REPO else f' by {tree}'}, timed inside the process ({wall:.2f} s wall):")
     print(f"    {'interpreter start and exit':<44} {wall - inside:6.2f} s")
     print(f"    {'import slacore.cli':<44} {r['cli_modules']:6.2f} s")
-    print(f"    {'import the import pipeline (pandas, duckdb...)':<44} {r['import_modules']:6.2f} s")
+    print(f"    {'import slacore.importers.pipeline':<44} {r['import_modules']:6.2f} s")
     print(f"    {'the import command':<44} {r['command']:6.2f} s")
     for label, seconds in r["stages"]:
         print(f"      {label:<42} {seconds:6.2f} s")
@@ -300,6 +300,8 @@ def measure(name: str, csv: Path, runs: int, show_stages: bool, compare: Path | 
         print(f"  MISMATCH: the import read {counted:,} rows, the bare read {rows:,}")
     if show_stages or ratio > RATIO_GOAL:
         stages(csv, OUT / f"{name}_stages.duckdb")
+        if compare:
+            stages(csv, OUT / f"{name}_stages.duckdb", compare)
         fresh(OUT / f"{name}_stages.duckdb")
     return ok
 
@@ -314,7 +316,7 @@ def main() -> int:
     parser.add_argument("--child-stages", nargs=2, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()
     if args.child_stages:
-        sys.path.insert(0, str(REPO))
+        sys.path.insert(0, os.getcwd())  # the checkout being measured (this one, or --compare's)
         child_stages(*args.child_stages)
         return 0
     files = ensure_files(args.regenerate)
