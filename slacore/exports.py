@@ -15,8 +15,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula, made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A text cell that a spreadsheet would run as a formula, made inert (also after leading spaces, which some
+    spreadsheet imports trim before reading the cell)."""
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START)):
         return "'" + value
     return value
 

@@ -154,20 +154,28 @@ def _cell_value(value):
         return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()
-    return neutralise(value) if isinstance(value, str) else value
+    return _text(value) if isinstance(value, str) else value
+
+
+def _text(value: str) -> str:
+    """A text cell Excel accepts: no formula, no control character (openpyxl refuses them: an escape code pasted
+    into a subject would fail the whole pack), at most Excel's 32,767 characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))[:32767]
 
 
 def _write_table(ws, frame: pd.DataFrame, title: str, snapshot: dict) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    ws["A1"] = neutralise(title)
+    ws["A1"] = _text(title)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = _when(snapshot)
-    ws["A3"] = neutralise("Scope: " + describe_scope(snapshot.get("scope")))
+    ws["A3"] = _text("Scope: " + describe_scope(snapshot.get("scope")))
     header_fill = PatternFill("solid", fgColor="E2E8F0")
     for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=j, value=neutralise(str(name)))
+        cell = ws.cell(row=HEADER_ROW, column=j, value=_text(str(name)))
         cell.font = Font(bold=True)
         cell.fill = header_fill
     for i, row in enumerate(frame.itertuples(index=False), start=HEADER_ROW + 1):
@@ -240,10 +248,10 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
         ws.column_dimensions[letter].width = width
     if with_charts:
         ws = wb.create_sheet("Charts")
-        ws["A1"] = neutralise(f"{title}: charts")
+        ws["A1"] = _text(f"{title}: charts")
         ws["A1"].font = Font(bold=True, size=14)
         ws["A2"] = _when(snapshot)
-        ws["A3"] = neutralise("Scope: " + describe_scope(snapshot.get("scope")))
+        ws["A3"] = _text("Scope: " + describe_scope(snapshot.get("scope")))
         row = 5
         for name, png in chart_images(snapshot, "png").items():
             image = XLImage(io.BytesIO(png))

@@ -153,3 +153,20 @@ def test_report_refuses_bad_arguments_in_one_sentence(desk, db_path, tmp_path, c
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_control_characters_in_ticket_text_and_notes_do_not_break_the_workbook(store):
+    """openpyxl refuses control characters (an escape code pasted into a subject, a form feed in a note): the pack
+    drops them instead of failing."""
+    save_target(store, build_target("Fast reply", "first_response", "1h", "90%"), author="t")
+    add_tickets(store, *[tk(f"c{i}", u(2025, 1, i + 1, 9), fr=u(2025, 1, i + 1, 12), subject="Printer\x1b[0m jam\x0b",
+                            team="Tier\x01 1") for i in range(3)])
+    review = reviews.start_review(store, "Jan", "S", "month", date(2025, 1, 1), date(2025, 1, 31), as_of=u(2025, 2, 1))
+    reviews.save_note(store, review.review_id, "general", "pasted\x0c note")
+    reviews.add_action(store, review.review_id, "call\x07 them", "Ana")
+    data = workbook_bytes(review.snapshot, {"name": review.name}, reviews.notes(store, review.review_id),
+                          reviews.actions(store, review), with_charts=False)
+    wb = openpyxl.load_workbook(__import__("io").BytesIO(data))
+    assert {r["Subject"] for r in _table(wb["Breaches"])} == {"Printer[0m jam"}
+    values = [c.value for row in wb["Notes & actions"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "pasted note" in values and "call them" in values
