@@ -147,3 +147,58 @@ def test_snapshot_of_an_empty_period_has_no_attainment(desk):
     snap = compute_snapshot(desk, date(2023, 1, 1), date(2023, 1, 31), as_of=u(2025, 2, 1))
     assert snap["targets"][0]["attainment"] is None and snap["targets"][0]["state"] == "no data"
     assert snap["top_breaches"] == [] and snap["movers"] == []
+
+
+def test_two_sessions_starting_the_same_name_at_once_make_one_review(desk, monkeypatch):
+    """The name check runs again inside the write: another session may store the name while the figures compute."""
+    real = reviews.compute_snapshot
+
+    def meanwhile(*args, **kw):
+        monkeypatch.setattr(reviews, "compute_snapshot", real)
+        _jan(desk)  # the other session finishes first
+        return real(*args, **kw)
+
+    monkeypatch.setattr(reviews, "compute_snapshot", meanwhile)
+    with pytest.raises(UserError, match="exists already"):
+        _jan(desk)
+    assert desk.scalar("SELECT count(*) FROM reviews") == 1
+
+
+def test_a_refresh_that_ends_after_the_sign_off_leaves_the_agreed_figures(desk, monkeypatch):
+    review = _jan(desk)
+    real = reviews.compute_snapshot
+
+    def signed_meanwhile(*args, **kw):
+        reviews.sign_off(desk, review.review_id, "Client Lead")
+        return {**real(*args, **kw), "targets": []}
+
+    monkeypatch.setattr(reviews, "compute_snapshot", signed_meanwhile)
+    with pytest.raises(UserError, match="read-only"):
+        reviews.refresh_figures(desk, review.review_id, as_of=u(2025, 2, 1))
+    assert reviews.get_review(desk, review.review_id).snapshot == review.snapshot
+
+
+def test_a_note_waiting_for_the_write_lock_during_the_sign_off_is_refused(desk):
+    """Writes check 'agreed' under the write lock: a note saved while the review is being signed off is refused,
+    not stored into the agreed review."""
+    import threading
+    import time
+
+    review = _jan(desk)
+    outcome = {}
+
+    def save():
+        try:
+            reviews.save_note(desk, review.review_id, "general", "late edit")
+            outcome["saved"] = True
+        except UserError as exc:
+            outcome["refused"] = str(exc)
+
+    with desk.write_lock():
+        other = threading.Thread(target=save)
+        other.start()
+        time.sleep(0.5)  # the other session is waiting for the lock
+        reviews.sign_off(desk, review.review_id, "Client Lead")
+    other.join(10)
+    assert "read-only" in outcome.get("refused", "")
+    assert reviews.notes(desk, review.review_id) == {}
