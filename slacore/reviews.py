@@ -222,6 +222,7 @@ def set_action_status(store: Store, review_id: int, action_id: int, status: str)
         raise UserError(f"An action's status is one of {', '.join(ACTION_STATUSES)}, not {status!r}.")
     with store.transaction() as cur:
         review = _writable(store, review_id)
+        _agreed_views_kept(store, review, int(action_id), status)
         changed = cur.execute("""
             UPDATE review_actions SET status = ?, closed_in = CASE WHEN ? = 'open' THEN NULL ELSE ? END,
                    updated_at = now()
@@ -231,10 +232,39 @@ def set_action_status(store: Store, review_id: int, action_id: int, status: str)
             raise UserError(f"Action {action_id} does not belong to the series {review.series!r}.")
 
 
+def _as_shown(review_id: int, raised_in: int, status: str, closed_in: int | None) -> str | None:
+    """How review `review_id` shows an item (None: not at all) — the rule of `actions`, for one item."""
+    if raised_in > review_id:
+        return None
+    if not (status == "open" or (closed_in is not None and closed_in >= review_id) or raised_in == review_id):
+        return None
+    return "open" if closed_in is not None and closed_in > review_id else status
+
+
+def _agreed_views_kept(store: Store, review: Review, action_id: int, status: str) -> None:
+    """Refuse a status change that would rewrite how an agreed review of the series shows the item (reopening an
+    item an agreed review closed, or closing from an earlier review what a later agreed one shows open)."""
+    row = store.rows("SELECT review_id, status, closed_in FROM review_actions WHERE action_id = ? AND series = ?",
+                     [action_id, review.series])
+    if not row:
+        return  # the update reports the unknown item
+    raised_in, before, closed_in = row[0]
+    closed_after = None if status == "open" else review.review_id
+    for rid, name in store.rows("""SELECT review_id, name FROM reviews WHERE series = ? AND agreed_at IS NOT NULL
+                                   AND review_id >= ? ORDER BY review_id""", [review.series, raised_in]):
+        shown = _as_shown(rid, raised_in, before, closed_in)
+        if shown != _as_shown(rid, raised_in, status, closed_after):
+            raise UserError(f"This item cannot become {status} here: the agreed review {name!r} shows it "
+                            f"{shown or 'closed before it'}, and an agreed review keeps what was agreed. Raise a "
+                            "new action item instead.")
+
+
 def actions(store: Store, review: Review, today: date | None = None) -> pd.DataFrame:
     """The items this review shows: raised in it or in an earlier review of the series, and still open, or closed
-    in this review. An agreed review shows them as they stood when it was agreed (items closed later show open)."""
-    today = today or datetime.now(timezone.utc).date()
+    in this review. An agreed review shows them as they stood when it was agreed (items closed later show open;
+    overdue as of the sign-off day)."""
+    if today is None:
+        today = review.agreed_at.date() if review.agreed else datetime.now(timezone.utc).date()
     rid = review.review_id
     return store.query("""
         SELECT *, coalesce(status = 'open' AND due < ?, false) AS overdue FROM (

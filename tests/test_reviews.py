@@ -202,3 +202,65 @@ def test_a_note_waiting_for_the_write_lock_during_the_sign_off_is_refused(desk):
     other.join(10)
     assert "read-only" in outcome.get("refused", "")
     assert reviews.notes(desk, review.review_id) == {}
+
+
+def _series(desk):
+    """January (raises an item), February, March of one series."""
+    jan = _jan(desk)
+    item = reviews.add_action(desk, jan.review_id, "Staff Tier 2 mornings", "Ana", date(2025, 2, 15))
+    feb = reviews.start_review(desk, "February", "Team monthly", "month", date(2025, 2, 1), date(2025, 2, 28),
+                               as_of=u(2025, 3, 1))
+    return jan, feb, item
+
+
+def test_an_item_closed_and_reopened_carries_over_again(desk):
+    jan, feb, item = _series(desk)
+    reviews.set_action_status(desk, feb.review_id, item, "done")
+    march = reviews.start_review(desk, "March", "Team monthly", "month", date(2025, 3, 1), date(2025, 3, 31),
+                                 as_of=u(2025, 4, 1))
+    assert reviews.actions(desk, march).empty
+    reviews.set_action_status(desk, feb.review_id, item, "open")  # February is still open: it changes its mind
+    assert list(reviews.actions(desk, march)["action_id"]) == [item]
+    reviews.set_action_status(desk, march.review_id, item, "dropped")
+    april = reviews.start_review(desk, "April", "Team monthly", "month", date(2025, 4, 1), date(2025, 4, 30),
+                                 as_of=u(2025, 5, 1))
+    assert reviews.actions(desk, april).empty
+    assert reviews.actions(desk, feb).set_index("action_id").loc[item, "status"] == "open"
+
+
+def test_an_agreed_review_keeps_showing_an_item_as_it_stood(desk):
+    """Reopening (or re-closing) an item from another review must not rewrite an agreed review's list."""
+    jan, feb, item = _series(desk)
+    reviews.set_action_status(desk, feb.review_id, item, "done")
+    reviews.sign_off(desk, feb.review_id, "Client Lead")
+    march = reviews.start_review(desk, "March", "Team monthly", "month", date(2025, 3, 1), date(2025, 3, 31),
+                                 as_of=u(2025, 4, 1))
+    for status in ("open", "dropped"):
+        with pytest.raises(UserError, match="agreed review 'February'"):
+            reviews.set_action_status(desk, march.review_id, item, status)
+    assert reviews.actions(desk, reviews.get_review(desk, feb.review_id)).set_index("action_id").loc[
+        item, "status"] == "done"
+    # an item an agreed review shows open may still be closed later: the agreed review keeps showing it open
+    reviews.sign_off(desk, jan.review_id, "Team lead")
+    other = reviews.add_action(desk, march.review_id, "Check the auto-reply")
+    reviews.set_action_status(desk, march.review_id, other, "done")
+    assert reviews.actions(desk, reviews.get_review(desk, jan.review_id)).set_index("action_id").loc[
+        item, "status"] == "open"
+
+
+def test_an_earlier_open_review_cannot_close_what_a_later_agreed_one_shows_open(desk):
+    jan, feb, item = _series(desk)
+    reviews.sign_off(desk, feb.review_id, "Client Lead")
+    with pytest.raises(UserError, match="agreed review 'February'"):
+        reviews.set_action_status(desk, jan.review_id, item, "done")
+
+
+def test_an_agreed_review_marks_overdue_as_of_its_sign_off(desk):
+    jan, _, item = _series(desk)
+    reviews.sign_off(desk, jan.review_id, "Team lead")
+    with desk.transaction() as cur:
+        cur.execute("UPDATE reviews SET agreed_at = TIMESTAMPTZ '2025-02-03 10:00:00+00' WHERE review_id = ?",
+                    [jan.review_id])
+    agreed = reviews.get_review(desk, jan.review_id)
+    shown = reviews.actions(desk, agreed).set_index("action_id")
+    assert not shown.loc[item, "overdue"], "due 15 Feb: not overdue when January was agreed on 3 Feb"
