@@ -7,7 +7,7 @@ import getpass
 import pandas as pd
 import streamlit as st
 
-from pages.shared import get_store, guarded
+from pages.shared import get_store, guarded, plain
 from slacore import reviews
 from slacore.errors import UserError
 from slacore.metrics import Filters, default_as_of
@@ -80,7 +80,7 @@ def _start_form() -> None:
 
 
 def _header(review: reviews.Review) -> None:
-    st.subheader(review.name, anchor=False)
+    st.subheader(plain(review.name), anchor=False)
     st.text(f"Series: {review.series} · {reviews.CADENCES.get(review.cadence, review.cadence)} · "
             f"{review.start:%d %b %Y} – {review.end:%d %b %Y} · scope: {describe_scope(review.scope)}")
     if review.attendees:
@@ -88,7 +88,7 @@ def _header(review: reviews.Review) -> None:
     st.caption(f"Figures frozen {review.frozen_at:%d %b %Y %H:%M} UTC (judged as of "
                f"{review.snapshot['as_of'][:16].replace('T', ' ')} UTC): later imports do not change them.")
     if review.agreed:
-        st.success(f"Agreed by {review.agreed_by} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is read-only.")
+        st.success(f"Agreed by {plain(review.agreed_by)} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is read-only.")
 
 
 def _link(page: str, label: str, review: reviews.Review, **extra) -> None:
@@ -317,7 +317,7 @@ def _review_view(review_id: int) -> None:
         st.markdown("#### Earlier reviews of this series")
         for r in history.itertuples():
             if r.review_id != review.review_id:
-                st.page_link("pages/review.py", label=f"{r.name} ({r.period_start:%d %b %Y} – {r.period_end:%d %b %Y})",
+                st.page_link("pages/review.py", label=f"{plain(r.name)} ({r.period_start:%d %b %Y} – {r.period_end:%d %b %Y})",
                              query_params={"review": str(r.review_id)})
 
 

@@ -116,3 +116,39 @@ def test_a_proposed_change_opens_prefilled_on_targets_and_names_the_review(app_e
     reason = _store(app_env).scalar("""SELECT v.reason FROM target_versions v JOIN targets t USING (target_id)
                                        WHERE t.name = 'Urgent resolution' ORDER BY v.version DESC LIMIT 1""")
     assert "Review 'Monthly ops'" in reason
+
+
+def test_names_typed_by_users_are_shown_as_text_not_markdown(app_env):
+    """A review name or a sign-off name is plain text on the page: no link, no image fetched from elsewhere."""
+    at = open_page("pages/review.py")  # loads the sample data
+    _clean(at)
+    from slacore import reviews
+
+    store = _store(app_env)
+    first = reviews.start_review(store, "Q1 ![pixel](http://evil.example/p.png)", "ACME", "custom",
+                                 date(2026, 9, 1), date(2026, 9, 30))
+    second = reviews.start_review(store, "Q2 **bold** [site](http://evil.example)", "ACME", "custom",
+                                  date(2026, 10, 1), date(2026, 10, 31))
+    reviews.sign_off(store, second.review_id, "[Ana](http://evil.example)")
+    page = open_page("pages/review.py", {"review": str(second.review_id)})
+    _clean(page)
+    shown = [s.value for s in page.subheader] + [s.value for s in page.success]
+    shown += [link.proto.label for link in page.get("page_link")]
+    assert any("Q2" in v for v in shown) and any("Q1" in v for v in shown) and any("Ana" in v for v in shown)
+    for value in shown:
+        assert "](http" not in value and "**bold**" not in value, f"rendered as markdown: {value!r}"
+    assert first.review_id != second.review_id
+
+
+def test_the_saved_proposal_names_the_review_as_text(app_env):
+    at = open_page("pages/review.py")
+    _start(at, "Ops [site](http://evil.example)")
+    rid = str(_store(app_env).scalar("SELECT review_id FROM reviews"))
+    at.selectbox(key=f"prop-target-{rid}").select("Urgent resolution")
+    at.text_input(key=f"prop-goal-{rid}").input("80%")
+    at.button(key=f"FormSubmitter:proposal-{rid}-Open on the Targets page").click().run()
+    at.switch_page("pages/targets.py")
+    at.button(key="FormSubmitter:apply-proposal-Apply as a new version").click().run()
+    _clean(at)
+    saved = [s.value for s in at.success if "Saved a new version" in s.value]
+    assert saved and "Ops" in saved[0] and "](http" not in saved[0]
