@@ -31,6 +31,26 @@ def parse_where(items: list[str] | None) -> dict[str, list[str]]:
     return scope
 
 
+def _write_whole(out: Path, data: bytes) -> None:
+    """Write to a temporary file of this run beside `out`, flush it to disk, then rename it over `out`: a reader
+    (or a cron mailer) never sees half a file, a failure leaves the previous file as it was, and two runs writing
+    the same pack never share a temporary file."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the pack is meant to be read (mailed, shared)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{out} could not be written: {exc.strerror or exc}.") from None
+
+
 def cmd_report(args) -> int:
     from .cli_targets import _as_of, _date
     from .review_figures import compute_snapshot, filters_from_dict, summary_json
@@ -42,6 +62,8 @@ def cmd_report(args) -> int:
         raise UserError(f"--out must end in .xlsx or .html, not {out.name!r}.")
     if not out.parent.exists():
         raise UserError(f"The folder {out.parent} does not exist.")
+    if out.is_dir():
+        raise UserError(f"{out} is a folder: give the file to write, e.g. {out / ('pack' + out.suffix)}.")
     store = open_store(args.db)
     review_info, notes, actions = None, None, None
     if args.review:
@@ -65,12 +87,9 @@ def cmd_report(args) -> int:
                                     _as_of(args.as_of))
     if out.suffix.lower() == ".xlsx":
         data = workbook_bytes(snapshot, review_info, notes, actions)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(data)
     else:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(html_report(snapshot, review_info, notes, actions), encoding="utf-8")
-    tmp.replace(out)  # a reader (or a cron mailer) never sees half a file
+        data = html_report(snapshot, review_info, notes, actions).encode("utf-8")
+    _write_whole(out, data)
     payload = {"path": str(out.resolve()), "review": review_info["name"] if review_info else None,
                "period": snapshot["period"], "scope": snapshot["scope"], "summary": summary_json(snapshot)}
     print(json.dumps(payload, default=str) if args.json else str(out.resolve()))

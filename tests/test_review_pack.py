@@ -170,3 +170,47 @@ def test_control_characters_in_ticket_text_and_notes_do_not_break_the_workbook(s
     assert {r["Subject"] for r in _table(wb["Breaches"])} == {"Printer[0m jam"}
     values = [c.value for row in wb["Notes & actions"].iter_rows() for c in row if isinstance(c.value, str)]
     assert "pasted note" in values and "call them" in values
+
+
+def _report(db_path, out, *extra):
+    return main(["report", "--db", str(db_path), "--from", "2025-01-01", "--to", "2025-01-28", "--as-of",
+                 "2025-02-01T00:00:00Z", "--out", str(out), *extra])
+
+
+def test_a_failed_write_keeps_the_previous_file_and_leaves_no_part_file(desk, db_path, tmp_path, capsys,
+                                                                         monkeypatch):
+    out = tmp_path / "pack.html"
+    out.write_text("last month's pack")
+    import os
+
+    real_fsync = os.fsync
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    capsys.readouterr()
+    assert _report(db_path, out) == 2
+    err = capsys.readouterr().err
+    assert "could not be written" in err and "No space left" in err and "Traceback" not in err
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert out.read_text() == "last month's pack", "the previous file is intact"
+    assert sorted(p.name for p in tmp_path.iterdir() if "pack" in p.name) == ["pack.html"], "no half-written file left"
+
+
+def test_two_reports_to_one_file_do_not_share_a_part_file(desk, db_path, tmp_path, capsys):
+    """Another run's temporary file (a second cron job writing the same pack) is not overwritten or taken."""
+    out = tmp_path / "pack.xlsx"
+    other = tmp_path / "pack.xlsx.part"
+    other.write_text("another run, half written")
+    assert _report(db_path, out) == 0
+    assert other.read_text() == "another run, half written"
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+
+
+def test_an_out_path_that_is_a_folder_is_refused_in_a_sentence(desk, db_path, tmp_path, capsys):
+    (tmp_path / "pack.xlsx").mkdir()
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "pack.xlsx") == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and "Traceback" not in err
