@@ -219,7 +219,7 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
                    actions: pd.DataFrame | None = None, with_charts: bool = True) -> bytes:
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image as XLImage
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     title = _title(snapshot, review)
@@ -244,8 +244,20 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
             cell = ws.cell(row=i, column=j, value=_cell_value(value))
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEF", (40, 60, 12, 10, 30, 10)):
+    for letter, width in zip("ABCDEF", (45, 70, 12, 10, 30, 10)):
         ws.column_dimensions[letter].width = width
+    wrapped = Alignment(wrap_text=True, vertical="top")  # notes of several lines, long actions: readable, not cut
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDEF"}
+    for row in ws.iter_rows(min_row=HEADER_ROW + 1):
+        lines = 1
+        for cell in row:
+            if cell.value is not None and not cell.font.bold:
+                cell.alignment = wrapped
+            if isinstance(cell.value, str) and not cell.font.bold:
+                width = max(widths.get(cell.column_letter, 10) - 2, 5)
+                lines = max(lines, sum(-(-max(len(part), 1) // width) for part in cell.value.split("\n")))
+        if lines > 1:  # spreadsheets do not grow a row for wrapped text on their own (LibreOffice does not)
+            ws.row_dimensions[row[0].row].height = 15 * min(lines, 26)
     if with_charts:
         ws = wb.create_sheet("Charts")
         ws["A1"] = _text(f"{title}: charts")

@@ -214,3 +214,20 @@ def test_an_out_path_that_is_a_folder_is_refused_in_a_sentence(desk, db_path, tm
     assert _report(db_path, tmp_path / "pack.xlsx") == 2
     err = capsys.readouterr().err
     assert "is a folder" in err and "Traceback" not in err
+
+
+def test_notes_and_actions_wrap_long_and_multi_line_text(desk):
+    """A note of several lines or an action longer than its column stays readable (wrapped, top-aligned), instead
+    of spilling over the header or being cut at the next column."""
+    review = reviews.start_review(desk, "January", "S", "month", date(2025, 1, 1), date(2025, 1, 28),
+                                  as_of=u(2025, 2, 1))
+    reviews.save_note(desk, review.review_id, "targets", "First line\nSecond line, " + "long " * 40)
+    reviews.add_action(desk, review.review_id, "Call the vendor about the outage and the credits " * 3, "Ana")
+    data = workbook_bytes(review.snapshot, {"name": review.name}, reviews.notes(desk, review.review_id),
+                          reviews.actions(desk, review), with_charts=False)
+    ws = openpyxl.load_workbook(__import__("io").BytesIO(data))["Notes & actions"]
+    cells = [c for row in ws.iter_rows(min_row=6) for c in row[:2] if isinstance(c.value, str)
+             and ("Second line" in c.value or "Call the vendor" in c.value)]
+    assert len(cells) == 2
+    for cell in cells:
+        assert cell.alignment.wrap_text and cell.alignment.vertical == "top", cell.coordinate
