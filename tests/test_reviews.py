@@ -264,3 +264,18 @@ def test_an_agreed_review_marks_overdue_as_of_its_sign_off(desk):
     agreed = reviews.get_review(desk, jan.review_id)
     shown = reviews.actions(desk, agreed).set_index("action_id")
     assert not shown.loc[item, "overdue"], "due 15 Feb: not overdue when January was agreed on 3 Feb"
+
+
+def test_a_month_or_quarter_is_compared_with_the_month_or_quarter_before(desk):
+    """A monthly review of February compares with January, a quarterly one with the quarter before (an
+    equal-length period would be 4–31 January, or start on 31 March for the third quarter)."""
+    feb = compute_snapshot(desk, date(2025, 2, 1), date(2025, 2, 28), as_of=u(2025, 3, 1))
+    assert feb["previous_period"] == ["2025-01-01", "2025-01-31"]
+    jan = summarize(desk, date(2025, 1, 1), date(2025, 1, 31), u(2025, 3, 1))
+    assert feb["targets"][0]["previous"] == float(jan["attainment"][0])
+    q3 = compute_snapshot(desk, date(2026, 7, 1), date(2026, 9, 30), as_of=u(2026, 10, 1))
+    assert q3["previous_period"] == ["2026-04-01", "2026-06-30"]
+    q1 = compute_snapshot(desk, date(2025, 1, 1), date(2025, 3, 31), as_of=u(2025, 4, 1))
+    assert q1["previous_period"] == ["2024-10-01", "2024-12-31"]
+    assert compute_snapshot(desk, date(2025, 1, 1), date(2025, 1, 28), as_of=u(2025, 2, 1))["previous_period"] == [
+        "2024-12-04", "2024-12-31"], "any other period: the equal-length one before"
