@@ -85,8 +85,10 @@ def _header(review: reviews.Review) -> None:
             f"{review.start:%d %b %Y} – {review.end:%d %b %Y} · scope: {describe_scope(review.scope)}")
     if review.attendees:
         st.text(f"Attendees: {review.attendees}")
+    before = review.snapshot.get("previous_period") or ["?", "?"]
     st.caption(f"Figures frozen {review.frozen_at:%d %b %Y %H:%M} UTC (judged as of "
-               f"{review.snapshot['as_of'][:16].replace('T', ' ')} UTC): later imports do not change them.")
+               f"{review.snapshot['as_of'][:16].replace('T', ' ')} UTC): later imports do not change them. "
+               f"\"Previous period\" is {before[0]} to {before[1]}.")
     if review.agreed:
         st.success(f"Agreed by {plain(review.agreed_by)} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is read-only.")
 
@@ -180,7 +182,8 @@ def _quality_section(review, snap, saved) -> None:
     if flagged.empty:
         st.caption("No data-quality warning in the period.")
     else:
-        st.warning(f"{len(flagged)} data-quality checks flag tickets of the period.")
+        st.warning(f"{len(flagged)} data-quality check{'s flag' if len(flagged) != 1 else ' flags'} tickets of the "
+                   "period.")
         st.dataframe(flagged, hide_index=True, width="stretch", column_config={
             "what": "Check", "tickets": "Tickets", "share": st.column_config.NumberColumn("Share", format="%.2f%%"),
             "effect": "Effect", "note": "Note"})

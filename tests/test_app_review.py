@@ -152,3 +152,12 @@ def test_the_saved_proposal_names_the_review_as_text(app_env):
     _clean(at)
     saved = [s.value for s in at.success if "Saved a new version" in s.value]
     assert saved and "Ops" in saved[0] and "](http" not in saved[0]
+
+
+def test_the_review_says_which_period_it_is_compared_with(app_env):
+    at = open_page("pages/review.py")
+    _start(at, "Sprint check-in")
+    _clean(at)
+    snap = __import__("json").loads(_store(app_env).scalar("SELECT snapshot FROM reviews"))
+    before = snap["previous_period"]
+    assert f'"Previous period" is {before[0]} to {before[1]}.' in texts(at)
