@@ -69,9 +69,9 @@ def cmd_report(args) -> int:
     if args.review:
         from . import reviews
 
-        if args.date_from or args.date_to or args.where:
-            raise UserError("--review reports the period and scope that review was held on: leave out "
-                            "--from, --to and --where.")
+        if args.date_from or args.date_to or args.where or args.as_of:
+            raise UserError("--review reports the figures that review was held on (its period, scope and as-of "
+                            "time): leave out --from, --to, --where and --as-of.")
         review = reviews.find_review(store, args.review)
         snapshot = review.snapshot
         review_info = {"name": review.name, "attendees": review.attendees, "agreed_by": review.agreed_by,

@@ -34,6 +34,14 @@ def _title(snapshot: dict, review: dict | None) -> str:
     return f"SLA review: {review['name']}" if review else "SLA report"
 
 
+def _who(review: dict | None) -> str:
+    """'Attendees: …; agreed by … on …' (empty for a report of a period)."""
+    parts = [f"Attendees: {review['attendees']}"] if review and review.get("attendees") else []
+    if review and review.get("agreed_by"):
+        parts.append(f"agreed by {review['agreed_by']} on {str(review['agreed_at'])[:10]}")
+    return "; ".join(parts)
+
+
 # -- tables --------------------------------------------------------------------------------------------------------
 def _share(percent):
     return None if percent is None else round(percent / 100, 6)
@@ -228,6 +236,8 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
     summary = summary_frame(snapshot)
     _write_table(ws, summary, title, snapshot)
     _colour_attainment(ws, len(summary))
+    if who := _who(review):
+        ws["A4"] = _text(who)
     for sheet, frame in (("Trend", trend_frame(snapshot)), ("Breaches", breaches_frame(snapshot)),
                          ("Data quality", quality_frame(snapshot))):
         _write_table(wb.create_sheet(sheet), frame, f"{title}: {sheet.lower()}", snapshot)

@@ -144,6 +144,7 @@ def test_report_of_a_held_review_uses_its_frozen_figures(desk, db_path, tmp_path
     (["--out", "x.xlsx", "--from", "2025-02-01", "--to", "2025-01-01"], "before --from"),
     (["--out", "x.xlsx", "--from", "2025-01-01", "--to", "2025-01-31", "--where", "colour=red"], "--where takes"),
     (["--out", "x.xlsx", "--review", "nope"], "no review called"),
+    (["--out", "x.xlsx", "--review", "nope", "--as-of", "2025-02-01"], "leave out"),
     (["--out", "/no/such/folder/x.xlsx", "--from", "2025-01-01", "--to", "2025-01-31"], "does not exist"),
 ])
 def test_report_refuses_bad_arguments_in_one_sentence(desk, db_path, tmp_path, capsys, monkeypatch, argv, message):
@@ -231,3 +232,15 @@ def test_notes_and_actions_wrap_long_and_multi_line_text(desk):
     assert len(cells) == 2
     for cell in cells:
         assert cell.alignment.wrap_text and cell.alignment.vertical == "top", cell.coordinate
+
+
+def test_the_workbook_of_an_agreed_review_says_who_attended_and_agreed_it(desk):
+    review = reviews.start_review(desk, "January", "S", "month", date(2025, 1, 1), date(2025, 1, 28), "Ana, =Ben",
+                                  as_of=u(2025, 2, 1))
+    agreed = reviews.sign_off(desk, review.review_id, "Client Lead")
+    info = {"name": agreed.name, "attendees": agreed.attendees, "agreed_by": agreed.agreed_by,
+            "agreed_at": agreed.agreed_at}
+    ws = openpyxl.load_workbook(__import__("io").BytesIO(workbook_bytes(agreed.snapshot, info, with_charts=False)))[
+        "Summary"]
+    assert ws["A4"].value.startswith("Attendees: Ana, =Ben; agreed by Client Lead on ")
+    assert ws["A5"].value == "Target", "the table starts where it did"
