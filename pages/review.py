@@ -291,10 +291,10 @@ def _downloads(review: reviews.Review) -> None:
 
 
 def _review_view(review_id: int) -> None:
-    review = reviews.get_review(store, review_id)
-    if st.button("← All reviews", key="back"):
+    if st.button("← All reviews", key="back"):  # first: a link to a deleted review still has its way back
         _open(None)
         st.rerun()
+    review = reviews.get_review(store, review_id)
     _header(review)
     _downloads(review)
     c1, c2 = st.columns([2, 3])

@@ -161,3 +161,13 @@ def test_the_review_says_which_period_it_is_compared_with(app_env):
     snap = __import__("json").loads(_store(app_env).scalar("SELECT snapshot FROM reviews"))
     before = snap["previous_period"]
     assert f'"Previous period" is {before[0]} to {before[1]}.' in texts(at)
+
+
+def test_a_link_to_an_unknown_review_says_so_and_leads_back(app_env):
+    from apptest_helpers import assert_errors
+
+    at = open_page("pages/review.py", {"review": "999"})
+    assert_errors(at, ["There is no review number 999."])
+    at.button(key="back").click().run()
+    _clean(at)
+    assert "Start a review" in [e.label for e in at.expander]
