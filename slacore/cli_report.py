@@ -51,6 +51,20 @@ def _write_whole(out: Path, data: bytes) -> None:
         raise UserError(f"{out} could not be written: {exc.strerror or exc}.") from None
 
 
+def check_where(store, scope: dict[str, list[str]]) -> None:
+    """Refuse a value no ticket has (filters match exactly): a typo in a cron line would otherwise mail an
+    all-zero pack with exit 0."""
+    for key, values in scope.items():
+        for value in values:
+            if store.scalar(f"SELECT count(*) FROM tickets WHERE {key} = ?", [value]):
+                continue
+            alike = [r[0] for r in store.rows(f"""SELECT DISTINCT {key} FROM tickets WHERE {key} IS NOT NULL
+                                                 ORDER BY jaro_winkler_similarity(lower({key}), lower(?)) DESC,
+                                                 {key} LIMIT 3""", [value])]
+            hint = f" Did you mean {' or '.join(repr(v) for v in alike)}?" if alike else ""
+            raise UserError(f"No ticket has {key} {value!r} (values match exactly).{hint}")
+
+
 def cmd_report(args) -> int:
     from .cli_targets import _as_of, _date
     from .review_figures import compute_snapshot, filters_from_dict, summary_json
@@ -83,8 +97,9 @@ def cmd_report(args) -> int:
         start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
         if end < start:
             raise UserError("--to is before --from.")
-        snapshot = compute_snapshot(store, start, end, filters_from_dict(parse_where(args.where)),
-                                    _as_of(args.as_of))
+        scope = parse_where(args.where)
+        check_where(store, scope)
+        snapshot = compute_snapshot(store, start, end, filters_from_dict(scope), _as_of(args.as_of))
     if out.suffix.lower() == ".xlsx":
         data = workbook_bytes(snapshot, review_info, notes, actions)
     else:

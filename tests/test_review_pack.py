@@ -244,3 +244,28 @@ def test_the_workbook_of_an_agreed_review_says_who_attended_and_agreed_it(desk):
         "Summary"]
     assert ws["A4"].value.startswith("Attendees: Ana, =Ben; agreed by Client Lead on ")
     assert ws["A5"].value == "Target", "the table starts where it did"
+
+
+def test_a_where_value_no_ticket_has_is_refused_not_reported_as_empty(desk, db_path, tmp_path, capsys):
+    """A cron line with 'team=tier 1' (the team is 'Tier 1') must not mail an all-zero pack with exit 0."""
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "t.xlsx", "--where", "team=tier 1") == 2
+    err = capsys.readouterr().err
+    assert "No ticket has team 'tier 1'" in err and "'Tier 1'" in err
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_a_filtered_report_equals_the_summary_of_the_same_filters(desk, db_path, tmp_path, capsys):
+    from slacore.metrics import Filters, summarize
+    from slacore.store import open_store
+
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "t.xlsx", "--where", "team=Tier 1", "--where", "customer=ACME", "--json") == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    frame = summarize(open_store(db_path), date(2025, 1, 1), date(2025, 1, 28), u(2025, 2, 1),
+                      Filters(team=("Tier 1",), customer=("ACME",)))
+    assert [(t["name"], t["met"], t["breached"], t["pending"], t["attainment"]) for t in printed["summary"]["targets"]] \
+        == [(r.name, r.met, r.breached, r.pending, r.attainment) for r in frame.itertuples()]
+    rows = {r["Target"]: r for r in _table(openpyxl.load_workbook(tmp_path / "t.xlsx")["Summary"])}
+    for t in printed["summary"]["targets"]:
+        assert (rows[t["name"]]["Met"], rows[t["name"]]["Breached"]) == (t["met"], t["breached"])
