@@ -123,8 +123,13 @@ def _targets_section(review: reviews.Review, snap: dict, saved: dict, today: dic
                                              else round(now[t["name"]] - t["attainment"], 1)
                                              for t in snap["targets"]]
     missed = int((frame["Result"] == "missed").sum())
-    st.markdown(f"**{missed} of {len(frame)} targets missed their goal** in the period." if missed else
-                f"All {len(frame)} targets with decided tickets met their goal.")
+    decided = int(frame["Result"].isin(["met", "missed"]).sum())  # a target without decided tickets neither
+    if missed:
+        st.markdown(f"**{missed} of {decided} targets missed their goal** in the period.")
+    elif decided:
+        st.markdown(f"All {decided} targets with decided tickets met their goal.")
+    else:
+        st.markdown("No target has decided tickets in the period.")
     config = dict(SUMMARY_CONFIG)
     if today is not None:
         config["Today"] = st.column_config.NumberColumn("Today", format="percent")

@@ -171,3 +171,16 @@ def test_a_link_to_an_unknown_review_says_so_and_leads_back(app_env):
     at.button(key="back").click().run()
     _clean(at)
     assert "Start a review" in [e.label for e in at.expander]
+
+
+def test_a_period_without_decided_tickets_says_so(app_env):
+    at = open_page("pages/review.py")  # loads the sample data and its targets
+    _clean(at)
+    from slacore import reviews
+
+    empty = reviews.start_review(_store(app_env), "Before the data", "Old", "custom", date(2001, 1, 1),
+                                 date(2001, 1, 31))
+    page = open_page("pages/review.py", {"review": str(empty.review_id)})
+    _clean(page)
+    assert "No target has decided tickets in the period." in texts(page)
+    assert "All " not in texts(page)
