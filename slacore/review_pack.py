@@ -128,11 +128,22 @@ def attainment_chart(snapshot: dict) -> alt.LayerChart:
                                              title="Attainment vs goal (black tick = goal)")
 
 
+def _period_axis(grain: str, periods) -> dict:
+    """Ticks on the periods plotted (weeks start on Monday; Vega's own weekly ticks fall on Sundays), months
+    labelled 'Jul 2026'; at most about 12 labels."""
+    days = sorted({str(p)[:10] for p in periods})
+    step = max(1, -(-len(days) // 12))
+    values = [int(pd.Timestamp(d, tz="UTC").timestamp() * 1000) for d in days[::step]]
+    if grain == "month":
+        return {"format": "%b %Y", "labelAngle": 0, "values": values}
+    return {"format": "%d %b %Y", "labelAngle": -40, "values": values}
+
+
 def trend_chart(snapshot: dict) -> alt.Chart:
     frame = pd.DataFrame(snapshot["trend"], columns=["target", "period", "attainment"])
     frame = frame.dropna(subset=["attainment"])
     return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format="%d %b %Y", labelAngle=-40, tickCount=8)),
+        x=alt.X("period:T", title=None, axis=alt.Axis(**_period_axis(snapshot["grain"], frame["period"]))),
         y=alt.Y("attainment:Q", title="Attainment %", scale=alt.Scale(zero=False)),
         color=alt.Color("target:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
     ).properties(width=520, height=240, title=f"Attainment per {snapshot['grain']}")

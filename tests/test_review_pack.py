@@ -269,3 +269,12 @@ def test_a_filtered_report_equals_the_summary_of_the_same_filters(desk, db_path,
     rows = {r["Target"]: r for r in _table(openpyxl.load_workbook(tmp_path / "t.xlsx")["Summary"])}
     for t in printed["summary"]["targets"]:
         assert (rows[t["name"]]["Met"], rows[t["name"]]["Breached"]) == (t["met"], t["breached"])
+
+
+def test_a_monthly_trend_is_labelled_by_month():
+    from slacore.review_pack import trend_chart
+
+    snap = {"grain": "month", "trend": [{"target": "A", "period": "2026-07-01", "attainment": 90.0},
+                                        {"target": "A", "period": "2026-08-01", "attainment": 92.0}]}
+    axis = trend_chart(snap).to_dict()["encoding"]["x"]["axis"]
+    assert axis["format"] == "%b %Y" and axis["values"] == [1782864000000, 1785542400000]  # 1 Jul, 1 Aug 2026 UTC
