@@ -232,8 +232,9 @@ def _actions_section(review: reviews.Review) -> None:
             chosen = c1.selectbox("Item", list(labels), format_func=labels.get, key=f"act-pick-{review.review_id}")
             status = c2.selectbox("Status", reviews.ACTION_STATUSES, key=f"act-status-{review.review_id}")
             if c3.form_submit_button("Update"):
-                reviews.set_action_status(store, review.review_id, chosen, status)
-                st.rerun()
+                with guarded("The status change"):  # a refusal is a sentence here; the page goes on
+                    reviews.set_action_status(store, review.review_id, chosen, status)
+                    st.rerun()
     with st.form(f"action-new-{review.review_id}", clear_on_submit=True):
         c1, c2, c3 = st.columns([3, 1, 1])
         text = c1.text_input("New action item", key=f"act-text-{review.review_id}")

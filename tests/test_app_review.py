@@ -184,3 +184,26 @@ def test_a_period_without_decided_tickets_says_so(app_env):
     _clean(page)
     assert "No target has decided tickets in the period." in texts(page)
     assert "All " not in texts(page)
+
+
+def test_a_refused_status_change_is_one_sentence_and_the_page_goes_on(app_env):
+    """January is still open; February, agreed, shows January's item open: closing it from January is refused."""
+    from apptest_helpers import assert_errors
+    from slacore import reviews
+
+    at = open_page("pages/review.py")
+    _clean(at)
+    store = _store(app_env)
+    jan = reviews.start_review(store, "Jan", "Team", "custom", date(2026, 9, 1), date(2026, 9, 30))
+    item = reviews.add_action(store, jan.review_id, "Staff mornings", "Ana")
+    feb = reviews.start_review(store, "Feb", "Team", "custom", date(2026, 10, 1), date(2026, 10, 31))
+    reviews.sign_off(store, feb.review_id, "Client Lead")
+    page = open_page("pages/review.py", {"review": str(jan.review_id)})
+    _clean(page)
+    page.selectbox(key=f"act-pick-{jan.review_id}").set_value(item)
+    page.selectbox(key=f"act-status-{jan.review_id}").set_value("done")
+    page.button(key=f"FormSubmitter:action-status-{jan.review_id}-Update").click().run()
+    errors = [e.value for e in page.error]
+    assert_errors(page, errors)
+    assert len(errors) == 1 and "agreed review 'Feb'" in errors[0]
+    assert f"sign-who-{jan.review_id}" in {w.key for w in page.text_input}, "the rest of the page is still there"
