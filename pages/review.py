@@ -105,12 +105,21 @@ def _note(review: reviews.Review, section: str, saved: dict) -> None:
         if saved.get(section):
             st.text(saved[section])
         return
+    base = key + "-base"  # the text this editor started from: a colleague's save since is not silently replaced
+    if base not in st.session_state:
+        st.session_state[base] = saved.get(section, "")
     with st.form(key):
         text = st.text_area("Notes", value=saved.get(section, ""), key=key + "-text", height=90,
                             placeholder="What was said, decided, questioned…")
         if st.form_submit_button("Save notes"):
-            reviews.save_note(store, review.review_id, section, text, author=AUTHOR)
-            st.toast("Notes saved.")
+            try:
+                reviews.save_note(store, review.review_id, section, text, author=AUTHOR, base=st.session_state[base])
+            except UserError as exc:
+                st.session_state[base] = saved.get(section, "")  # seen now: saving again replaces it
+                st.error(plain(str(exc)))  # it quotes a colleague's note: shown as typed
+            else:
+                st.session_state[base] = text.strip()
+                st.toast("Notes saved.")
 
 
 def _targets_section(review: reviews.Review, snap: dict, saved: dict, today: dict | None) -> None:

@@ -191,12 +191,21 @@ def notes(store: Store, review_id: int) -> dict[str, str]:
     return dict(store.rows("SELECT section, text FROM review_notes WHERE review_id = ?", [int(review_id)]))
 
 
-def save_note(store: Store, review_id: int, section: str, text: str, author: str = "unknown") -> None:
+def save_note(store: Store, review_id: int, section: str, text: str, author: str = "unknown",
+              base: str | None = None) -> None:
+    """Replace a section's note. `base` is the text the editor started from: when someone else saved the section
+    since, the save is refused (naming their text) instead of silently replacing it."""
     if section not in SECTIONS:
         raise UserError(f"Unknown review section {section!r}.")
     text = _clean(text, "a note", required=False, limit=MAX_TEXT)
     with store.transaction() as cur:
         review = _writable(store, review_id)
+        if base is not None:
+            current = notes(store, review.review_id).get(section, "")
+            if current.strip() != base.strip() and current.strip() != text:
+                shown = current if len(current) <= 300 else current[:300] + "…"
+                raise UserError(f"Someone saved these notes meanwhile: “{shown}”. Copy what you wrote, reload the "
+                                "page and merge the two (saving again now replaces theirs).")
         cur.execute("DELETE FROM review_notes WHERE review_id = ? AND section = ?", [review.review_id, section])
         if text:
             cur.execute("INSERT INTO review_notes VALUES (?, ?, ?, ?, now())",

@@ -207,3 +207,23 @@ def test_a_refused_status_change_is_one_sentence_and_the_page_goes_on(app_env):
     assert_errors(page, errors)
     assert len(errors) == 1 and "agreed review 'Feb'" in errors[0]
     assert f"sign-who-{jan.review_id}" in {w.key for w in page.text_input}, "the rest of the page is still there"
+
+
+def test_two_people_writing_one_note_do_not_overwrite_each_other_silently(app_env):
+    from apptest_helpers import assert_errors
+    from slacore import reviews
+
+    at = open_page("pages/review.py")
+    _start(at, "Week 7")
+    rid = int(_store(app_env).scalar("SELECT review_id FROM reviews"))
+    reviews.save_note(_store(app_env), rid, "targets", "Colleague: Tier 2 short-staffed")  # another session
+    at.text_area(key=f"note-{rid}-targets-text").input("Mine: urgent queue alarm")
+    at.button(key=f"FormSubmitter:note-{rid}-targets-Save notes").click().run()
+    errors = [e.value for e in at.error]
+    assert_errors(at, errors)
+    assert len(errors) == 1 and "Tier 2 short-staffed" in errors[0] and "meanwhile" in errors[0]
+    assert reviews.notes(_store(app_env), rid)["targets"] == "Colleague: Tier 2 short-staffed"
+    assert at.text_area(key=f"note-{rid}-targets-text").value == "Mine: urgent queue alarm", "nothing typed is lost"
+    at.button(key=f"FormSubmitter:note-{rid}-targets-Save notes").click().run()  # saving again: theirs is replaced
+    _clean(at)
+    assert reviews.notes(_store(app_env), rid)["targets"] == "Mine: urgent queue alarm"

@@ -279,3 +279,16 @@ def test_a_month_or_quarter_is_compared_with_the_month_or_quarter_before(desk):
     assert q1["previous_period"] == ["2024-10-01", "2024-12-31"]
     assert compute_snapshot(desk, date(2025, 1, 1), date(2025, 1, 28), as_of=u(2025, 2, 1))["previous_period"] == [
         "2024-12-04", "2024-12-31"], "any other period: the equal-length one before"
+
+
+def test_a_note_saved_over_someone_elses_newer_note_is_refused(desk):
+    """Two people taking notes on one section: the second save names what the first saved instead of silently
+    replacing it (the page passes the text it loaded as `base`)."""
+    review = _jan(desk)
+    reviews.save_note(desk, review.review_id, "targets", "Tier 2 short-staffed", base="")
+    with pytest.raises(UserError, match="meanwhile: .Tier 2 short-staffed"):
+        reviews.save_note(desk, review.review_id, "targets", "My own notes", base="")
+    assert reviews.notes(desk, review.review_id) == {"targets": "Tier 2 short-staffed"}
+    reviews.save_note(desk, review.review_id, "targets", "Both: short-staffed", base="Tier 2 short-staffed")
+    assert reviews.notes(desk, review.review_id) == {"targets": "Both: short-staffed"}
+    reviews.save_note(desk, review.review_id, "targets", "without a base, the last save wins")
