@@ -72,9 +72,14 @@ def _start_form() -> None:
             if not isinstance(period, (tuple, list)) or len(period) != 2:
                 raise UserError("Choose the first and the last day of the period.")
             series_name = name if series_choice.startswith("(new series") else series_choice
-            with st.spinner("Freezing the figures of the period…"):
-                review = reviews.start_review(store, name, series_name, cadence, period[0], period[1], attendees,
-                                              Filters(**{k: tuple(v) for k, v in scope.items()}), author=AUTHOR)
+            try:
+                with st.spinner("Freezing the figures of the period…"):
+                    review = reviews.start_review(store, name, series_name, cadence, period[0], period[1],
+                                                  attendees, Filters(**{k: tuple(v) for k, v in scope.items()}),
+                                                  author=AUTHOR)
+            except UserError as exc:
+                st.error(plain(str(exc)))  # it may quote the name typed: shown as typed, not as Markdown
+                return
             _open(review.review_id)
             st.rerun()
 

@@ -227,3 +227,16 @@ def test_two_people_writing_one_note_do_not_overwrite_each_other_silently(app_en
     at.button(key=f"FormSubmitter:note-{rid}-targets-Save notes").click().run()  # saving again: theirs is replaced
     _clean(at)
     assert reviews.notes(_store(app_env), rid)["targets"] == "Mine: urgent queue alarm"
+
+
+def test_a_refused_name_is_quoted_as_text(app_env):
+    from apptest_helpers import assert_errors
+
+    at = open_page("pages/review.py")
+    _start(at, "Q1 ![pixel](http://evil.example/p.png)")
+    _clean(at)
+    listing = open_page("pages/review.py")
+    _start(listing, "q1 ![pixel](http://evil.example/p.png)")
+    errors = [e.value for e in listing.error]
+    assert_errors(listing, errors)
+    assert len(errors) == 1 and "exists already" in errors[0] and "](http" not in errors[0]
