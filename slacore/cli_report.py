@@ -38,7 +38,10 @@ def _write_whole(out: Path, data: bytes) -> None:
     import os
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    except OSError as exc:  # a folder one may not write in
+        raise UserError(f"{out} could not be written: {exc.strerror or exc}.") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -278,3 +278,16 @@ def test_a_monthly_trend_is_labelled_by_month():
                                         {"target": "A", "period": "2026-08-01", "attainment": 92.0}]}
     axis = trend_chart(snap).to_dict()["encoding"]["x"]["axis"]
     assert axis["format"] == "%b %Y" and axis["values"] == [1782864000000, 1785542400000]  # 1 Jul, 1 Aug 2026 UTC
+
+
+def test_a_folder_that_cannot_take_the_file_is_one_sentence(desk, db_path, tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    def refused(*args, **kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "pack.xlsx") == 2
+    err = capsys.readouterr().err
+    assert "could not be written: Permission denied" in err and "Traceback" not in err
