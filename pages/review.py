@@ -95,7 +95,8 @@ def _header(review: reviews.Review) -> None:
                f"{review.snapshot['as_of'][:16].replace('T', ' ')} UTC): later imports do not change them. "
                f"\"Previous period\" is {before[0]} to {before[1]}.")
     if review.agreed:
-        st.success(f"Agreed by {plain(review.agreed_by)} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is read-only.")
+        st.success(f"Agreed by {plain(review.agreed_by)} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is "
+                   "read-only.")
 
 
 def _link(page: str, label: str, review: reviews.Review, **extra) -> None:
@@ -340,7 +341,8 @@ def _review_view(review_id: int) -> None:
         st.markdown("#### Earlier reviews of this series")
         for r in history.itertuples():
             if r.review_id != review.review_id:
-                st.page_link("pages/review.py", label=f"{plain(r.name)} ({r.period_start:%d %b %Y} – {r.period_end:%d %b %Y})",
+                st.page_link("pages/review.py",
+                             label=f"{plain(r.name)} ({r.period_start:%d %b %Y} – {r.period_end:%d %b %Y})",
                              query_params={"review": str(r.review_id)})
 
 

@@ -264,8 +264,9 @@ def test_a_filtered_report_equals_the_summary_of_the_same_filters(desk, db_path,
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     frame = summarize(open_store(db_path), date(2025, 1, 1), date(2025, 1, 28), u(2025, 2, 1),
                       Filters(team=("Tier 1",), customer=("ACME",)))
-    assert [(t["name"], t["met"], t["breached"], t["pending"], t["attainment"]) for t in printed["summary"]["targets"]] \
-        == [(r.name, r.met, r.breached, r.pending, r.attainment) for r in frame.itertuples()]
+    printed_rows = [(t["name"], t["met"], t["breached"], t["pending"], t["attainment"])
+                    for t in printed["summary"]["targets"]]
+    assert printed_rows == [(r.name, r.met, r.breached, r.pending, r.attainment) for r in frame.itertuples()]
     rows = {r["Target"]: r for r in _table(openpyxl.load_workbook(tmp_path / "t.xlsx")["Summary"])}
     for t in printed["summary"]["targets"]:
         assert (rows[t["name"]]["Met"], rows[t["name"]]["Breached"]) == (t["met"], t["breached"])
