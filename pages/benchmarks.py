@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
-from pages.shared import get_store, guarded
+from pages.shared import get_store, guarded, show_chart, show_table
 from slacore import benchmarks, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.errors import UserError
@@ -68,7 +68,7 @@ def _industry(view, standing) -> None:
     for metric in benchmarks.MEASURED:
         rows = timed[(timed["metric"] == metric) & (timed["comparison"] == "against")]
         if len(rows):
-            st.altair_chart(benchmarks.standing_chart(rows, view.note), width="stretch")
+            show_chart(benchmarks.standing_chart(rows, view.note), f"standing {metric}", f"dl-standing-{metric}")
 
     for metric, label in benchmarks.METRICS.items():
         rows = standing[standing["metric"] == metric]
@@ -80,8 +80,9 @@ def _industry(view, standing) -> None:
         # Most important first (the number, its source, where you stand); the rest scrolls sideways.
         columns = ["figure", "cited", "url", "figure_for", "standing", "note"] + (["within_text"] if measured else [])
         standing_width = 290 if measured else (280 if is_index else 140)
-        st.dataframe(
-            rows[columns], hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3, placeholder="–",
+        show_table(
+            rows[columns], f"benchmarks {metric}", f"dl-bench-{metric}", height=35 * (len(rows) + 1) + 3,
+            placeholder="–",
             column_config={
                 "figure": st.column_config.TextColumn("Figure", width=85, pinned=True),
                 "cited": st.column_config.TextColumn("Source, year", width=280),
@@ -174,10 +175,11 @@ def _internal(view, key, names) -> None:
     # A step per row: Streamlit fits a numeric chart height around the title and axes, squeezing the bars.
     chart = charts.compare_chart(mine, dimension, view.note).properties(height=alt.Step(26)).configure_axisY(
         labelLimit=280)
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, f"{dimension} vs {dimension}", "dl-compare")
     small = int((mine["decided"] < 30).sum())
-    st.dataframe(
-        mine[["value", "decided", "attainment", "goal", "median_minutes"]], hide_index=True, width="stretch",
+    show_table(
+        mine[["value", "decided", "attainment", "goal", "median_minutes"]], f"{dimension} vs {dimension}",
+        "dl-compare-table",
         column_config={
             "value": st.column_config.TextColumn(DIMENSION_LABELS[dimension]),
             "decided": st.column_config.NumberColumn("Decided tickets", format="%d"),
@@ -206,10 +208,10 @@ def _periods_section(view, key) -> None:
     if long["decided"].sum() == 0:
         st.info("No decided tickets in any of the three periods.")
         return
-    st.altair_chart(benchmarks.period_chart(long, view.note), width="stretch")
+    show_chart(benchmarks.period_chart(long, view.note), "period vs period", "dl-periods")
     table = benchmarks.period_table(long)
-    st.dataframe(
-        table, hide_index=True, width="stretch",
+    show_table(
+        table, "period vs period", "dl-periods-table",
         column_config={
             "target": st.column_config.TextColumn("Target"),
             "goal": st.column_config.NumberColumn("Goal %", format="%.1f"),

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from pages.shared import fmt_int, get_store, guarded
+from pages.shared import fmt_int, get_store, guarded, show_chart
 from slacore import overview
 
 st.title("SLA dashboard")
@@ -48,7 +48,7 @@ with guarded("The home page"):
         )
         .properties(height=280)
     )
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart, "weekly volume", "dl-weekly")
 
     left, right = st.columns(2)
     for col, dim, title in ((left, "priority", "By priority"), (right, "channel", "By channel")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
-from pages.shared import get_store, guarded, show_drilldown
+from pages.shared import get_store, guarded, show_chart, show_drilldown, show_table
 from slacore import analysis, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.metrics import Evaluation
@@ -84,8 +84,9 @@ with guarded("The performance page"):
         if details["bars"].empty:
             st.info("No tickets for this target.")
         else:
-            event = st.altair_chart(charts.attainment_bars(details["bars"], dimension, view.note), width="stretch",
-                                    on_select="rerun", key=f"bars-{target}-{dimension}")
+            event = show_chart(charts.attainment_bars(details["bars"], dimension, view.note), "attainment by "
+                               + dimension, f"dl-bars-{target}-{dimension}", on_select="rerun",
+                               key=f"bars-{target}-{dimension}")
             picked = event.selection.get("bar") if event else None
             if picked:
                 value = picked[0].get("value")
@@ -96,14 +97,14 @@ with guarded("The performance page"):
             st.info("No decided tickets to draw a distribution from.")
         else:
             what = metric_defs.get(by_name[target].metric).label
-            st.altair_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note),
-                            width="stretch")
+            show_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note),
+                       f"distribution {target}", f"dl-hist-{target}")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "
                        f"({md_escape(by_name[target].calendar)}), dashed.")
 
     if not details["heat"].empty:
-        event = st.altair_chart(charts.heatmap_chart(details["heat"], view.note), width="stretch",
-                                on_select="rerun", key=f"heat-{target}")
+        event = show_chart(charts.heatmap_chart(details["heat"], view.note), f"breaches by weekday and hour {target}",
+                           f"dl-heat-{target}", on_select="rerun", key=f"heat-{target}")
         picked = event.selection.get("cell") if event else None
         if picked:
             cell = (picked[0].get("weekday"), picked[0].get("hour"))
@@ -116,7 +117,7 @@ with guarded("The performance page"):
         st.caption("No open ticket is running against a clock right now.")
     else:
         st.caption("Open tickets still within their threshold, least business time left first.")
-        st.dataframe(risk, hide_index=True, width="stretch", height=260)
+        show_table(risk, "at risk", "dl-risk", height=260)
 
     drill = st.session_state.get("drill")
     if drill:

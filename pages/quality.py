@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.filterbar import filter_bar, set_extra
-from pages.shared import get_store, guarded
+from pages.shared import get_store, guarded, show_chart, show_table
 from slacore import quality
 from slacore.exports import csv_bytes
 
@@ -136,12 +136,11 @@ with guarded("The data quality page"):
     if weekly.empty:
         st.info("No tickets to count per week.")
     else:
-        st.altair_chart(_volume_chart(weekly, view.start, view.end, note), width="stretch")
+        show_chart(_volume_chart(weekly, view.start, view.end, note), "weekly volume by source", "dl-quality-volume")
     if shifts.empty:
         st.caption("No sudden change of volume from any source in this period.")
     else:
         shown = shifts.assign(week=shifts["week"].dt.date,
                               change=shifts["change"].map(lambda v: "new" if pd.isna(v) else f"{v:+.0f}%"))
-        st.dataframe(shown.rename(columns={"usual": "usual (median)", "change": "change vs usual"}),
-                     hide_index=True, width="stretch",
-                     column_config={"usual (median)": st.column_config.NumberColumn(format="%.1f")})
+        show_table(shown.rename(columns={"usual": "usual (median)", "change": "change vs usual"}), "volume shifts",
+                   "dl-shifts", column_config={"usual (median)": st.column_config.NumberColumn(format="%.1f")})

@@ -7,7 +7,7 @@ import getpass
 import pandas as pd
 import streamlit as st
 
-from pages.shared import get_store, guarded, plain
+from pages.shared import get_store, guarded, plain, show_table
 from slacore import reviews
 from slacore.errors import UserError
 from slacore.scope import Filters, default_as_of
@@ -148,7 +148,7 @@ def _targets_section(review: reviews.Review, snap: dict, saved: dict, today: dic
     config = dict(SUMMARY_CONFIG)
     if today is not None:
         config["Today"] = st.column_config.NumberColumn("Today", format="percent")
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    show_table(frame, "targets", "rv-dl-targets", column_config=config)
     _link("pages/performance.py", "Open on Performance with this period and scope", review)
     _note(review, "targets", saved)
 
@@ -159,7 +159,7 @@ def _movers_section(review, snap, saved) -> None:
     if movers.empty:
         st.caption("No target moved against the previous period.")
     else:
-        st.dataframe(movers, hide_index=True, width="stretch", column_config={
+        show_table(movers, "movers", "rv-dl-movers", column_config={
             "name": "Target", "previous": st.column_config.NumberColumn("Previous period", format="%.1f%%"),
             "attainment": st.column_config.NumberColumn("This period", format="%.1f%%"),
             "delta": st.column_config.NumberColumn("Change (points)", format="%+.1f")})
@@ -182,11 +182,11 @@ def _drivers_section(review, snap, saved) -> None:
     if frame.empty:
         st.caption("No breaches in the period.")
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        show_table(frame, "breach drivers", "rv-dl-drivers", column_config=config)
     breaches = pd.DataFrame(snap["top_breaches"])
     if not breaches.empty:
         with st.expander(f"The {len(breaches)} most breached tickets"):
-            st.dataframe(breaches, hide_index=True, width="stretch", column_config={
+            show_table(breaches, "most breached tickets", "rv-dl-breaches", column_config={
                 "target": "Target", "source": "Source", "ticket_id": "Ticket", "created_at": "Created (UTC)",
                 "priority": "Priority", "team": "Team", "channel": "Channel", "customer": "Customer",
                 "subject": "Subject", "business_minutes": "Business minutes", "threshold_minutes": "Threshold (min)",
@@ -204,7 +204,7 @@ def _quality_section(review, snap, saved) -> None:
     else:
         st.warning(f"{len(flagged)} data-quality check{'s flag' if len(flagged) != 1 else ' flags'} tickets of the "
                    "period.")
-        st.dataframe(flagged, hide_index=True, width="stretch", column_config={
+        show_table(flagged, "data quality", "rv-dl-quality", column_config={
             "what": "Check", "tickets": "Tickets", "share": st.column_config.NumberColumn("Share", format="%.2f%%"),
             "effect": "Effect", "note": "Note"})
     _link("pages/quality.py", "Open on Data quality", review)
@@ -218,7 +218,7 @@ def _benchmarks_section(review, snap, saved) -> None:
     if frame.empty:
         st.caption("No benchmark figure compares with these tickets.")
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        show_table(frame, "benchmark standing", "rv-dl-bench", column_config={
             "metric_label": "Metric", "figure_for": "Benchmark", "figure": "Figure", "yours": "Yours",
             "standing": "Standing", "cited": "Source"})
     _link("pages/benchmarks.py", "Open on Benchmarks", review)
@@ -236,7 +236,7 @@ def _actions_section(review: reviews.Review) -> None:
             st.warning(f"{overdue} open action item{'s are' if overdue != 1 else ' is'} overdue.")
         shown = actions_frame(items)
         shown["Due"] = shown["Due"].map(lambda d: "" if pd.isna(d) else f"{d:%d %b %Y}")  # empty, not "None"
-        st.dataframe(shown, hide_index=True, width="stretch")
+        show_table(shown, "action items", "rv-dl-actions")
     if review.agreed:
         return
     if not items.empty:

@@ -166,3 +166,42 @@ def show_drilldown(frame, label: str, note: str = "") -> None:
     if c2.button("Close", key="drill-close"):
         st.session_state.pop("drill", None)
         st.rerun()
+
+
+def _file_stem(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name.lower()).strip("-") or "table"
+
+
+def table_downloads(frame, name: str, key: str) -> None:
+    """Every table the app shows can leave it: CSV and Excel (formula-safe, built only when clicked)."""
+    from slacore.exports import csv_bytes, excel_bytes
+
+    stem = _file_stem(name)
+    with st.popover("Download", icon=":material/download:"):
+        st.download_button("CSV", lambda: csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
+                           on_click="ignore", key=f"{key}-csv")
+        st.download_button("Excel", lambda: excel_bytes({name[:31]: frame}), file_name=f"{stem}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           on_click="ignore", key=f"{key}-xlsx")
+
+
+def show_table(frame, name: str, download_key: str, **kwargs):
+    """st.dataframe plus its downloads; returns the dataframe's selection event (when `on_select` is given)."""
+    event = st.dataframe(frame, **{"hide_index": True, "width": "stretch", **kwargs})
+    table_downloads(frame, name, download_key)
+    return event
+
+
+def show_chart(chart, name: str, download_key: str, **kwargs):
+    """st.altair_chart plus PNG and SVG downloads (vl-convert, built only when clicked); returns the selection."""
+    from slacore.exports import chart_png, chart_svg
+
+    event = st.altair_chart(chart, **{"width": "stretch", **kwargs})
+    stem = _file_stem(name)
+    with st.popover("Download", icon=":material/download:"):
+        st.download_button("PNG", lambda: chart_png(chart), file_name=f"{stem}.png", mime="image/png",
+                           on_click="ignore", key=f"{download_key}-png")
+        st.download_button("SVG", lambda: chart_svg(chart), file_name=f"{stem}.svg", mime="image/svg+xml",
+                           on_click="ignore", key=f"{download_key}-svg")
+    return event
+

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.shared import get_store, guarded, plain
+from pages.shared import get_store, guarded, plain, show_chart, show_table
 from slacore.calendars import format_duration
 from slacore.errors import UserError
 from slacore.scope import workspace_timezone
@@ -165,8 +165,8 @@ with tab_whatif:
                     tooltip=["period:T", "met:Q", "breached:Q", "pending:Q", "attainment:Q"])
                 rule = alt.Chart(pd.DataFrame({"goal": [goal]})).mark_rule(strokeDash=[6, 4], color="#111").encode(
                     y="goal:Q")
-                st.altair_chart((bars + rule).properties(height=260, title="Weekly attainment, what-if"),
-                                width="stretch")
+                show_chart((bars + rule).properties(height=260, title="Weekly attainment, what-if"),
+                           "what-if weekly attainment", "dl-whatif")
             seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
             st.info(md_escape(sentence))  # it names the scope's teams, customers and the calendar
 
@@ -188,7 +188,7 @@ with tab_history:
         if frame.empty:
             st.info("No targets yet, so no history.")
         else:
-            st.dataframe(frame, hide_index=True, width="stretch", column_config={
+            show_table(frame, "target history", "dl-history", column_config={
                 "effective_from": st.column_config.DatetimeColumn("Effective from", format="YYYY-MM-DD HH:mm"),
                 "recorded_at": st.column_config.DatetimeColumn("Recorded", format="YYYY-MM-DD HH:mm")})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
-from pages.shared import get_store, guarded
+from pages.shared import get_store, guarded, show_chart, show_table
 from slacore import analysis, charts
 from slacore.metrics import Evaluation
 from slacore.text import md_escape
@@ -57,7 +57,7 @@ with guarded("The trends page"):
         steps = data["steps"][data["steps"]["target"] == target]
         changes = data["changes"]
         changes = changes[changes["target"] == target] if not changes.empty else changes
-        st.altair_chart(charts.trend_chart(mine, steps, changes, view.note), width="stretch")
+        show_chart(charts.trend_chart(mine, steps, changes, view.note), f"attainment trend {target}", "dl-trend")
         shifts = mine[mine["signal"]]
         if len(shifts):
             st.warning(f"{len(shifts)} {grain}(s) outside the control limits — a real shift, not noise: "
@@ -69,11 +69,11 @@ with guarded("The trends page"):
                                                      f"({md_escape(r) or 'no reason given'})"
                                                      for d, c, r in zip(changes["date"], changes["change"],
                                                                         changes["reason"])))
-        st.altair_chart(charts.times_chart(mine, view.note), width="stretch")
+        show_chart(charts.times_chart(mine, view.note), f"business times {target}", "dl-times")
         with st.expander("Numbers"):
-            st.dataframe(mine[["period", "met", "breached", "pending", "attainment", "center", "lcl", "ucl",
-                               "rolling", "p50_min", "p90_min"]], hide_index=True, width="stretch")
+            show_table(mine[["period", "met", "breached", "pending", "attainment", "center", "lcl", "ucl",
+                             "rolling", "p50_min", "p90_min"]], f"trend {target}", "dl-trend-numbers")
     if data["volume"].empty:
         st.info("No tickets created or resolved in the period.")
     else:
-        st.altair_chart(charts.volume_chart(data["volume"], view.note), width="stretch")
+        show_chart(charts.volume_chart(data["volume"], view.note), "volume", "dl-volume")

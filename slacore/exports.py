@@ -77,3 +77,17 @@ def excel_bytes(sheets: dict[str, pd.DataFrame], timezone: str = "UTC", images: 
             ws = writer.book.create_sheet(title=name[:31])
             ws.add_image(XLImage(io.BytesIO(png)), "A1")
     return buffer.getvalue()
+
+
+def chart_png(chart) -> bytes:
+    """An Altair chart as a PNG (vl-convert, no browser), at twice the screen size for sharp slides."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(chart.to_json(), scale=2)
+
+
+def chart_svg(chart) -> str:
+    """An Altair chart as SVG text (vl-convert): scales without blur, opens in any browser or slide tool."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_json())
