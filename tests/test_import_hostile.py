@@ -205,7 +205,7 @@ def test_a_malformed_wide_export_is_read_in_bounded_memory(tmp_path):
     """DuckDB's store_rejects recorded one error per surplus field with the record's text: 86 KB -> 1.1 GB, 42 s."""
     got = measured_import(broken_wide_export(tmp_path / "jira.csv"), tmp_path / "db.duckdb")
     assert got["code"] == 0, got
-    assert got["peak_mb"] < 600, got  # ~270 MB (the interpreter and libraries ~200 MB); 1,100 MB before
+    assert got["peak_mb"] < 800, got  # ~270-650 MB (the interpreter and libraries ~200-450 MB); 1,100 MB before
     assert got["seconds"] < 60, got  # ~1-3 s alone (more on a loaded machine); 42 s before
 
 
