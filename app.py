@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.login import gate
 from pages.shared import get_store, guarded
 from slacore.sample import ensure_sample_data
 
@@ -18,6 +19,8 @@ def _first_start(db_key: str) -> bool:
     """Once per process and database: an empty database gets the sample exports."""
     return ensure_sample_data(get_store())
 
+
+gate()  # login (when the secrets turn it on): stops here until someone is signed in
 
 with guarded("Start-up"):
     _first_start(str(get_store().path))

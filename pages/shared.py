@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from slacore import auth
 from slacore.config import resolve_db_path
 from slacore.errors import UserError
 from slacore.store import Store, open_store
@@ -67,6 +68,25 @@ def guarded(what: str = "This page"):
     except Exception:  # never a traceback in the browser
         log.exception("%s failed", what)
         st.error(f"{what} could not be shown because of an unexpected error; it has been logged on the server.")
+
+
+def current_user() -> str:
+    """Who a write records as its author: the signed-in user (login on), else the machine's user."""
+    return auth.acting_name()
+
+
+def can_edit() -> bool:
+    """Whether to show write controls (slacore refuses a viewer's write anyway: this only hides buttons)."""
+    principal = auth.current()
+    return principal is None or principal.can("editor")
+
+
+def login_on() -> bool:
+    """Whether someone is signed in (login configured): then the author of a write is not typed but known."""
+    return auth.current() is not None
+
+
+VIEW_ONLY = "You are signed in as a viewer: you can look and download; changes need the editor role."
 
 
 def fmt_int(n) -> str:

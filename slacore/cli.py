@@ -110,9 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Other modules add their sub-commands here (targets, summary, ...): keeps this file free of their logic.
 def _extensions() -> list:
-    from . import cli_report, cli_targets
+    from . import cli_report, cli_targets, cli_users
 
-    return [cli_targets.register, cli_report.register]
+    return [cli_targets.register, cli_report.register, cli_users.register]
 
 
 _EXTENSIONS: list = _extensions()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .auth import SYSTEM, acting_as
 from .config import SAMPLE_DIR
 from .quality import DuplicateKeys
 from .importers.pipeline import ImportOptions, import_file
@@ -78,7 +79,8 @@ def ensure_sample_data(store: Store) -> bool:
 
     if not is_empty(store) or sample_removed(store):
         return False
-    loaded = bool(load_sample_data(store))
-    if loaded and not current_targets(store):
-        apply_yaml(store, template_yaml(SAMPLE_TEMPLATE), author="sample data", source="the sample template")
+    with acting_as(SYSTEM):  # the app's own first start, whoever opened the first page
+        loaded = bool(load_sample_data(store))
+        if loaded and not current_targets(store):
+            apply_yaml(store, template_yaml(SAMPLE_TEMPLATE), author="sample data", source="the sample template")
     return loaded
