@@ -91,6 +91,10 @@ def _oidc_identity(config: auth.AccessConfig) -> tuple[str | None, str | None] |
     return None
 
 
+def _signed_out() -> None:
+    """The only page before sign-in (st.navigation needs one): the sign-in form is drawn above it."""
+
+
 def _sign_out(config: auth.AccessConfig) -> None:
     st.session_state.pop(PRINCIPAL_KEY, None)
     if config.mode == "oidc" and os.environ.get(FAKE_PROVIDER_ENV) != "fake":
@@ -135,7 +139,8 @@ def _gate() -> None:
                 if st.button("Sign out", key="sign-out-refused"):
                     _sign_out(config)
     if principal is None:
-        st.stop()
+        st.navigation([st.Page(_signed_out, title="Sign in", url_path="sign-in")], position="hidden")
+        st.stop()  # no page, no sidebar: only the sign-in above
     auth.set_current(principal)
     with st.sidebar:
         st.text(f"Signed in as {principal.name} ({principal.role})")
