@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.login import gate
+from pages.login import admin_pages, gate
 from pages.shared import get_store, guarded
 from slacore.sample import ensure_sample_data
 
@@ -44,4 +44,5 @@ PAGES = {
     ],
 }
 
+PAGES["Setup"] += admin_pages()  # Users, for admins (login on)
 st.navigation(PAGES).run()

@@ -39,6 +39,24 @@ def _secrets() -> dict:
     return {}
 
 
+def secrets_file() -> Path | None:
+    """The secrets file that holds the login settings (the last of Streamlit's `secrets.files` that exists and
+    has an `[sla_auth]` table, else the last that exists): where the Users page writes."""
+    from streamlit import config
+
+    existing = [Path(p) for p in config.get_option("secrets.files") or [] if Path(p).is_file()]
+    with_settings = [p for p in existing if "sla_auth" in auth.read_secrets(p)]
+    return (with_settings or existing or [None])[-1]
+
+
+def admin_pages() -> list:
+    """The pages only an admin sees (with login on): Users."""
+    principal = auth.current()
+    if principal is None or not principal.can("admin"):
+        return []
+    return [st.Page("pages/users.py", title="Users", icon=":material/group:", url_path="users")]
+
+
 def _session_key() -> str:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 

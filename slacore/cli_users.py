@@ -5,8 +5,8 @@
     python -m slacore users remove NAME [--secrets PATH]
 
 `add` asks for the password twice (getpass; `--password-stdin` reads one line for scripts) and writes only its
-scrypt hash, never printing it; adding an existing user replaces their role and password. The running app reads
-the file again on its next start.
+scrypt hash, never printing it; adding an existing user replaces their role and password. The running app
+reloads the file by itself (Streamlit polls its secrets file).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def cmd_users(args) -> int:
     oidc = mode == "oidc" or (mode is None and "auth" in data)
     password = None if oidc else _password(args)
     outcome = auth.add_user(path, args.name, args.role, password)
-    human = f"{outcome.capitalize()} {args.name} ({args.role}) in {path}; restart the app to apply."
+    human = f"{outcome.capitalize()} {args.name} ({args.role}) in {path}; the running app reads it by itself."
     print(json.dumps({outcome: args.name, "role": args.role, "secrets": str(path)}) if args.json else human)
     return 0
 

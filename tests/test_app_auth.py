@@ -326,3 +326,48 @@ def test_an_unreadable_setting_keeps_the_app_closed(empty_app):
     at = _start({"sla_auth": {"mode": "password", "users": {"x": {"role": "boss", "password_hash": "h"}}}})
     assert_errors(at, ["[sla_auth.users.x]: role 'boss' is not one of viewer, editor, admin."])
     assert not at.metric and not at.get("navigation")
+
+
+# -- admins manage users ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def secrets_on_disk(tmp_path, password_secrets, monkeypatch):
+    """The same settings in a file Streamlit is told to read (the Users page writes there)."""
+    from streamlit import config
+
+    from slacore.auth import add_user
+
+    path = tmp_path / "secrets.toml"
+    for name, (role, password) in PASSWORDS.items():
+        add_user(path, name, role, password)
+    old = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(path)])
+    yield path
+    config.set_option("secrets.files", old)
+
+
+def test_only_an_admin_has_the_users_page_and_it_writes_the_secrets_file(empty_app, password_secrets,
+                                                                          secrets_on_disk):
+    import tomllib
+
+    at = _signed_in(password_secrets, "eddie")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/users.py")  # not even registered for an editor
+    at = _signed_in(password_secrets, "ada", "pages/users.py")
+    assert at.dataframe[0].value["name"].tolist() == ["vera", "eddie", "ada"]
+    at.text_input(key="user-name").input("newbie")
+    at.selectbox(key="user-role").set_value("editor")
+    at.text_input(key="user-password").input("newbie's password")
+    next(b for b in at.button if b.label == "Add or update").click()
+    at.run()
+    assert_clean(at)
+    assert [s.value for s in at.success] == ["Added newbie (editor); it applies from the next sign-in."]
+    stored = tomllib.loads(secrets_on_disk.read_text())["sla_auth"]["users"]["newbie"]
+    assert stored["role"] == "editor" and auth.verify_password("newbie's password", stored["password_hash"])
+    at.selectbox(key="user-remove").set_value("vera")
+    at.run()
+    at.button(key="user-remove-go").click()
+    at.run()
+    assert_clean(at)
+    assert "vera" not in tomllib.loads(secrets_on_disk.read_text())["sla_auth"]["users"]
+    assert "ada" not in at.selectbox(key="user-remove").options, "an admin cannot remove themself here"

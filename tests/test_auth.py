@@ -304,7 +304,7 @@ def test_users_add_writes_a_hash_keeps_the_file_and_never_prints_it(tmp_path, mo
     code, out, err = _users(["add", "alice", "--role", "admin", "--secrets", str(secrets), "--password-stdin"],
                             "alice's password\n", monkeypatch, capsys)
     assert (code, err) == (0, "")
-    assert out == f"Added alice (admin) in {secrets}; restart the app to apply.\n"
+    assert out == f"Added alice (admin) in {secrets}; the running app reads it by itself.\n"
     text = secrets.read_text()
     data = tomllib.loads(text)
     assert text.startswith("# keep me\n") and data["other"] == {"key": "value"}

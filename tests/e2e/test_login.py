@@ -62,7 +62,7 @@ def login_server(tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail("streamlit was not healthy within 60 s")
             time.sleep(0.25)
-        yield base
+        yield base, secrets
     finally:
         proc.terminate()
         try:
@@ -72,8 +72,8 @@ def login_server(tmp_path_factory):
             proc.wait(timeout=5)
 
 
-def _sign_in(page, base: str, name: str, password: str) -> None:
-    page.goto(base + "/")
+def _sign_in(page, server, name: str, password: str) -> None:
+    page.goto(server[0] + "/")
     wait_for_app(page)
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password", exact=True).fill(password)
@@ -121,7 +121,7 @@ def _write_controls(page) -> list[str]:
 def test_nothing_shows_before_sign_in_and_a_wrong_password_is_refused(page, login_server):
     from playwright.sync_api import expect
 
-    page.goto(login_server + "/data")
+    page.goto(login_server[0] + "/data")
     wait_for_app(page)
     expect(page.get_by_test_id("stHeading").filter(has_text="Sign in")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
@@ -158,3 +158,19 @@ def test_an_editor_sees_the_write_controls(page, login_server):
     assert "upload" in _write_controls(page)
     _open(page, "Targets")
     assert {"Save targets", "Save calendars", "Apply YAML"} <= set(_write_controls(page))
+
+
+def test_a_user_added_while_the_app_runs_can_sign_in(page, login_server):
+    """Streamlit polls its secrets file: `users add` needs no restart."""
+    from playwright.sync_api import expect
+
+    from slacore.auth import add_user
+
+    add_user(login_server[1], "newbie", "viewer", "newbie's password")
+    deadline = time.monotonic() + 20
+    while True:
+        _sign_in(page, login_server, "newbie", "newbie's password")
+        if page.get_by_text("Signed in as newbie (viewer)").count() or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(1000)
+    expect(page.get_by_text("Signed in as newbie (viewer)")).to_be_visible()
