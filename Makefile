@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# Only this machine can connect; HOST=0.0.0.0 serves every interface (README: "Serving a team").
+HOST   ?= localhost
+# DEV=1 shows full error details in the browser (development only).
+DEV    ?=
 
 .PHONY: run test bench clean
 
@@ -17,7 +21,8 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.installed
 	touch $@
 
 run: $(VENV)/.installed
-	$(PY) -m streamlit run app.py --server.port $(PORT) $(if $(DB),-- --db $(DB),)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(HOST) \
+		$(if $(DEV),--client.showErrorDetails full,) $(if $(DB),-- --db $(DB),)
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest

@@ -8,8 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from pages.login import admin_pages, gate
-from pages.shared import get_store, guarded
-from slacore.sample import ensure_sample_data
+from pages.shared import forget_uploads, get_store, guarded
+from slacore.sample import SampleDataMissing, ensure_sample_data
+from slacore.uploads import clean_stale
 
 st.set_page_config(page_title="SLA dashboard", page_icon=str(Path(__file__).parent / "assets" / "icon.png"), layout="wide")
 
@@ -20,10 +21,13 @@ def _first_start(db_key: str) -> bool:
     return ensure_sample_data(get_store())
 
 
-gate()  # login (when the secrets turn it on): stops here until someone is signed in
+@st.cache_resource(show_spinner=False)
+def _clean_stale_uploads() -> int:
+    """Once per process: upload folders left by a server that was killed are removed."""
+    return clean_stale()
 
-with guarded("Start-up"):
-    _first_start(str(get_store().path))
+
+gate()  # login (when the secrets turn it on): stops here until someone is signed in
 
 PAGES = {
     "": [
@@ -45,4 +49,16 @@ PAGES = {
 }
 
 PAGES["Setup"] += admin_pages()  # Users, for admins (login on)
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+if page.url_path != "data":
+    forget_uploads()  # the uploader went with the Data page, and so do the copies of its files
+store = get_store()  # a database that cannot be opened: its one sentence on every page, in place of the page
+
+with guarded("Start-up"):
+    _clean_stale_uploads()
+    try:
+        _first_start(str(store.path))
+    except SampleDataMissing as missing:  # the app still works: the Data page takes the user's own export
+        st.warning(str(missing))
+
+page.run()

@@ -8,9 +8,10 @@ import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
 from pages.shared import can_edit, get_store, guarded
-from slacore import benchmarks, charts
+from slacore import benchmarks, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.errors import UserError
+from slacore.text import md_escape
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority"}
 
@@ -53,17 +54,16 @@ def _industry(view, standing) -> None:
         if rows.empty:
             continue
         median = rows["median_minutes"].dropna()
-        what = "answered" if metric == "first_response" else "resolved"
+        kind = metric_defs.get(metric)
+        what, units = kind.verb, kind.units
         label = f"Your median {benchmarks.METRICS[metric].lower()}, calendar time"
         if len(median):
             answered, tickets = int(rows["answered"].iloc[0]), int(rows["tickets"].iloc[0])
-            col.metric(label, format_duration(median.iloc[0] * 60),
-                       help="Calendar time from creation to the first response (or to the resolution when there was "
-                            "none), the way the published sources measure.")
-            col.caption(f"Over {answered:,} {what} tickets; {tickets - answered:,} not yet {what} are left out.")
+            col.metric(label, format_duration(median.iloc[0] * 60), help=kind.benchmark.calendar_help)
+            col.caption(f"Over {answered:,} {what} {units}; {tickets - answered:,} not yet {what} are left out.")
         else:
             col.metric(label, "–")
-            col.caption(f"No {what} tickets in this period.")
+            col.caption(f"No {what} {units} in this period.")
 
     for metric in benchmarks.MEASURED:
         rows = timed[(timed["metric"] == metric) & (timed["comparison"] == "against")]
@@ -76,9 +76,10 @@ def _industry(view, standing) -> None:
             continue
         st.subheader(label)
         measured = metric in benchmarks.MEASURED
+        is_index = benchmarks.INDEX_UNIT in benchmarks.METRIC_UNITS[metric]
         # Most important first (the number, its source, where you stand); the rest scrolls sideways.
         columns = ["figure", "cited", "url", "figure_for", "standing", "note"] + (["within_text"] if measured else [])
-        standing_width = 290 if measured else (280 if metric == "csat_index" else 140)
+        standing_width = 290 if measured else (280 if is_index else 140)
         st.dataframe(
             rows[columns], hide_index=True, width="stretch", height=35 * (len(rows) + 1) + 3, placeholder="–",
             column_config={
@@ -92,7 +93,7 @@ def _industry(view, standing) -> None:
                     "Yours within it", width=120,
                     help="Share of your tickets answered within this figure's time (of the tickets decided)."),
             })
-        if metric == "csat_index":
+        if is_index:
             caption = ("An index (0-100) is not a percentage of satisfied customers: these figures stand beside, "
                        "never against, any CSAT %, and get no verdict.")
         elif measured:
@@ -133,7 +134,7 @@ def _your_figures(standing) -> None:
                 benchmarks.add_benchmark(store, metric, segment, statistic, value, unit, source, url=url or None,
                                          year=year or None, note=note or None)
             except UserError as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
             else:
                 st.success("Figure added.")
                 st.rerun()
@@ -149,7 +150,7 @@ def _your_figures(standing) -> None:
                 try:
                     benchmarks.delete_benchmark(store, chosen)
                 except UserError as exc:
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     st.rerun()
 

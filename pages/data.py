@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from pathlib import Path
 from zoneinfo import available_timezones
 
 import pandas as pd
 import streamlit as st
 
-from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded
+from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded, upload_spool
 from slacore.config import MAX_UPLOAD_MB
 from slacore.errors import UserError
 from slacore.exports import csv_bytes
@@ -19,8 +16,9 @@ from slacore.importers.pipeline import (ImportOptions, delete_import, import_fil
                                         rejected_rows)
 from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
 from slacore.sample import has_sample_data, remove_sample_data, sample_data_summary
+from slacore.text import md_escape
+from slacore.uploads import upload_key
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "sla-uploads"
 COMMON_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
                 "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore", "Australia/Sydney"]
 ZONES = COMMON_ZONES + sorted(z for z in available_timezones() if z not in COMMON_ZONES and "/" in z)
@@ -30,18 +28,17 @@ store = get_store()
 
 
 def _upload_key(upload) -> str:
-    """The file name an upload is saved under: its content hash (reruns and reports key on it)."""
-    digest = hashlib.sha256(upload.getvalue()).hexdigest()[:20]
-    return f"{digest}{Path(upload.name).suffix.lower()}"
+    """The file name an upload is saved under: its content hash (reruns and reports key on it), hashed once."""
+    keys = st.session_state.setdefault("_upload_keys", {})
+    if upload.file_id not in keys:
+        keys[upload.file_id] = upload_key(upload.name, upload.getvalue())
+    return keys[upload.file_id]
 
 
-def _save_upload(upload) -> Path:
-    """Write an upload to disk once (reruns reuse it; an import or a refusal removes it)."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / _upload_key(upload)
-    if not path.exists():
-        path.write_bytes(upload.getvalue())
-    return path
+def _save_upload(upload):
+    """Write an upload to this session's private folder once (reruns reuse it; an import or a refusal removes
+    it, and so do removing it from the uploader and the end of the session)."""
+    return upload_spool().save(upload.name, upload.getvalue(), key=_upload_key(upload))
 
 
 def _mapping_editor(plan, key: str) -> dict[str, str]:
@@ -85,12 +82,12 @@ def _confirm_unsure(plan, key: str) -> dict[str, str]:
     """A low-confidence match is asked, not assumed: {field: header} for the ones the user confirms."""
     if not plan.asked:
         return {}
-    st.warning("Not sure about " + ", ".join(f"“{m.header}”" for m in plan.asked)
+    st.warning("Not sure about " + ", ".join(f"“{md_escape(m.header)}”" for m in plan.asked)
                + ": confirm what each column is, or choose it in the field mapping.")
     confirmed = {}
     for m in plan.asked:
-        if st.checkbox(f"Use the column “{m.header}” as {presets.FIELDS[m.field].lower()}", key=f"{key}-{m.field}",
-                       help=f"Match {m.score:.0%}: {m.explain()}."):
+        if st.checkbox(f"Use the column “{md_escape(m.header)}” as {presets.FIELDS[m.field].lower()}", key=f"{key}-{m.field}",
+                       help=f"Match {m.score:.0%}: {md_escape(m.explain())}."):
             confirmed[m.field] = m.header
     return confirmed
 
@@ -111,10 +108,11 @@ def _show_report(report) -> None:
     c2.metric("Updated", fmt_int(report.updated))
     c3.metric("Rejected rows", fmt_int(report.rejected))
     c4.metric("Repeated ids", fmt_int(report.duplicates))
-    st.caption(f"{report.file_name}: format {report.format}, source “{report.source}”, time zone {report.timezone}, "
-               f"{report.seconds:.1f} s. " + "; ".join(report.notes))
+    st.caption(f"{md_escape(report.file_name)}: format {md_escape(report.format)}, "
+               f"source “{md_escape(report.source)}”, time zone {md_escape(report.timezone)}, {report.seconds:.1f} s. "
+               + "; ".join(md_escape(n) for n in report.notes))
     for sentence in report.measured_as.values():
-        st.info(sentence)
+        st.info(md_escape(sentence))
     if report.rejected:
         st.warning(f"{report.rejected} rows were rejected; the other rows were imported.")
         st.dataframe(report.rejected_rows, hide_index=True, width="stretch")
@@ -145,9 +143,15 @@ with tab_upload:
         dayfirst = {0: None, 1: True, 2: False}[["Detect from the data", "Day first (31.01.2025)",
                                                  "Month first (01/31/2025)"].index(dates)]
 
+    imported = st.session_state.setdefault("_imported_uploads", set())  # file ids whose copy is gone for good
+    upload_spool().keep_only(_upload_key(u) for u in uploads or [])  # removed from the uploader: gone from disk
     for i, upload in enumerate(uploads or []):
         with st.container(border=True):
-            st.subheader(upload.name)
+            st.subheader(md_escape(upload.name), anchor=False)
+            if upload.file_id in imported:  # not written to disk again: upload it again to import it again
+                st.success(f"Imported {md_escape(upload.name)}.")
+                _show_report(st.session_state["reports"][_upload_key(upload)])
+                continue
             with guarded(f"Reading {upload.name}"):
                 path = _save_upload(upload)
                 fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
@@ -173,26 +177,27 @@ with tab_upload:
                 read_loosely = [c for c in plan.columns if c.score < 1.0]
                 st.caption(f"{len(plan.columns)} fields mapped" + (
                     "; read through the headers' decorations: "
-                    + ", ".join(f"{c.field} ← “{c.header}” ({c.score:.0%} sure)" for c in read_loosely)
+                    + ", ".join(f"{c.field} ← “{md_escape(c.header)}” ({c.score:.0%} sure)" for c in read_loosely)
                     if read_loosely else ", all by their exact names") + " (see the field mapping).")
                 confirmed = _confirm_unsure(plan, key=f"ask-{i}-{upload.name}")
                 with st.expander("Field mapping", expanded="created_at" not in plan.mapping or bool(plan.asked)):
                     overrides = _mapping_editor(plan, key=f"map-{i}-{upload.name}")
                     if plan.timestamp_formats:
-                        st.caption("Dates: " + "; ".join(f"{k}: {v}" for k, v in plan.timestamp_formats.items()))
+                        st.caption("Dates: " + "; ".join(f"{md_escape(k)}: {md_escape(v)}"
+                                                     for k, v in plan.timestamp_formats.items()))
                 for fld, header in confirmed.items():
                     overrides.setdefault(fld, header)
                 for sentence in plan.measured_as.values():
-                    st.info(sentence)
+                    st.info(md_escape(sentence))
                 if plan.notes:
-                    st.caption("Notes: " + "; ".join(plan.notes))
+                    st.caption("Notes: " + "; ".join(md_escape(n) for n in plan.notes))
                 options.timezone = _source_zone(plan, tz, key=f"tz-{i}-{upload.name}")
                 if plan.pii_columns:
-                    st.caption(f"Personal data columns ({pii}): " + ", ".join(plan.pii_columns))
+                    st.caption(f"Personal data columns ({pii}): " + ", ".join(md_escape(c) for c in plan.pii_columns))
                 source = st.text_input("Source system name", value=plan.format, key=f"src-{i}-{upload.name}",
                                        help="Tickets are matched by (source, ticket id): re-importing an export "
                                             "of the same system updates its tickets instead of adding them twice.")
-                if st.button(f"Import {upload.name}", key=f"import-{i}-{upload.name}", type="primary"):
+                if st.button(f"Import {md_escape(upload.name)}", key=f"import-{i}-{upload.name}", type="primary"):
                     options.mapping = overrides
                     options.source = source
                     bar = st.progress(0.0, text="Starting")
@@ -202,10 +207,11 @@ with tab_upload:
                     finally:
                         path.unlink(missing_ok=True)  # the upload stays in the widget; no copy lingers on disk
                     st.session_state.setdefault("reports", {})[path.name] = report
+                    imported.add(upload.file_id)
             # Keyed by content: a new export with last week's file name must not show last week's report.
             report = st.session_state.get("reports", {}).get(_upload_key(upload))
             if report is not None:
-                st.success(f"Imported {upload.name}.")
+                st.success(f"Imported {md_escape(upload.name)}.")
                 _show_report(report)
 
 with tab_imports:
@@ -219,14 +225,14 @@ with tab_imports:
             if st.session_state.get("confirm-sample"):
                 what = sample_data_summary(store)
                 st.warning(f"Remove {what['tickets']:,} sample tickets of {what['imports']} sample imports "
-                           f"({', '.join(what['sources'])})? Your own imports and the targets stay.")
+                           f"({md_escape(', '.join(what['sources']))})? Your own imports and the targets stay.")
                 yes, no = st.columns([1, 5])
                 if yes.button("Yes, remove", key="remove-sample-yes", type="primary"):
                     gone = remove_sample_data(store)
                     st.session_state.pop("confirm-sample", None)
                     st.session_state["sample-removed"] = (
                         f"Removed {gone:,} sample tickets and {what['imports']} sample imports "
-                        f"({', '.join(what['sources'])}); targets kept.")
+                        f"({md_escape(', '.join(what['sources']))}); targets kept.")
                     st.rerun()
                 if no.button("Cancel", key="remove-sample-no"):
                     st.session_state.pop("confirm-sample", None)
@@ -244,7 +250,7 @@ with tab_imports:
             if selected:
                 row = imports.iloc[selected[0]]
                 import_id = int(row["import_id"])
-                st.subheader(f"Import {import_id}: {row['file_name']}")
+                st.subheader(f"Import {import_id}: {md_escape(row['file_name'])}", anchor=False)
                 rej = rejected_rows(store, import_id)
                 if len(rej):
                     st.dataframe(rej, hide_index=True, width="stretch")

@@ -8,8 +8,8 @@ from datetime import date
 import streamlit as st
 
 from slacore import overview, quality
-from slacore.metrics import Filters, default_as_of
-from slacore.view_state import FILTER_KEYS, LIST_KEYS, PRESETS, ViewState, from_params, period, to_params
+from slacore.scope import DIMENSION_LABELS, FILTER_DIMENSIONS, Filters, default_as_of
+from slacore.view_state import FILTER_KEYS, PRESETS, ViewState, from_params, period, to_params
 
 PREFIX = "fb-"
 
@@ -81,8 +81,7 @@ def _state_from_widgets(current: ViewState) -> ViewState:
         preset=ss[PREFIX + "period"],
         start=ss.get(PREFIX + "from") if ss[PREFIX + "period"] == "custom" else None,
         end=ss.get(PREFIX + "to") if ss[PREFIX + "period"] == "custom" else None,
-        team=tuple(ss[PREFIX + "team"]), priority=tuple(ss[PREFIX + "priority"]),
-        channel=tuple(ss[PREFIX + "channel"]), customer=tuple(ss[PREFIX + "customer"]),
+        **{key: tuple(ss[PREFIX + key]) for key in FILTER_DIMENSIONS},
         exclude_suspicious=bool(ss[PREFIX + "exclude"]),
     )
 
@@ -105,7 +104,7 @@ def filter_bar(store) -> View:
     # so they are set from the state on every run (never left to fall back to their first option).
     ss[PREFIX + "period"] = state.preset
     ss[PREFIX + "from"], ss[PREFIX + "to"] = start, end
-    for key in LIST_KEYS:
+    for key in FILTER_DIMENSIONS:
         ss[PREFIX + key] = [v for v in getattr(state, key) if v in options[key]]
     ss[PREFIX + "exclude"] = state.exclude_suspicious
 
@@ -115,11 +114,11 @@ def filter_bar(store) -> View:
         ss[SHARED] = replace(new, extra=())
 
     with st.container(border=True):
-        cols = st.columns([1.2, 1, 1, 1, 1.3])
+        cols = st.columns([1.2, *[1] * (len(FILTER_DIMENSIONS) - 1), 1.3])
         cols[0].selectbox("Period", list(PRESETS), format_func=PRESETS.get, key=PREFIX + "period",
                           on_change=changed)
-        for col, key, label in zip(cols[1:], LIST_KEYS, ("Team", "Priority", "Channel", "Customer")):
-            col.multiselect(label, options[key], key=PREFIX + key, on_change=changed, placeholder="All")
+        for col, key in zip(cols[1:], FILTER_DIMENSIONS):
+            col.multiselect(DIMENSION_LABELS[key], options[key], key=PREFIX + key, on_change=changed, placeholder="All")
         lower = st.columns([1.2, 1, 2.3])
         if state.preset == "custom":
             lower[0].date_input("From", key=PREFIX + "from", on_change=changed)
@@ -130,7 +129,7 @@ def filter_bar(store) -> View:
                         on_change=changed)
 
     excluded = _suspicious(str(store.path), store.version) if state.exclude_suspicious else 0
-    filters = Filters(team=state.team, priority=state.priority, channel=state.channel, customer=state.customer,
+    filters = Filters(**{key: getattr(state, key) for key in FILTER_DIMENSIONS},
                       exclude_suspicious=state.exclude_suspicious)
     note = f"{excluded:,} suspicious tickets excluded" if state.exclude_suspicious else ""
     return View(state=state, start=start, end=end, as_of=as_of, filters=filters, note=note)

@@ -20,6 +20,7 @@ import streamlit as st
 
 from slacore import auth
 from slacore.errors import UserError
+from slacore.text import md_escape
 
 PRINCIPAL_KEY = "sla-auth-principal"  # the signed-in name (password mode) or the fake provider's identity
 FAKE_PROVIDER_ENV = "SLA_AUTH_PROVIDER"
@@ -79,7 +80,7 @@ def _password_sign_in(config: auth.AccessConfig) -> auth.Principal | None:
         try:
             principal = auth.sign_in(config, name, password, _session_key())
         except UserError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
             return None
         st.session_state[PRINCIPAL_KEY] = principal.name
         st.session_state.pop("sign-in-password", None)
@@ -127,7 +128,7 @@ def gate() -> None:
     try:
         _gate()
     except UserError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))  # settings quote names and values: shown as typed
         st.stop()
     except Exception:
         log.exception("Sign-in failed")
@@ -136,14 +137,15 @@ def gate() -> None:
 
 
 def _gate() -> None:
-    from pages.shared import get_store
+    from pages.shared import db_path_from_argv
+    from slacore.config import resolve_db_path
 
     config = auth.access_config(_secrets())
-    store = get_store()
+    db = resolve_db_path(db_path_from_argv())  # not opened here: get_store says what is wrong with it, if anything
     if not config.enabled:
-        auth.unprotect(store.path)
+        auth.unprotect(db)
         return
-    auth.protect(store.path)
+    auth.protect(db)
     principal = None
     if config.mode == "password":
         principal = _password_sign_in(config)
@@ -153,7 +155,7 @@ def _gate() -> None:
             try:
                 principal = config.oidc_principal(*identity)
             except UserError as exc:
-                st.error(str(exc))
+                st.error(md_escape(str(exc)))
                 if st.button("Sign out", key="sign-out-refused"):
                     _sign_out(config)
     if principal is None:

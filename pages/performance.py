@@ -6,9 +6,10 @@ import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
 from pages.shared import get_store, guarded, show_drilldown
-from slacore import analysis, charts
+from slacore import analysis, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.metrics import Evaluation
+from slacore.text import md_escape
 from slacore.view_state import previous_period
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority", "customer": "Customer"}
@@ -56,7 +57,7 @@ with guarded("The performance page"):
                 value = "–" if tile["attainment"] != tile["attainment"] else f"{tile['attainment']:.1f}%"
                 delta = None if tile["delta"] != tile["delta"] else f"{tile['delta']:+.1f} pts"
                 col_state = {"met": "Goal met", "breached": "Goal missed", "no data": "No decided tickets"}
-                st.metric(tile["name"], value, delta=delta, help=by_name[tile["name"]].describe()
+                st.metric(md_escape(tile["name"]), value, delta=delta, help=md_escape(by_name[tile["name"]].describe())
                           if tile["name"] in by_name else None)
                 st.caption(f"{col_state[tile['state']]} · goal {tile['goal']:g}% · {tile['met']:,} met, "
                            f"{tile['breached']:,} breached, {tile['pending']:,} pending")
@@ -94,11 +95,11 @@ with guarded("The performance page"):
         if details["hist"].empty:
             st.info("No decided tickets to draw a distribution from.")
         else:
-            what = "First response" if by_name[target].metric == "first_response" else "Resolution"
+            what = metric_defs.get(by_name[target].metric).label
             st.altair_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note),
                             width="stretch")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "
-                       f"({by_name[target].calendar}), dashed.")
+                       f"({md_escape(by_name[target].calendar)}), dashed.")
 
     if not details["heat"].empty:
         event = st.altair_chart(charts.heatmap_chart(details["heat"], view.note), width="stretch",

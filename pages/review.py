@@ -9,7 +9,7 @@ import streamlit as st
 from pages.shared import can_edit, current_user, get_store, guarded, login_on
 from slacore import reviews
 from slacore.errors import UserError
-from slacore.metrics import Filters, default_as_of
+from slacore.scope import Filters, default_as_of
 from slacore.overview import dimension_values
 from slacore.review_figures import DRIVER_DIMENSIONS, describe_scope
 from slacore.review_pack import actions_frame, html_report, summary_frame, workbook_bytes

@@ -1,21 +1,26 @@
 """What every page shares: the store for this process, error guarding, small formatting helpers.
 
 The store is one per process (`st.cache_resource`), keyed by the database path, so every browser session shares
-one DuckDB connection and its write lock.
+one DuckDB connection and its write lock; the same process runs the command line's commands on that database while
+it holds the file (slacore.handover).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from contextlib import contextmanager
 
 import streamlit as st
 
 from slacore import auth
 from slacore.config import resolve_db_path
-from slacore.errors import UserError
+from slacore.errors import DatabaseBusy, UserError
+from slacore.handover import serve as serve_commands
 from slacore.store import Store, open_store
+from slacore.text import md_escape
+from slacore.uploads import UploadSpool
 
 log = logging.getLogger("sla-dashboard")
 
@@ -47,15 +52,47 @@ def db_path_from_argv() -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _store_for(path: str) -> Store:
-    return open_store(path)
+    store = open_store(path)
+    serve_commands(store)  # while this process holds the file, `python -m slacore ...` hands its commands here
+    return store
+
+
+def _open(path: str) -> Store:
+    store = _store_for(path)
+    if store.closed:  # closed by a test or a shutdown: open again
+        _store_for.clear()
+        store = _store_for(path)
+    return store
+
+
+# A command-line run holding the file (an import started before the app opened it) usually ends within seconds.
+WAIT_FOR_COMMAND_S = 20.0
 
 
 def get_store() -> Store:
-    store = _store_for(str(resolve_db_path(db_path_from_argv())))
-    if store.closed:  # closed by a test or a shutdown: open again
-        _store_for.clear()
-        store = _store_for(str(resolve_db_path(db_path_from_argv())))
-    return store
+    """The store of this process. A database that cannot be opened stops the page with one sentence (st.error):
+    held by another program (after waiting a while for a command-line run to finish), damaged, or too new."""
+    path = str(resolve_db_path(db_path_from_argv()))
+    try:
+        return _open(path)
+    except DatabaseBusy as busy:
+        problem: UserError = busy
+        if busy.command_line:
+            deadline = time.monotonic() + WAIT_FOR_COMMAND_S
+            with st.spinner(f"Waiting for {busy.program} (PID {busy.pid}) to finish with the database…"):
+                while time.monotonic() < deadline:
+                    time.sleep(0.25)
+                    try:
+                        return _open(path)
+                    except DatabaseBusy as again:
+                        problem = again
+                    except UserError as other:
+                        problem = other
+                        break
+    except UserError as exc:
+        problem = exc
+    st.error(str(problem))
+    st.stop()
 
 
 @contextmanager
@@ -64,10 +101,23 @@ def guarded(what: str = "This page"):
     try:
         yield
     except UserError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))  # messages quote file names, headers and values: shown as typed
     except Exception:  # never a traceback in the browser
         log.exception("%s failed", what)
-        st.error(f"{what} could not be shown because of an unexpected error; it has been logged on the server.")
+        st.error(f"{md_escape(what)} could not be shown because of an unexpected error; it has been logged on the "
+                 "server.")
+
+
+@st.cache_resource(scope="session", on_release=UploadSpool.close, show_spinner=False)
+def upload_spool() -> UploadSpool:
+    """This browser session's private folder for uploads. Streamlit releases it when the session disconnects, and
+    releasing removes the folder (a reconnecting session gets a new one; its uploads are written again)."""
+    return UploadSpool()
+
+
+def forget_uploads() -> None:
+    """The uploader is not on this page (its files are gone from the session): remove their copies on disk."""
+    upload_spool().keep_only(())
 
 
 def current_user() -> str:
@@ -114,7 +164,7 @@ def show_drilldown(frame, label: str, note: str = "") -> None:
     from slacore.exports import csv_bytes
 
     st.subheader("Tickets behind the selection")
-    st.caption(f"{label}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
+    st.caption(f"{md_escape(label)}: {len(frame):,} tickets{' (first 20,000)' if len(frame) >= 20000 else ''}. {note}")
     if frame.empty:
         st.info("No tickets behind this selection.")
         return

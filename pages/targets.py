@@ -9,18 +9,23 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import can_edit, current_user, get_store, guarded, login_on
-from slacore import metrics
 from slacore.calendars import format_duration
 from slacore.errors import UserError
+from slacore.scope import workspace_timezone
 from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
-from slacore.targets import (MEASURES, METRICS, build_target, calendars, current_targets, history,
-                             targets_fingerprint)
+from slacore import metric_defs
+from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
+                             targets_fingerprint, unreadable_calendars)
 from slacore.templates import TEMPLATES, template_yaml
+from slacore.text import md_escape
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
 
 st.title("Targets")
 store = get_store()
+for _name, _why in unreadable_calendars(store).items():
+    st.warning(f"Calendar {_name!r} is stored in a form this version cannot read ({_why}): define it again in the "
+               "Calendars tab or with python -m slacore targets apply FILE; its targets are not judged until then.")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -103,14 +108,16 @@ with tab_targets:
                         "customer": st.column_config.TextColumn("Customer"),
                         "customer_tier": st.column_config.TextColumn("Tier"),
                         "category": st.column_config.TextColumn("Category"),
-                        "within": st.column_config.TextColumn("Within", required=True),
+                        "within": st.column_config.TextColumn(
+                            "Within", required=all(m.threshold for m in metric_defs.METRICS.values())),
                         "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
                                                                   required=True),
                         "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
                         "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
                                                                     help="app: this app's calendar; vendor: the "
                                                                          "export's business-minutes figure"),
-                        "pause": st.column_config.TextColumn("Pause", help="resolution only: pending, on_hold"),
+                        "pause": st.column_config.TextColumn("Pause", help=" and ".join(
+                            m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
                     },
                 )
                 c1, c2, c3 = st.columns([2, 1, 1])
@@ -124,7 +131,7 @@ with tab_targets:
                            f"{counts['retired']} retired, {counts['unchanged']} unchanged.")
                 st.rerun()
         for name, note in _notes(str(store.path), store.version, targets_fingerprint(store)):
-            st.caption(f"**{name}** — {note}")
+            st.caption(f"**{md_escape(name)}** — {md_escape(note)}")
 
 with tab_whatif:
     with guarded("The what-if"):
@@ -163,7 +170,7 @@ with tab_whatif:
                 st.altair_chart((bars + rule).properties(height=260, title="Weekly attainment, what-if"),
                                 width="stretch")
             seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
-            st.info(sentence)
+            st.info(md_escape(sentence))  # it names the scope's teams, customers and the calendar
 
 with tab_calendars:
     with guarded("The calendars editor"):
@@ -203,5 +210,5 @@ with tab_yaml:
             st.success(f"Applied: {counts['created']} created, {counts['changed']} changed, "
                        f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved.")
         st.code(text, language="yaml")
-        tz = metrics.workspace_timezone(store)
-        st.caption(f"Workspace time zone (periods are cut at midnight here): {tz}")
+        tz = workspace_timezone(store)
+        st.caption(f"Workspace time zone (periods are cut at midnight here): {md_escape(tz)}")

@@ -8,6 +8,7 @@ from pages.filterbar import analysis_view, set_extra
 from pages.shared import get_store, guarded
 from slacore import analysis, charts
 from slacore.metrics import Evaluation
+from slacore.text import md_escape
 from slacore.targets import current_targets
 
 GRAINS = {"week": "Weekly", "month": "Monthly", "quarter": "Quarterly"}
@@ -64,7 +65,8 @@ with guarded("The trends page"):
         else:
             st.caption("Every period is inside the control limits: the ups and downs are within normal noise.")
         if not changes.empty:
-            st.caption("Target changes: " + "; ".join(f"{d:%d %b %Y}: {c} ({r or 'no reason given'})"
+            st.caption("Target changes: " + "; ".join(f"{d:%d %b %Y}: {md_escape(c)} "
+                                                     f"({md_escape(r) or 'no reason given'})"
                                                      for d, c, r in zip(changes["date"], changes["change"],
                                                                         changes["reason"])))
         st.altair_chart(charts.times_chart(mine, view.note), width="stretch")

@@ -12,6 +12,7 @@ import streamlit as st
 from pages.login import secrets_file
 from pages.shared import guarded
 from slacore import auth
+from slacore.text import md_escape
 
 st.title("Users")
 
@@ -22,7 +23,7 @@ with guarded("The users page"):
         st.info("The login settings do not come from a file here; manage users with python -m slacore users.")
     else:
         mode = (auth.read_secrets(path).get("sla_auth") or {}).get("mode") or "oidc"
-        st.caption(f"Settings file: {path} (mode {mode}). Roles: " + "; ".join(
+        st.caption(f"Settings file: {md_escape(str(path))} (mode {md_escape(mode)}). Roles: " + "; ".join(
             f"{role}: {can}" for role, can in auth.ROLE_CAN.items()) + ".")
         users = pd.DataFrame(auth.list_users(path), columns=["name", "role", "password"])
         st.dataframe(users, hide_index=True, width="stretch")
@@ -33,11 +34,12 @@ with guarded("The users page"):
             password = c3.text_input("Password", type="password", key="user-password") if mode == "password" else None
             if st.form_submit_button("Add or update", type="primary"):
                 outcome = auth.add_user(path, name.strip(), role, password)
-                st.success(f"{outcome.capitalize()} {name.strip()} ({role}); it applies from the next sign-in.")
+                st.success(f"{outcome.capitalize()} {md_escape(name.strip())} ({role}); it applies from the next "
+                           "sign-in.")
         if len(users):
             c1, c2 = st.columns([3, 1])
             gone = c1.selectbox("Remove a user", [n for n in users["name"] if n != auth.acting_name()],
                                 index=None, key="user-remove", placeholder="Choose a user (not yourself)")
             if gone and c2.button("Remove", key="user-remove-go"):
                 auth.remove_user(path, gone)
-                st.success(f"Removed {gone}.")
+                st.success(f"Removed {md_escape(gone)}.")

@@ -11,7 +11,8 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .metrics import Evaluation, Filters
+from .metrics import Evaluation, filter_sql
+from .scope import Filters, period_bounds, require_dimension
 from .store import Store
 from .targets import Target
 
@@ -111,16 +112,9 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
     """Created, resolved and backlog (open at the end of each period) over time."""
     if grain not in ("day", "week", "month", "quarter"):
         raise ValueError(grain)
-    from .metrics import period_bounds
-
     lo, hi = period_bounds(start, end, tz)
-    filter_sql, params = filters.sql("t")
-    filter_sql += filters.exclusion_sql(store)
-    if filters.exclude_ids:
-        filter_sql += (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
-                       "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
     query = f"""
-        WITH t AS (SELECT * FROM tickets t WHERE 1=1 {filter_sql}),
+        WITH t AS (SELECT * FROM tickets t WHERE {filter_sql(filters, store)}),
         created AS (
             SELECT date_trunc('{grain}', timezone('{tz}', created_at))::DATE AS period, count(*) AS created
             FROM t WHERE created_at >= ? AND created_at < ? GROUP BY ALL),
@@ -138,16 +132,13 @@ def volume(store: Store, grain: str, start: date, end: date, filters: Filters, t
         ORDER BY p.period
     """
     with store.cursor() as cur:
-        if filters.exclude_ids:
-            cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
-        return cur.execute(query, [*params, lo, hi, lo, hi, lo, lo]).df()
+        filters.register_excluded(cur)
+        return cur.execute(query, [lo, hi, lo, hi, lo, lo]).df()
 
 
 def compare_groups(ev: Evaluation, dimension: str, where: str = "true") -> pd.DataFrame:
     """Team vs team (or channel vs channel): attainment and median business time with counts per target."""
-    from .metrics import relation_for
-
-    relation = relation_for(dimension)
+    require_dimension(dimension)
     return ev.sql(f"""
         SELECT target, coalesce({dimension}, '(none)') AS value,
                count(*) FILTER (WHERE status IN (0, 1)) AS decided,
@@ -155,7 +146,7 @@ def compare_groups(ev: Evaluation, dimension: str, where: str = "true") -> pd.Da
                      / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
                round(median(elapsed_s) FILTER (WHERE status IN (0, 1)) / 60, 1) AS median_minutes,
                any_value(goal) * 100 AS goal
-        FROM {relation} WHERE {where} GROUP BY target, value, position ORDER BY position, decided DESC
+        FROM o WHERE {where} GROUP BY target, value, position ORDER BY position, decided DESC
     """)
 
 

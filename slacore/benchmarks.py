@@ -11,8 +11,9 @@ How a figure is compared (the page repeats it):
   applied) and answered (resolved) by the as-of time; a ticket resolved with no response counts its resolution as
   the response, as in metrics.py. The share within the figure's time counts tickets still unanswered past it as
   over and leaves out those still inside it (pending).
-- CSAT, FCR and uptime are not measured yet (no survey or outage import): their figures stay on the page with
-  "no data of yours yet" instead of being hidden.
+- which metrics have figures, in which units, and how the team's own figure is measured is the metric registry's
+  (slacore.metric_defs: each metric's `benchmark`). CSAT, FCR and uptime are not measured yet (no survey or outage
+  import): their figures stay on the page with "no data of yours yet" instead of being hidden.
 - an index (unit "index 0-100", e.g. ACSI) is not a percentage: it is shown beside, never against, any figure of
   ours, and never gets a verdict.
 """
@@ -27,41 +28,24 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import auth
+from . import auth, metric_defs
 from .calendars import format_duration
 from .charts import BREACH_COLOR, MET_COLOR, _title
 from .errors import UserError
-from .metrics import Evaluation, Filters, default_as_of, period_bounds, workspace_timezone
+from .metric_defs.published import INDEX_UNIT
+from .metrics import Evaluation, filter_sql
+from .scope import Filters, default_as_of, period_bounds, workspace_timezone
 from .store import Store
 from .view_state import previous_period, same_period_last_year
 
 SEED_PATH = Path(__file__).resolve().parent / "data" / "industry_benchmarks.csv"
 
-METRICS = {
-    "first_response": "First response time",
-    "resolution": "Resolution time",
-    "csat": "Customer satisfaction (CSAT)",
-    "csat_index": "Satisfaction index (e.g. ACSI)",
-    "fcr": "First-contact resolution (FCR)",
-    "uptime": "Uptime",
-}
-INDEX_UNIT = "index 0-100"
-UNITS = ("minutes", "hours", "percent", INDEX_UNIT)
-METRIC_UNITS = {
-    "first_response": ("minutes", "hours"),
-    "resolution": ("minutes", "hours"),
-    "csat": ("percent",),
-    "csat_index": (INDEX_UNIT,),
-    "fcr": ("percent",),
-    "uptime": ("percent",),
-}
-MEASURED = ("first_response", "resolution")  # what the app can measure from ticket time stamps today
-NOT_MEASURED_WHY = {
-    "csat": "needs a satisfaction-survey import",
-    "csat_index": "needs a satisfaction-survey import",
-    "fcr": "needs contact counts per ticket",
-    "uptime": "needs an outage log import",
-}
+# Views of the metric registry (slacore.metric_defs), in its order.
+METRICS = {name: b.label for name, b in metric_defs.BENCHMARKS.items()}
+UNITS = tuple(dict.fromkeys(u for b in metric_defs.BENCHMARKS.values() for u in b.units))  # the unit choices
+METRIC_UNITS = {name: b.units for name, b in metric_defs.BENCHMARKS.items()}
+MEASURED = tuple(name for name, b in metric_defs.BENCHMARKS.items() if b.measured)  # the team's figure is measured
+NOT_MEASURED_WHY = {name: b.not_measured_why for name, b in metric_defs.BENCHMARKS.items() if b.not_measured_why}
 SMALL_SAMPLE = 30  # fewer decided tickets than this: a verdict is shown, flagged to be read with care
 TIME_MINUTES = {"minutes": 1.0, "hours": 60.0}
 
@@ -200,22 +184,23 @@ def format_value(value, unit: str) -> str:
 
 
 # -- the team against the figures ----------------------------------------------------------------------------------
-_MEASURE_SQL = """
+def _measure_sql() -> str:
+    """Every measured metric's calendar minutes from creation to its end stamp, per ticket (one scan, a row each)."""
+    measured = [metric_defs.BENCHMARKS[name] for name in MEASURED]
+    ends = "".join(f",\n               epoch({b.calendar_end_sql}) AS e{i}" for i, b in enumerate(measured))
+    per_metric = "\n        UNION ALL\n".join(
+        f"SELECT '{b.metric}' AS metric, CASE WHEN e{i} <= $as_of THEN (e{i} - c) / 60 END AS minutes, "
+        "($as_of - c) / 60 AS open_minutes FROM t" for i, b in enumerate(measured))
+    return f"""
     WITH t AS (
-        SELECT epoch(t.created_at) AS c,
-               epoch(coalesce(t.first_response_at, t.resolved_at)) AS fr,
-               epoch(t.resolved_at) AS rs
+        SELECT epoch(t.created_at) AS c{ends}
         FROM tickets t
-        WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ? {filters}{excluded}
+        WHERE t.created_at >= ? AND t.created_at < ? AND t.created_at <= ? AND {{filters}}
     ),
     m AS (
-        SELECT 'first_response' AS metric, CASE WHEN fr <= $as_of THEN (fr - c) / 60 END AS minutes,
-               ($as_of - c) / 60 AS open_minutes
-        FROM t
-        UNION ALL
-        SELECT 'resolution', CASE WHEN rs <= $as_of THEN (rs - c) / 60 END, ($as_of - c) / 60 FROM t
+        {per_metric}
     )
-    SELECT metric, count(*) AS tickets, count(minutes) AS answered, median(minutes) AS median_minutes {shares}
+    SELECT metric, count(*) AS tickets, count(minutes) AS answered, median(minutes) AS median_minutes {{shares}}
     FROM m GROUP BY metric
 """
 
@@ -232,22 +217,17 @@ def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: da
     if thresholds.empty:
         return empty
     lo, hi = period_bounds(start, end, workspace_timezone(store))
-    filter_sql, filter_params = filters.sql("t")
-    excluded = filters.exclusion_sql(store)
+    condition = filter_sql(filters, store)  # before the cursor: the quality switch may refresh its flags
     figures = thresholds[["key", "metric", "minutes"]].reset_index(drop=True)
     shares = "".join(
         f", count(*) FILTER (WHERE minutes <= {float(m)!r}) AS w{i}"
         f", count(*) FILTER (WHERE minutes > {float(m)!r} OR (minutes IS NULL AND open_minutes > {float(m)!r})) AS o{i}"
         for i, m in enumerate(figures["minutes"]))
     with store.cursor() as cur:
-        if filters.exclude_ids:
-            cur.register("_excluded", pd.DataFrame(list(filters.exclude_ids), columns=["source", "ticket_id"]))
-            excluded += (" AND NOT EXISTS (SELECT 1 FROM _excluded e "
-                        "WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
+        filters.register_excluded(cur)
         # Positional parameters first, then the named as-of: DuckDB takes one style per statement, so inline it.
-        sql = _MEASURE_SQL.format(filters=filter_sql, excluded=excluded, shares=shares).replace(
-            "$as_of", repr(float(as_of.timestamp())))
-        stats = cur.execute(sql, [lo, hi, as_of, *filter_params]).df().set_index("metric")
+        sql = _measure_sql().format(filters=condition, shares=shares).replace("$as_of", repr(float(as_of.timestamp())))
+        stats = cur.execute(sql, [lo, hi, as_of]).df().set_index("metric")
     rows = []
     for i, (key, metric) in enumerate(zip(figures["key"], figures["metric"])):
         if metric in stats.index:
@@ -271,8 +251,8 @@ def _standing_text(row: dict) -> tuple[str, str | None, str]:
     if metric not in MEASURED:
         return "no data", None, "no data of yours yet"
     if not row["answered"]:
-        what = "answered" if metric == "first_response" else "resolved"
-        return "no data", None, f"no {what} tickets of yours in this period"
+        kind = metric_defs.get(metric)
+        return "no data", None, f"no {kind.verb} {kind.units} of yours in this period"
     diff = row["median_minutes"] - row["minutes"]
     gap = format_duration(abs(diff) * 60)
     if abs(diff) < 0.5:

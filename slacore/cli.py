@@ -13,7 +13,8 @@ import os
 import sys
 import traceback
 
-from .errors import UserError
+from .config import user_path
+from .errors import DatabaseBusy, UserError
 
 FORMATS = ("auto", "zendesk", "freshdesk", "jira", "servicenow", "generic")
 
@@ -39,7 +40,8 @@ def cmd_import(args) -> int:
     from .importers.pipeline import ImportOptions, import_file
     from .store import open_store
 
-    if not os.path.isfile(args.file):
+    path = user_path(args.file, getattr(args, "cwd", None))
+    if not path.is_file():
         raise UserError(f"There is no file {args.file}; check the path.")
     if args.kind != "tickets":
         raise UserError(f"Importing {args.kind} is not supported yet; only --kind tickets.")
@@ -47,7 +49,7 @@ def cmd_import(args) -> int:
     options = ImportOptions(fmt=args.format, timezone=args.timezone, mapping=_parse_map(args.map),
                             dayfirst=dayfirst, sheet=args.sheet, pii=args.pii, source=args.source)
     store = open_store(args.db)  # after the cheap checks: a mistyped path creates no database
-    report = import_file(store, args.file, options=options)
+    report = import_file(store, path, options=options)
     human = (f"{report.file_name}: {report.loaded} new, {report.updated} updated, {report.rejected} rejected "
              f"({report.format}, source {report.source!r}, {report.seconds:.2f} s)")
     for note in report.notes:
@@ -73,6 +75,19 @@ def cmd_datasets(args) -> int:
     frame = list_imports(open_store(args.db))
     records = json.loads(frame.to_json(orient="records", date_format="iso"))
     _emit(args, {"imports": records}, frame.to_string(index=False) if len(frame) else "No imports yet.")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .sample import ensure_sample_data, is_empty
+    from .store import open_store
+
+    store = open_store(args.db)
+    if not is_empty(store):
+        raise UserError(f"The database {store.path} already holds imports; the sample data goes into an empty one.")
+    ensure_sample_data(store)
+    tickets = store.scalar("SELECT count(*) FROM tickets")
+    _emit(args, {"loaded": tickets}, f"Sample data loaded: {tickets:,} tickets and the starter targets.")
     return 0
 
 
@@ -103,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_datasets)
 
+    p = sub.add_parser("sample", help="load the built-in sample data into an empty database")
+    common(p)
+    p.set_defaults(func=cmd_sample)
+
     for register in _EXTENSIONS:
         register(sub, common)
     return parser
@@ -118,11 +137,20 @@ def _extensions() -> list:
 _EXTENSIONS: list = _extensions()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def run_command(args, argv: list[str] | None = None) -> int:
+    """Run a parsed command; refusals and failures become an exit code and one line. With the command's `argv`, a
+    database held by the running app hands the command over to it (the app's job endpoint calls this without)."""
     try:
-        return args.func(args)
+        try:
+            return args.func(args)
+        except DatabaseBusy as busy:
+            if argv is None:
+                raise
+            from .handover import hand_over
+
+            # The running app holds the file: it runs the command and we print its output (or we wait for another
+            # command-line run to finish, then run it here).
+            return hand_over(busy, argv, retry=lambda: args.func(args))
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -132,6 +160,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unexpected failure ({exc.__class__.__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}); "
               "set SLACORE_DEBUG=1 for details.", file=sys.stderr)
         return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_command(args, argv)
     finally:
         from .store import close_all
 

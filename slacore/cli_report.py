@@ -11,12 +11,11 @@ it, today's figures for the period and filters. Exit 0 with the path printed; wi
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .errors import UserError
+from .scope import FILTER_DIMENSIONS as WHERE_KEYS
 
 FORMATS = (".xlsx", ".html", ".htm")
-WHERE_KEYS = ("team", "priority", "channel", "customer")
 
 
 def parse_where(items: list[str] | None) -> dict[str, list[str]]:
@@ -37,7 +36,9 @@ def cmd_report(args) -> int:
     from .review_pack import html_report, workbook_bytes
     from .store import open_store
 
-    out = Path(args.out)
+    from .config import user_path
+
+    out = user_path(args.out, getattr(args, "cwd", None))  # handed to the running app: the caller's folder
     if out.suffix.lower() not in FORMATS:
         raise UserError(f"--out must end in .xlsx or .html, not {out.name!r}.")
     if not out.parent.exists():

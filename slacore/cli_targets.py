@@ -5,8 +5,8 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import date, datetime
-from pathlib import Path
 
+from .config import user_path
 from .errors import UserError
 
 
@@ -36,11 +36,12 @@ def cmd_targets(args) -> int:
     from .store import open_store
     from .targets import current_targets, history
 
+    cwd = getattr(args, "cwd", None)  # the caller's, when the running app runs this command for it
+    path = user_path(args.file or "", cwd)
+    if args.action == "apply" and (not args.file or not path.is_file()):
+        raise UserError(f"There is no file {args.file!r} to apply.")  # before opening: a typo creates no database
     store = open_store(args.db)
     if args.action == "apply":
-        path = Path(args.file or "")
-        if not args.file or not path.is_file():
-            raise UserError(f"There is no file {args.file!r} to apply.")
         text = path.read_text(encoding="utf-8-sig")
         counts = apply_yaml(store, text, author=args.author or getpass.getuser(), source=path.name,
                             retire_missing=args.retire_missing)
@@ -50,7 +51,7 @@ def cmd_targets(args) -> int:
     elif args.action == "export":
         text = export_yaml(store)
         if args.file:
-            Path(args.file).write_text(text, encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
             _emit(args, {"written": args.file}, f"written {args.file}")
         else:
             print(text, end="")

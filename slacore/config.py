@@ -20,3 +20,9 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
     """The database file to use: `--db`, else `$SLA_DB`, else the default under `data/`."""
     raw = explicit or os.environ.get(DB_ENV) or DEFAULT_DB
     return Path(raw).expanduser().resolve()
+
+
+def user_path(path: str | os.PathLike, cwd: str | None = None) -> Path:
+    """A file name the user typed, relative to *their* working directory: a command handed to the running app
+    (slacore.handover) carries the caller's `cwd`, since the app process has its own."""
+    return Path(cwd or ".") / Path(path).expanduser()

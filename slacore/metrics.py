@@ -11,7 +11,8 @@ Semantics (the README repeats them):
 - each ticket is judged by the target version in force when it was created (the first version also judges older
   tickets).
 
-How: each ticket carries its business-clock positions per calendar (slacore.clocks), so a ticket's elapsed
+How: this module is the engine, the metrics are in slacore.metric_defs (one module each: how a unit is judged, as
+SQL). Each ticket carries its business-clock positions per calendar (slacore.clocks), so a ticket's elapsed
 business time is a subtraction and its verdict a CASE expression. The judged tickets are views (never
 materialised): DuckDB evaluates them inside each aggregate, reading only the columns and the target a query needs.
 All of it runs in one read transaction.
@@ -20,111 +21,37 @@ All of it runs in one read transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time as dtime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
 
-from .clocks import Clock, ensure as ensure_clocks
+from .clocks import ensure as ensure_clocks
 from .errors import UserError
+from .metric_defs import get as metric_of
+from .quality import ensure_duplicates, suspicious_sql
+from .scope import (BEGINNING, DIMENSIONS, FOREVER, Filters, default_as_of, period_bounds, require_dimension,
+                    set_workspace_timezone, sql_string as _lit, sql_timestamp as _ts, workspace_timezone)
 from .store import Store
-from .targets import BEGINNING, Target, all_versions, calendars as all_calendars, targets_for_period
+from .targets import (Target, all_versions, calendars as all_calendars, missing_calendar,
+                      targets_for_period)
 
-MET, BREACHED, PENDING, UNMEASURED = 0, 1, 2, 3
-DIMENSIONS = ("priority", "team", "channel", "customer", "customer_tier", "category", "source", "assignee")
-
-
-def relation_for(dimension: str) -> str:
-    """The judged view to group by `dimension` (every dimension is in `o`); refuses anything else."""
-    if dimension not in DIMENSIONS:
-        raise ValueError(f"cannot group by {dimension}")
-    return "o"
+# Re-exported for the callers that knew them here (tests, scripts): they live in slacore.scope.
+__all__ = ["Evaluation", "Filters", "default_as_of", "elapsed_quantile", "filter_sql", "period_bounds",
+           "set_workspace_timezone", "summarize", "workspace_timezone"]
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The filter bar: empty tuples mean 'all'."""
 
-    team: tuple = ()
-    priority: tuple = ()
-    channel: tuple = ()
-    customer: tuple = ()
-    exclude_ids: tuple = ()  # (source, ticket_id) pairs excluded (tests, scripts)
-    exclude_suspicious: bool = False  # the data quality switch: drop what slacore.quality flags as suspicious
-
-    def sql(self, alias: str = "t") -> tuple[str, list]:
-        clauses, params = [], []
-        for col in ("team", "priority", "channel", "customer"):
-            values = getattr(self, col)
-            if values:
-                clauses.append(f"{alias}.{col} IN ({', '.join('?' for _ in values)})")
-                params.extend(values)
-        return (" AND " + " AND ".join(clauses)) if clauses else "", params
-
-    def exclusion_sql(self, store: Store, alias: str = "t") -> str:
-        """' AND NOT (…)' dropping what the data quality switch excludes ('' when it is off); a column condition,
-        not a list of ids, so excluding millions of tickets costs a filter, not a join."""
-        if not self.exclude_suspicious:
-            return ""
-        from .quality import ensure_duplicates, suspicious_sql
-
+def filter_sql(filters: Filters, store: Store, alias: str = "t") -> str:
+    """The whole filter bar as one literal condition on tickets `alias`: the data-quality switch, the dimensions and
+    the excluded ids (register them with `filters.register_excluded(cur)`). Call it before a read transaction: the
+    switch brings the duplicate flags up to date first."""
+    clauses = []
+    if filters.exclude_suspicious:
         ensure_duplicates(store)
-        return f" AND NOT {suspicious_sql(alias)}"
-
-
-def workspace_timezone(store: Store) -> str:
-    value = store.scalar("SELECT value FROM settings WHERE key = 'timezone'")
-    return str(value).strip('"') if value else "UTC"
-
-
-def workspace_timezone_of(cur) -> str:
-    """workspace_timezone, read through an open cursor (inside a write transaction)."""
-    row = cur.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
-    return str(row[0]).strip('"') if row and row[0] else "UTC"
-
-
-def set_workspace_timezone(store: Store, tz: str) -> None:
-    ZoneInfo(tz)
-    with store.transaction() as cur:
-        cur.execute("INSERT OR REPLACE INTO settings VALUES ('timezone', to_json(?::VARCHAR))", [tz])
-
-
-def default_as_of(store: Store) -> datetime:
-    """The newest time stamp in the data that is not in the future, capped at now: an old export is judged at its
-    own end, not today (and one stray future stamp does not move it)."""
-    newest = store.scalar("""
-        SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
-                        max(first_response_at) FILTER (WHERE first_response_at <= now()),
-                        max(resolved_at) FILTER (WHERE resolved_at <= now()),
-                        max(updated_at) FILTER (WHERE updated_at <= now()))
-        FROM tickets
-    """)
-    now = datetime.now(timezone.utc)
-    if newest is None or pd.isna(newest):
-        return now
-    return min(pd.Timestamp(newest).to_pydatetime(), now)
-
-
-def day_start(day: date, tz: str) -> datetime:
-    """Local midnight of `day` in zone `tz`, as an aware datetime."""
-    return datetime.combine(day, dtime(0), tzinfo=ZoneInfo(tz))
-
-
-def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[datetime, datetime]:
-    """Inclusive dates -> [start 00:00, day after end 00:00) in the workspace zone."""
-    lo = day_start(start, tz) if start else BEGINNING
-    hi = day_start(end + timedelta(days=1), tz) if end else datetime(2200, 1, 1, tzinfo=timezone.utc)
-    return lo, hi
-
-
-def _lit(value) -> str:
-    """A SQL string literal (the judged views are TEMP VIEWs, which cannot hold parameters)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ts(moment: datetime) -> str:
-    return f"TIMESTAMPTZ '{moment.astimezone(timezone.utc).isoformat()}'"
+        clauses.append(f"NOT {suspicious_sql(alias)}")
+    clauses.extend(filters.literal_sql(alias))
+    return " AND ".join(clauses) or "true"
 
 
 def _scope_sql(target: Target) -> str:
@@ -137,22 +64,6 @@ def _scope_sql(target: Target) -> str:
     return " AND ".join(clauses) or "true"
 
 
-def _filters_sql(filters: Filters, store: Store) -> str:
-    clauses = [filters.exclusion_sql(store)[5:]] if filters.exclude_suspicious else []
-    for col in ("team", "priority", "channel", "customer"):
-        values = getattr(filters, col)
-        if values:
-            clauses.append(f"t.{col} IN ({', '.join(_lit(v) for v in values)})")
-    if filters.exclude_ids:
-        clauses.append("NOT EXISTS (SELECT 1 FROM _excluded e WHERE e.source = t.source AND e.ticket_id = t.ticket_id)")
-    return " AND ".join(clauses) or "true"
-
-
-# Elapsed time is rounded to the microsecond (time stamps' resolution): differences of two large float positions
-# carry ~1e-8 s of noise, which must not turn a response exactly on the threshold into a breach.
-MICROSECONDS = 6
-
-
 @dataclass(frozen=True)
 class _Segment:
     """One target version over the part of the period it was in force: [lo, hi) of creation time."""
@@ -162,44 +73,6 @@ class _Segment:
     version: Target  # the definition that judges these tickets
     lo: datetime
     hi: datetime
-
-
-def _clock_sql(version: Target, clock: Clock, as_of: datetime) -> tuple[str, str]:
-    """(done, elapsed seconds) as SQL over alias `t`: a ticket's judgement, in column arithmetic."""
-    as_of_sql, as_of_pos = _ts(as_of), repr(clock.at(as_of.timestamp()))
-    created, response, resolved = (clock.column(w) for w in ("created", "response", "resolved"))
-    responded, solved = f"t.first_response_at <= {as_of_sql}", f"t.resolved_at <= {as_of_sql}"
-    if version.metric == "first_response":
-        # Resolved with no response (yet): the resolution counts as the response; for the vendor measure the
-        # vendor's resolution figure stands in when it gives no first-response figure.
-        end = f"CASE WHEN {responded} THEN {response} WHEN {solved} THEN {resolved} END"
-        vendor = (f"CASE WHEN {responded} THEN t.vendor_first_response_business_min WHEN {solved} THEN "
-                  "(CASE WHEN t.vendor_first_response_business_min IS NULL OR t.first_response_at IS NOT NULL "
-                  "THEN t.vendor_resolution_business_min ELSE t.vendor_first_response_business_min END) END")
-        done = f"coalesce({responded} OR {solved}, false)"
-    else:
-        end = f"CASE WHEN {solved} THEN {resolved} END"
-        vendor = f"CASE WHEN {solved} THEN t.vendor_resolution_business_min END"
-        done = f"coalesce({solved}, false)"
-    so_far = f"round(greatest({as_of_pos} - {created}, 0), {MICROSECONDS})"
-    if version.measure == "vendor":
-        # Decided tickets use the export's figure; open ones run on the target's calendar so far.
-        return done, f"CASE WHEN {done} THEN ({vendor}) * 60.0 ELSE {so_far} END"
-    elapsed = f"greatest(coalesce({end}, {as_of_pos}) - {created}, 0)"
-    if version.pause:
-        # Business calendars subtract business-hours pause figures, 24x7 ones calendar minutes (see README).
-        suffix = "_min" if clock.slot is None else "_business_min"
-        pause = " + ".join(f"coalesce(t.{reason}{suffix}, 0)" for reason in version.pause)
-        elapsed = f"greatest({elapsed} - ({pause}) * 60.0, 0)"
-    return done, f"round({elapsed}, {MICROSECONDS})"
-
-
-def _status_sql(version: Target, done: str, elapsed: str) -> str:
-    """0 met, 1 breached, 2 pending, 3 unmeasured (vendor measure without a figure)."""
-    limit = repr(float(version.within_s))
-    unmeasured = f"WHEN {elapsed} IS NULL THEN 3 " if version.measure == "vendor" else ""
-    return (f"CASE WHEN {done} THEN (CASE {unmeasured}WHEN {elapsed} <= {limit} THEN 0 ELSE 1 END) "
-            f"WHEN {elapsed} > {limit} THEN 1 ELSE 2 END")
 
 
 # Columns of the judged views beside the verdict: the dimensions and what a ticket listing shows.
@@ -247,7 +120,7 @@ class Evaluation:
         used = {s.version.calendar: self.calendars[s.version.calendar] for s in segments}
         self._clocks = ensure_clocks(self.store, list(used.values()))
         # Before the read transaction starts: the exclusion switch may bring the duplicate flags up to date first.
-        self._filter_sql = _filters_sql(self.filters, self.store)
+        self._filter_sql = filter_sql(self.filters, self.store)
         self._cm = self.store.cursor()
         self.cur = self._cm.__enter__()
         self.cur.begin()
@@ -276,23 +149,23 @@ class Evaluation:
                 # In force from its effective time until a LATER edit takes effect: the latest edit wins, so a
                 # backdated version supersedes the ones saved before it and no ticket is judged twice.
                 v_lo = BEGINNING if i == 0 else effective
-                v_hi = min((e for _, e in history[i + 1:]), default=datetime(2200, 1, 1, tzinfo=timezone.utc))
+                v_hi = min((e for _, e in history[i + 1:]), default=FOREVER)
                 a, b = max(lo, v_lo), min(hi, v_hi)
                 if a >= b:
                     continue
                 if version.calendar not in self.calendars:
-                    raise UserError(f"Target {version.name!r} uses calendar {version.calendar!r}, which no longer exists.")
+                    raise missing_calendar(self.store, version.name, version.calendar)
                 out.append(_Segment(position, target, version if target.target_id > 0 else target, a, b))
         return out
 
     def _create_views(self, segments: list[_Segment]) -> None:
-        if self.filters.exclude_ids:
-            self.cur.register("_excluded", pd.DataFrame(list(self.filters.exclude_ids), columns=["source", "ticket_id"]))
+        self.filters.register_excluded(self.cur)
         filters = self._filter_sql
         slices = []
         for seg in segments:
             v = seg.version
-            done, elapsed = _clock_sql(v, self._clocks[v.calendar], self.as_of)
+            metric = metric_of(v.metric)
+            done, elapsed = metric.judge_sql(v, self._clocks[v.calendar], self.as_of)
             slices.append(f"""
                 SELECT rid, {seg.target.target_id} AS target_id, {v.version or 0} AS version,
                        {_lit(seg.target.name)} AS target, {_lit(seg.target.metric)} AS metric,
@@ -300,7 +173,7 @@ class Evaluation:
                        ['met', 'breached', 'pending', 'unmeasured'][status + 1] AS outcome, elapsed_s,
                        CASE WHEN status = 2 THEN {float(v.within_s)} - coalesce(elapsed_s, 0) END AS left_s,
                        {float(v.within_s)} AS within_s, {float(v.goal)} AS goal, * EXCLUDE (rid, _done, status, elapsed_s)
-                FROM (SELECT *, {_status_sql(v, '_done', 'elapsed_s')} AS status FROM (
+                FROM (SELECT *, {metric.status_sql(v, '_done', 'elapsed_s')} AS status FROM (
                       SELECT {_TICKET_FIELDS}, {done} AS _done, {elapsed} AS elapsed_s FROM tickets t
                       WHERE t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)}
                         AND {_scope_sql(v)} AND {filters}))""")
@@ -327,7 +200,7 @@ class Evaluation:
             v = seg.version
             key = (v.calendar, v.metric, v.measure, tuple(v.pause))
             if key not in clock_columns:
-                done, elapsed = _clock_sql(v, self._clocks[v.calendar], self.as_of)
+                done, elapsed = metric_of(v.metric).judge_sql(v, self._clocks[v.calendar], self.as_of)
                 clock_columns[key] = j = len(clock_columns)
                 inner.append(f"{done} AS _d{j}, {elapsed} AS _e{j}")
         per_target: dict[int, list[str]] = {}
@@ -335,7 +208,7 @@ class Evaluation:
             j = clock_columns[(seg.version.calendar, seg.version.metric, seg.version.measure, tuple(seg.version.pause))]
             when = (f"t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)} AND {_scope_sql(seg.version)}")
             per_target.setdefault(seg.position, []).append(
-                f"WHEN {when} THEN {_status_sql(seg.version, f'_d{j}', f'_e{j}')}")
+                f"WHEN {when} THEN {metric_of(seg.version.metric).status_sql(seg.version, f'_d{j}', f'_e{j}')}")
         codes = []
         for chunk in range(0, max(len(self.targets), 1), _CODE_CHUNK):
             # A target with no version in force in the period is out of scope (4) for every ticket.
@@ -433,7 +306,7 @@ class Evaluation:
         """Attainment per target and value of `dimension`; `where` narrows the tickets (SQL on `o`).
 
         `counts` is a status_counts() result grouped by `dimension`, when the caller already has it."""
-        relation_for(dimension)
+        require_dimension(dimension)
         if counts is None:
             counts = self.status_counts({"dim": [dimension]}, where)["dim"]
         frame = counts.rename(columns={dimension: "value"})

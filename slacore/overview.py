@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .scope import FILTER_DIMENSIONS
 from .store import Store
 
 
@@ -33,7 +34,7 @@ def weekly_volume(store: Store) -> pd.DataFrame:
 
 def breakdown(store: Store, column: str) -> pd.DataFrame:
     """Ticket counts by one of the canonical dimensions."""
-    allowed = {"priority", "team", "channel", "source", "status", "customer"}
+    allowed = {*FILTER_DIMENSIONS, "source", "status"}
     if column not in allowed:
         raise ValueError(f"cannot break down by {column}")
     return store.query(f"""
@@ -45,7 +46,7 @@ def breakdown(store: Store, column: str) -> pd.DataFrame:
 def dimension_values(store: Store) -> dict[str, list[str]]:
     """Distinct values of the filterable dimensions (the filter bar's options), most frequent first."""
     out = {}
-    for col in ("team", "priority", "channel", "customer"):
+    for col in FILTER_DIMENSIONS:
         frame = store.query(f"""
             SELECT {col} AS v, count(*) AS n FROM tickets WHERE {col} IS NOT NULL
             GROUP BY ALL ORDER BY n DESC, v LIMIT 500

@@ -28,7 +28,7 @@ The checks (one row each in `summary`, the tickets behind each from `check_ticke
   week may be perfectly good; the flag says "look here").
 
 Every function takes optional `start`/`end` (inclusive dates in the workspace time zone, the period's creation
-dates), `filters` (metrics.Filters: team, priority, channel, customer; its exclude_ids are ignored, since this
+dates), `filters` (scope.Filters: team, priority, channel, customer; its exclude_ids are ignored, since this
 module is what decides them) and `now`. Left out, they mean all data and the current time, which is what
 `suspicious_ids(store)` (the filter bar's switch) uses. Duplicates are found over all tickets before the period
 and filters narrow the result, so a duplicate of a ticket created just before the period, or in another team, is
@@ -49,7 +49,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
-from .metrics import Filters, period_bounds, workspace_timezone
+from .scope import Filters, period_bounds, workspace_timezone
 from .store import Store
 
 # An auto-acknowledgement or a bot reply lands within a second or two of creation (a few seconds when a mail

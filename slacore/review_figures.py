@@ -14,11 +14,12 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
-from .metrics import Evaluation, Filters, default_as_of
+from .metrics import Evaluation
+from .scope import FILTER_DIMENSIONS, Filters, default_as_of
 from .store import Store
 from .view_state import previous_period
 
-DRIVER_DIMENSIONS = ("team", "priority", "channel", "customer")
+DRIVER_DIMENSIONS = FILTER_DIMENSIONS  # a review's scope and its breach drivers: the filter bar's dimensions
 TOP_BREACHES = 50
 SNAPSHOT_VERSION = 1
 

@@ -40,9 +40,9 @@ def _share(percent):
 
 
 def _metric_label(metric: str) -> str:
-    from .targets import METRICS
+    from .metric_defs import METRICS
 
-    return METRICS.get(metric, metric)
+    return METRICS[metric].label if metric in METRICS else metric
 
 
 def summary_frame(snapshot: dict) -> pd.DataFrame:

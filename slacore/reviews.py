@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 
 from .errors import UserError
-from .metrics import Filters
+from .scope import Filters
 from .review_figures import compute_snapshot, filters_dict, filters_from_dict
 from .store import Store
 

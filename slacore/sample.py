@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from . import config
 from .auth import SYSTEM, acting_as
-from .config import SAMPLE_DIR
+from .errors import UserError
 from .quality import DuplicateKeys
 from .importers.pipeline import ImportOptions, import_file
 from .store import Store
@@ -11,6 +12,14 @@ from .store import Store
 SAMPLE_FILES = ("zendesk_tickets.csv", "freshdesk_tickets.csv")
 SAMPLE_SOURCE_PREFIX = "sample-"  # sample tickets never share a (source, id) with a user's real export
 SAMPLE_REMOVED_KEY = "sample_removed"  # in settings: the user removed the samples, never load them again
+
+
+class SampleDataMissing(UserError):
+    """The sample exports are not where they ship (a trimmed copy or a packaging mistake): the app starts empty."""
+
+
+def missing_sample_files() -> list[str]:
+    return [name for name in SAMPLE_FILES if not (config.SAMPLE_DIR / name).is_file()]
 
 
 def is_empty(store: Store) -> bool:
@@ -25,7 +34,7 @@ def load_sample_data(store: Store) -> list:
     """Import the sample exports; returns the import reports (empty when files are missing)."""
     reports = []
     for name in SAMPLE_FILES:
-        path = SAMPLE_DIR / name
+        path = config.SAMPLE_DIR / name
         if path.exists():
             source = SAMPLE_SOURCE_PREFIX + name.split("_")[0]
             reports.append(import_file(store, path, options=ImportOptions(timezone="UTC", source=source)))
@@ -72,13 +81,20 @@ def ensure_sample_data(store: Store) -> bool:
     """Load the samples if (and only if) nothing was ever imported and the samples were never removed; True when
     it did.
 
-    A starter set of targets comes with them (when there are none), so every page has something to show."""
+    A starter set of targets comes with them (when there are none), so every page has something to show. Raises
+    SampleDataMissing (nothing loaded) when the sample exports are not in sample_data/."""
     from .sla_yaml import apply_yaml
     from .targets import current_targets
     from .templates import template_yaml
 
     if not is_empty(store) or sample_removed(store):
         return False
+    missing = missing_sample_files()
+    if missing:
+        where = config.SAMPLE_DIR if not config.SAMPLE_DIR.is_dir() else ", ".join(str(config.SAMPLE_DIR / m) for m in missing)
+        raise SampleDataMissing(
+            f"The sample data is missing ({where} not found), so the database starts empty: import your own "
+            "export (Data page, or python -m slacore import FILE), or restore sample_data/ from the repository.")
     with acting_as(SYSTEM):  # the app's own first start, whoever opened the first page
         loaded = bool(load_sample_data(store))
         if loaded and not current_targets(store):

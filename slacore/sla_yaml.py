@@ -26,6 +26,7 @@ from datetime import date, datetime
 
 import yaml
 
+from . import metric_defs
 from .calendars import TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict, format_duration
 from .errors import UserError
 from .store import Store
@@ -137,12 +138,15 @@ def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
         for key in item:
             if key not in TARGET_KEYS:
                 _fail(item.line_of(key), f"{where}.{key}", f"unknown field; use {', '.join(sorted(TARGET_KEYS))}")
-        for key in ("name", "metric", "within", "goal"):
+        # `within` is asked of metrics with a threshold (and of an unknown metric, which build_target names).
+        kind = metric_defs.METRICS.get(str(item.get("metric")))
+        required = ("name", "metric", *(("within",) if kind is None or kind.threshold else ()), "goal")
+        for key in required:
             if key not in item:
                 _fail(item.line, where, f"'{key}' is missing")
             if item[key] is None or item[key] == "":
                 _fail(item.line_of(key), f"{where}.{key}", "has no value")
-        within = item["within"]
+        within = item.get("within")
         if isinstance(within, (int, float)) and not isinstance(within, bool):
             within = str(within)  # a bare number is minutes, as in parse_duration ('within: 30' is 30 min)
         try:
@@ -208,7 +212,8 @@ def export_yaml(store: Store) -> str:
         item: dict = {"name": t.name, "metric": t.metric}
         if t.where:
             item["where"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in t.where}
-        item["within"] = _duration_text(t.within_s)
+        if metric_defs.get(t.metric).threshold:
+            item["within"] = _duration_text(t.within_s)
         item["goal"] = f"{t.goal * 100:g}%"
         item["calendar"] = t.calendar
         if t.measure != "app":

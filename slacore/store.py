@@ -8,6 +8,8 @@ BEGIN/COMMIT/ROLLBACK, because DuckDB 2.0 runs a semicolon batch in auto-commit 
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,7 @@ import pandas as pd
 
 from .auth import check_write
 from .config import resolve_db_path
-from .errors import UserError
+from .errors import DatabaseBusy, UserError
 from .schema import MIGRATIONS
 
 # Opening the same file twice in one process needs identical settings: keep them in one place.
@@ -28,6 +30,51 @@ SESSION_SETUP = "SET TimeZone = 'UTC'"
 
 _stores: dict[Path, "Store"] = {}
 _stores_lock = threading.Lock()
+_HOLDER_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def _cmdline(pid: int | None) -> list[str]:
+    if not pid:
+        return []
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [w.decode(errors="replace") for w in raw.split(b"\0") if w]
+
+
+def _is_command_line(words: list[str]) -> bool:
+    """`python -m slacore ...`: a command-line run of this app."""
+    return any(a == "-m" and b == "slacore" for a, b in zip(words, words[1:]))
+
+
+def program_of(pid: int | None) -> str:
+    """A short human name of a running process from /proc: `python -m slacore import x.csv`, `streamlit run app.py`."""
+    words = _cmdline(pid)
+    if not words:
+        return ""
+    words[0] = Path(words[0]).name
+    if len(words) > 2 and words[0].startswith("python") and words[1] == "-m":
+        words = ["python", *words[1:]]
+    elif len(words) > 1 and words[0].startswith("python") and Path(words[1]).name == "streamlit":
+        words = ["streamlit", *words[2:]]
+    text = " ".join(" ".join(words).split())  # one line, whatever the arguments hold
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _refusal(path: Path, exc: Exception) -> UserError:
+    """One sentence for a database file that cannot be opened: held by another process, or not readable."""
+    message = str(exc)
+    if "could not set lock" in message.lower() or "conflicting lock" in message.lower():
+        found = _HOLDER_PID.search(message)
+        pid = int(found.group(1)) if found else None
+        return DatabaseBusy(path, pid, program_of(pid), command_line=_is_command_line(_cmdline(pid)))
+    detail = message.removeprefix("IO Error: ").splitlines()[0][:200] if message else exc.__class__.__name__
+    if "permission denied" in message.lower():
+        return UserError(f"The database {path} cannot be opened: this user may not read and write it ({detail}); "
+                         "fix its permissions, or use another database file (--db or SLA_DB).")
+    return UserError(f"The database {path} cannot be read ({detail}): it is damaged or not a database of this app; "
+                     "restore it from a backup, or use another database file (--db or SLA_DB).")
 
 
 def open_store(path: str | Path | None = None) -> "Store":
@@ -57,17 +104,24 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(str(self.path), config=CONNECT_CONFIG)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise UserError(
-                    f"The database {self.path} is in use by another program (probably the running app); "
-                    "stop it or choose another file with --db."
-                ) from None
-            raise UserError(f"The database {self.path} cannot be opened: {exc}") from None
+        except duckdb.Error as exc:
+            raise _refusal(self.path, exc) from None
+        if Path(f"{self.path}.app.sock").exists() or Path("/tmp").joinpath(f"slacore-{os.getuid()}").exists():
+            from .handover import remove_stale
+
+            remove_stale(self.path)  # we hold the file now: an app endpoint left for it is a killed app's
         self._write_lock = threading.RLock()
         self.closed = False
         self.version = 0  # bumped after every committed write: a cheap cache key for the UI
-        self._migrate()
+        self.on_close: list = []  # called once when the store closes (the app's job endpoint stops with it)
+        try:
+            self._migrate()
+        except UserError:
+            self.close()
+            raise
+        except duckdb.Error as exc:  # a damaged file can open and fail at its first read
+            self.close()
+            raise _refusal(self.path, exc) from None
 
     # -- reading ---------------------------------------------------------------------------------------------
     @contextmanager
@@ -134,6 +188,11 @@ class Store:
         """Idempotent: a second close is a no-op."""
         if not self.closed:
             self.closed = True
+            for hook in self.on_close:
+                try:
+                    hook()
+                except Exception:  # closing must finish whatever a hook does
+                    pass
             self._con.close()
 
     # -- schema ----------------------------------------------------------------------------------------------
@@ -141,6 +200,11 @@ class Store:
         with self._write_lock, self.cursor() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMPTZ)")
             current = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            if current > len(MIGRATIONS):
+                raise UserError(
+                    f"The database {self.path} was written by a newer version of this app (schema {current}, this "
+                    f"version knows up to {len(MIGRATIONS)}): update the app, or use another database file "
+                    "(--db or SLA_DB).")
             for number, statements in enumerate(MIGRATIONS, start=1):
                 if number <= current:
                     continue

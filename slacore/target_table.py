@@ -10,12 +10,13 @@ from datetime import date
 
 import pandas as pd
 
+from . import metric_defs
 from .calendars import Calendar, calendar_from_dict, calendar_to_dict
 from .errors import UserError
 from .sla_yaml import _duration_text
 from .store import Store
-from .targets import (SCOPE_FIELDS, Target, build_target, calendars, current_targets, retire_target, save_calendar,
-                      save_target)
+from .targets import (SCOPE_FIELDS, Target, build_target, calendars, current_targets, missing_calendar, retire_target,
+                      save_calendar, save_target)
 
 TARGET_COLUMNS = ["name", "metric", "priority", "team", "channel", "customer", "customer_tier", "category",
                   "within", "goal_pct", "calendar", "measure", "pause"]
@@ -35,7 +36,8 @@ def targets_frame(targets: list[Target]) -> pd.DataFrame:
         rows.append({
             "name": t.name, "metric": t.metric,
             **{f: ", ".join(scope.get(f, [])) for f in SCOPE_FIELDS},
-            "within": _duration_text(t.within_s), "goal_pct": round(t.goal * 100, 4), "calendar": t.calendar,
+            "within": _duration_text(t.within_s) if metric_defs.get(t.metric).threshold else "",
+            "goal_pct": round(t.goal * 100, 4), "calendar": t.calendar,
             "measure": t.measure, "pause": ", ".join(t.pause),
         })
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
@@ -71,7 +73,7 @@ def save_targets_table(store: Store, frame: pd.DataFrame, author: str, reason: s
     known = calendars(store)
     for t in wanted:
         if t.calendar not in known:
-            raise UserError(f"Target {t.name!r} uses calendar {t.calendar!r}, which does not exist.")
+            raise missing_calendar(store, t.name, t.calendar)
     current = {t.name: t for t in current_targets(store)}
     counts = {"created": 0, "changed": 0, "unchanged": 0, "retired": 0}
     with store.transaction() as cur:

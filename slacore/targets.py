@@ -1,8 +1,8 @@
 """SLA targets: what was promised, to whom, since when — with every version kept.
 
-A target is a metric (first_response, resolution), a scope (any combination of priority, team, channel,
-customer, customer tier, category), a threshold ("within 1h" of business time on a calendar) and a goal (the share
-of tickets that must meet it). Editing a target never overwrites it: it appends a version with an effective date,
+A target is a metric (one of slacore.metric_defs: first_response, resolution), a scope (any combination of
+priority, team, channel, customer, customer tier, category), a threshold ("within 1h" of business time on a
+calendar) and a goal (the share of tickets that must meet it). Editing a target never overwrites it: it appends a version with an effective date,
 an author and a reason, and a ticket is judged by the version in force when it was created. The first version of a
 target also judges the tickets created before it (a new target shows history at once).
 """
@@ -17,19 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from . import metric_defs
 from .calendars import (CAL_24X7, TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict,
-                        format_duration, parse_duration)
+                        parse_duration)
 from .errors import UserError
+from .scope import SCOPE_FIELDS, workspace_timezone_of
 from .store import Store
 
-METRICS = {
-    "first_response": "First response",
-    "resolution": "Resolution",
-}
-SCOPE_FIELDS = ("priority", "team", "channel", "customer", "customer_tier", "category")
-MEASURES = ("app", "vendor")  # app: our calendar over time stamps; vendor: the export's business-minutes figure
-PAUSES = ("pending", "on_hold")
-BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)
+METRICS = {name: metric.label for name, metric in metric_defs.METRICS.items()}  # what a target can promise
+# app: our calendar over time stamps; vendor: the export's business-minutes figure (the metrics that offer it)
+MEASURES = tuple(dict.fromkeys(m for metric in metric_defs.METRICS.values() for m in metric.measures))
+PAUSES = tuple(dict.fromkeys(p for metric in metric_defs.METRICS.values() for p in metric.pauses))
 
 
 @dataclass(frozen=True)
@@ -54,10 +52,8 @@ class Target:
         return {k: list(v) for k, v in self.where}
 
     def describe(self) -> str:
-        """'90% of urgent tickets answered within 1 h (office-eu)' — the sentence users read."""
-        scope = ", ".join(f"{'/'.join(v)}" for _, v in self.where) or "all"
-        verb = "answered" if self.metric == "first_response" else "resolved"
-        return f"{self.goal * 100:g}% of {scope} tickets {verb} within {format_duration(self.within_s)} ({self.calendar})"
+        """'90% of urgent tickets answered within 1 h (office-eu)' — the sentence users read (the metric's words)."""
+        return metric_defs.get(self.metric).describe(self)
 
     def definition(self) -> dict:
         """The fields that define the promise (not the bookkeeping): equal definitions need no new version."""
@@ -109,14 +105,20 @@ def build_target(name: str, metric: str, within, goal, where: dict | None = None
     name = (name or "").strip()
     if not name:
         raise ValueError("name: a target needs a name")
-    if metric not in METRICS:
-        raise ValueError(f"metric: {metric!r} is not one of {', '.join(METRICS)}")
-    try:
-        within_s = parse_duration(within) if not isinstance(within, int) or isinstance(within, bool) else within
-    except ValueError as exc:
-        raise ValueError(f"within: {exc}") from None
-    if within_s <= 0:
-        raise ValueError("within: the threshold must be more than zero")
+    if metric not in metric_defs.METRICS:
+        raise ValueError(f"metric: {metric!r} is not one of {', '.join(metric_defs.METRICS)}")
+    kind = metric_defs.get(metric)
+    if kind.threshold:
+        try:
+            within_s = parse_duration(within) if not isinstance(within, int) or isinstance(within, bool) else within
+        except ValueError as exc:
+            raise ValueError(f"within: {exc}") from None
+        if within_s <= 0:
+            raise ValueError("within: the threshold must be more than zero")
+    elif within not in (None, "", 0):
+        raise ValueError(f"within: {kind.noun} has no threshold; leave 'within' out")
+    else:
+        within_s = 0
     try:
         share = parse_goal(goal)
     except ValueError as exc:
@@ -125,16 +127,17 @@ def build_target(name: str, metric: str, within, goal, where: dict | None = None
         scope = make_where(where)
     except ValueError as exc:
         raise ValueError(f"where: {exc}") from None
-    if measure not in MEASURES:
-        raise ValueError(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
+    if measure not in kind.measures:
+        raise ValueError(f"measure: {measure!r} is not one of {', '.join(kind.measures)}")
     if pause is not None and not isinstance(pause, (str, list, tuple, set)):
         raise ValueError(f"pause: {pause!r} is not a list of {', '.join(PAUSES)}")
     pauses = tuple(sorted({str(p) for p in ([pause] if isinstance(pause, str) else (pause or []))}))
     bad = [p for p in pauses if p not in PAUSES]
     if bad:
         raise ValueError(f"pause: {', '.join(bad)} not one of {', '.join(PAUSES)}")
-    if pauses and metric != "resolution":
-        raise ValueError("pause: only resolution clocks pause (first response never waits on the customer)")
+    if not set(pauses) <= set(kind.pauses):
+        pausing = " and ".join(m.noun for m in metric_defs.METRICS.values() if m.pauses)
+        raise ValueError(f"pause: only {pausing} clocks pause ({kind.no_pause_why or f'{kind.noun} has no clock'})")
     return Target(name=name, metric=metric, within_s=int(within_s), goal=share, where=scope,
                   calendar=str(calendar or "24x7"), measure=measure, pause=pauses)
 
@@ -145,12 +148,40 @@ def calendars(store: Store, cur=None) -> dict[str, Calendar]:
     """Built-in template calendars plus the user's (which win on a name clash).
 
     Pass the cursor of an open transaction to see calendars it saved but has not committed yet."""
-    out = dict(TEMPLATE_CALENDARS)
+    return _stored_calendars(store, cur)[0]
+
+
+def _stored_calendars(store: Store, cur=None) -> tuple[dict[str, Calendar], dict[str, str]]:
+    """(readable calendars, {name: why} of stored rows that no longer parse).
+
+    A row that no longer parses (a holidays code or time zone a newer package dropped, a hand-edited file) is left
+    out, and so is a built-in calendar of the same name (judging by the template would change the figures
+    silently): every page and command keeps working, and a target on that calendar says why it cannot be judged."""
+    out, bad = dict(TEMPLATE_CALENDARS), {}
     sql = "SELECT name, definition FROM calendars ORDER BY name"
     rows = cur.execute(sql).fetchall() if cur is not None else store.rows(sql)
     for name, definition in rows:
-        out[name] = calendar_from_dict(name, json.loads(definition))
-    return out
+        try:
+            out[name] = calendar_from_dict(name, json.loads(definition))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            out.pop(name, None)
+            bad[name] = str(exc) or exc.__class__.__name__
+    return out, bad
+
+
+def unreadable_calendars(store: Store) -> dict[str, str]:
+    """{name: why} of stored calendars this version cannot read (the Targets page asks to define them again)."""
+    return _stored_calendars(store)[1]
+
+
+def missing_calendar(store: Store, target_name: str, calendar: str, cur=None) -> UserError:
+    """The sentence for a target whose calendar is gone or stored in a form this version cannot read."""
+    why = _stored_calendars(store, cur)[1].get(calendar)
+    if why is not None:
+        return UserError(
+            f"Target {target_name!r} uses calendar {calendar!r}, which is stored in a form this version cannot read "
+            f"({why}): define the calendar again on the Targets page or with python -m slacore targets apply FILE.")
+    return UserError(f"Target {target_name!r} uses calendar {calendar!r}, which does not exist.")
 
 
 def save_calendar(store: Store, cal: Calendar, cur=None) -> None:
@@ -242,8 +273,8 @@ def history(store: Store, name: str | None = None) -> pd.DataFrame:
         rows.append({
             "target": r["name"], "version": r["version"], "effective_from": r["effective_from"],
             "change": "retired" if r["retired"] else
-            build_target(r["name"], d["metric"], int(d["within_s"]), d["goal"], d.get("where"), d.get("calendar"),
-                         d.get("measure", "app"), d.get("pause")).describe(),
+            build_target(r["name"], d["metric"], int(d["within_s"]) or None, d["goal"], d.get("where"),
+                         d.get("calendar"), d.get("measure", "app"), d.get("pause")).describe(),
             "author": r["author"], "reason": r["reason"], "recorded_at": r["recorded_at"],
         })
     return pd.DataFrame(rows, columns=["target", "version", "effective_from", "change", "author", "reason",
@@ -257,10 +288,7 @@ def _effective(effective: date | datetime | None, c=None) -> datetime:
         return datetime.now(timezone.utc)
     if isinstance(effective, datetime):
         return effective if effective.tzinfo else effective.replace(tzinfo=timezone.utc)
-    tz = "UTC"
-    if c is not None:
-        row = c.execute("SELECT value FROM settings WHERE key = 'timezone'").fetchone()
-        tz = str(row[0]).strip('"') if row and row[0] else "UTC"
+    tz = workspace_timezone_of(c) if c is not None else "UTC"
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -273,7 +301,7 @@ def save_target(store: Store, target: Target, author: str = "unknown", reason: s
     """Create a target or append a version; returns 'created', 'changed' or 'unchanged'."""
     known = calendars(store, cur)
     if target.calendar not in known:
-        raise UserError(f"Target {target.name!r} uses calendar {target.calendar!r}, which does not exist.")
+        raise missing_calendar(store, target.name, target.calendar, cur)
 
     def run(c) -> str:
         lookup = previous_name or target.name

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from .scope import FILTER_DIMENSIONS
+
 PRESETS = {
     "7d": "Last 7 days",
     "30d": "Last 30 days",
@@ -21,7 +23,7 @@ PRESETS = {
     "custom": "Custom",
 }
 DEFAULT_PRESET = "90d"
-LIST_KEYS = ("team", "priority", "channel", "customer")
+LIST_KEYS = FILTER_DIMENSIONS  # the URL keys of the filter bar's lists
 FILTER_KEYS = ("period", "from", "to", "exclude", *LIST_KEYS)  # query parameters the bar owns
 
 

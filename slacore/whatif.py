@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from . import metric_defs
 from .calendars import format_duration
-from .metrics import Evaluation, _scope_sql, default_as_of, elapsed_quantile
+from .metrics import Evaluation, _scope_sql, elapsed_quantile
+from .scope import default_as_of
 from .store import Store
 from .targets import Target, calendars
 
@@ -32,50 +34,31 @@ def recent_attainment(store: Store, target: Target, weeks: int = 12, as_of: date
 def recommend_threshold(store: Store, target: Target, goal: float | None = None, days: int = 91,
                         as_of: datetime | None = None) -> tuple[float | None, int, str]:
     """(seconds, tickets, sentence): the business time within which `goal` of the scope's tickets were handled."""
+    if not metric_defs.get(target.metric).threshold:
+        return None, 0, f"{metric_defs.get(target.metric).label} has no threshold: there is none to recommend."
     as_of = as_of or default_as_of(store)
     goal = goal if goal is not None else target.goal
     seconds, n = elapsed_quantile(store, _probe(target), goal, (as_of - timedelta(days=days)).date(), as_of.date(),
                                   as_of)
     scope = ", ".join("/".join(v) for _, v in target.where) or "all"
-    verb = "answered" if target.metric == "first_response" else "resolved"
+    metric = metric_defs.get(target.metric)
+    verb, units = metric.verb, metric.units
     if seconds is None or n == 0:
-        return None, 0, f"No {scope} tickets were {verb} in the last {days} days: nothing to recommend from."
-    sentence = (f"{goal:.0%} of {scope} tickets were {verb} within {format_duration(seconds)} of business time "
-                f"({target.calendar}) in the last {days} days ({n:,} tickets).")
+        return None, 0, f"No {scope} {units} were {verb} in the last {days} days: nothing to recommend from."
+    sentence = (f"{goal:.0%} of {scope} {units} were {verb} within {format_duration(seconds)} of business time "
+                f"({target.calendar}) in the last {days} days ({n:,} {units}).")
     return seconds, n, sentence
 
 
 def measurement_notes(store: Store, target: Target) -> list[str]:
-    """Plain statements about what a target really measures with the data at hand (shown on the Targets page)."""
-    notes = []
-    counts = store.query(f"""
-        SELECT count(*) AS n,
-               count(t.vendor_first_response_business_min) AS vendor_fr,
-               count(t.vendor_resolution_business_min) AS vendor_res,
-               count(t.pending_min) AS pending_calendar, count(t.pending_business_min) AS pending_business,
-               count(t.on_hold_min) AS on_hold_calendar, count(t.on_hold_business_min) AS on_hold_business,
-               count(t.first_response_at) AS responded
-        FROM tickets t WHERE {_scope_sql(target)}
-    """).iloc[0]
+    """Plain statements about what a target really measures with the data at hand (shown on the Targets page):
+    one scan of the scope's units counting what the metric asks for, then the metric's own sentences."""
+    metric = metric_defs.get(target.metric)
+    asked = metric.note_counts(target)
+    columns = "".join(f", {sql} AS {name}" for name, sql in asked.items())
+    counts = store.query(f"SELECT count(*) AS n{columns} FROM {metric.reads} t WHERE {_scope_sql(target)}").iloc[0]
     if counts["n"] == 0:
-        return ["No tickets are in this target's scope yet."]
-    if target.measure == "vendor":
-        column = "vendor_fr" if target.metric == "first_response" else "vendor_res"
-        if counts[column] == 0:
-            notes.append("The exports carry no vendor business-minutes figure for this metric: every ticket will "
-                         "show as unmeasured. Use measure 'app' instead.")
-        else:
-            notes.append("Measured with the vendor's own business-hours figure from the export (the vendor's "
-                         "business hours), not this app's calendar.")
+        return [f"No {metric.units} are in this target's scope yet."]
     cal = calendars(store).get(target.calendar)
     business_calendar = cal is not None and not cal.is_24x7()
-    for reason in target.pause:
-        kind = "business" if business_calendar else "calendar"
-        if counts[f"{reason}_{kind}"] == 0:
-            what = "business-hours " if business_calendar else ""
-            notes.append(f"Pause on '{reason}' is asked for, but the exports carry no {what}"
-                         f"{reason.replace('_', ' ')} time: resolution is measured without that pause.")
-    if target.metric == "first_response" and counts["responded"] == 0 and target.measure == "app":
-        notes.append("The exports have no first-response time stamps for these tickets: resolution times stand in "
-                     "for the response.")
-    return notes
+    return metric.measurement_notes(target, counts.to_dict(), business_calendar)

@@ -8,6 +8,8 @@ no error) or `assert_errors` (exactly these sentences), never with `at.exception
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from paths import REPO, SAMPLE
@@ -28,10 +30,18 @@ def open_page(page: str | None = None, query: dict | None = None, timeout: int =
     return at
 
 
+def shown(markdown: str) -> str:
+    """What a reader sees of a Markdown string the page built with `md_escape` (escapes and word joiners gone)."""
+    from slacore.text import WORD_JOINER
+
+    return re.sub(r"\\(.)", r"\1", str(markdown).replace(WORD_JOINER, ""))
+
+
 def error_texts(at: AppTest) -> list[str]:
-    """The error sentences on the page; a test that reads them has checked them (see `unchecked_errors`)."""
+    """The error sentences on the page as a reader sees them; a test that reads them has checked them (see
+    `unchecked_errors`)."""
     at._errors_checked = True
-    return [str(e.value) for e in at.error]
+    return [shown(e.value) for e in at.error]
 
 
 def _exceptions(at: AppTest) -> list[str]:

@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import UserError
+from ..uploads import process_dir
 
 SNIFF_BYTES = 64 * 1024
 CHUNK = 1 << 20
@@ -205,7 +206,9 @@ def prepare_csv(path: Path, scan: FileScan | None = None, shown: str | None = No
     scan = scan or scan_file(path)
     if scan.encoding == "utf-8" and not scan.cr_cr_lf:
         return path, scan.encoding, False
-    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="slacore-")
+    # A 0600 file in this process's private upload folder (slacore.uploads): a crash leaves nothing readable behind,
+    # and the next start-up removes it.
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="slacore-", dir=process_dir())
     errors = "replace" if scan.encoding == "cp1252" else "strict"
     try:
         with open(path, encoding=scan.encoding, errors=errors, newline="") as src, \
