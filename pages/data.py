@@ -113,6 +113,8 @@ def _show_report(report) -> None:
                + "; ".join(md_escape(n) for n in report.notes))
     for sentence in report.measured_as.values():
         st.info(md_escape(sentence))
+    for line in report.placeholder_lines():
+        st.caption(f"Placeholder dates (the export's “no date”): {md_escape(line)}.")
     if report.rejected:
         st.warning(f"{report.rejected} rows were rejected; the other rows were imported.")
         st.dataframe(report.rejected_rows, hide_index=True, width="stretch")

@@ -32,7 +32,7 @@ with guarded("The home page"):
     c3.metric("Sources", fmt_int(t["sources"]))
     c4.metric("Imports", fmt_int(t["imports"]))
     st.caption(
-        f"Tickets created from {t['first_created']:%Y-%m-%d} to {t['last_created']:%Y-%m-%d} (UTC). "
+        f"Tickets created from {t['first_day']} to {t['last_day']} (UTC). "
         f"Database: `{store.path}`"
     )
 

@@ -17,6 +17,7 @@ import streamlit as st
 from slacore import auth
 from slacore.config import resolve_db_path
 from slacore.errors import DatabaseBusy, UserError
+from slacore.cli import run_job
 from slacore.handover import serve as serve_commands
 from slacore.store import Store, open_store
 from slacore.text import md_escape
@@ -53,7 +54,7 @@ def db_path_from_argv() -> str | None:
 @st.cache_resource(show_spinner=False)
 def _store_for(path: str) -> Store:
     store = open_store(path)
-    serve_commands(store)  # while this process holds the file, `python -m slacore ...` hands its commands here
+    serve_commands(store, run_job)  # while this process holds the file, `python -m slacore ...` hands its commands here
     return store
 
 

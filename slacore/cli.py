@@ -61,6 +61,8 @@ def cmd_import(args) -> int:
     for m in report.asked:
         human += (f"\n  not used, please confirm: {m.header!r} may be {m.field} ({m.explain()}); "
                   f"add --map {m.field}={m.header!r} to use it")
+    for line in report.placeholder_lines():
+        human += f"\n  placeholder dates: {line}"
     if report.rejected:
         for row in report.rejected_rows.head(10).itertuples():
             human += f"\n  rejected row {row.row_number}: {row.reason}"
@@ -172,3 +174,34 @@ def main(argv: list[str] | None = None) -> int:
         from .store import close_all
 
         close_all()
+
+
+def run_job(store, request) -> dict:
+    """Run one command handed over by another process (slacore.handover) on this process's store; its exit code
+    and output."""
+    from pathlib import Path
+
+    from . import auth
+    from .handover import _captured, _failure
+
+    if not isinstance(request, dict):
+        return _failure("the job request is not a JSON object.")
+    argv, cwd, db = request.get("argv"), request.get("cwd"), request.get("db")
+    if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)
+            and isinstance(cwd, str) and os.path.isabs(cwd)):
+        return _failure("the job request needs argv (a list of strings) and an absolute cwd.")
+    if db is not None and Path(str(db)) != store.path:
+        return _failure(f"this app serves {store.path}, not {db}.")
+    with _captured() as (out, err):
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as stop:  # argparse refused the arguments and printed why
+            code = stop.code if isinstance(stop.code, int) else 2
+        else:
+            args.db, args.cwd = str(store.path), cwd
+            if hasattr(args, "author") and not args.author and isinstance(request.get("user"), str):
+                args.author = request["user"]
+            # The socket is 0600: the command comes from this machine's user, who has full rights (slacore.auth).
+            with auth.acting_as(auth.Principal(auth.machine_user(), "admin")):
+                code = run_command(args)
+    return {"exit": code, "stdout": out.getvalue(), "stderr": err.getvalue(), "pid": os.getpid()}

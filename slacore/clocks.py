@@ -33,7 +33,9 @@ from .store import Store
 
 ANCHOR_EPOCH = 946684800.0  # 2000-01-01 00:00 UTC
 _EDGE_LO = datetime(MIN_DATE.year + 1, 1, 1, tzinfo=timezone.utc).timestamp()
-_EDGE_HI = datetime(MAX_DATE.year - 1, 12, 31, tzinfo=timezone.utc).timestamp()
+_EDGE_HI = datetime(MAX_DATE.year, 1, 1, tzinfo=timezone.utc).timestamp()
+# What `epoch()` cannot give (+/-infinity): a position beyond either edge, so it is clamped like any stray stamp.
+_BEYOND_EDGE = 1e13
 WHICH = clock_stamps("tickets")  # clock name -> stamp column, as the metrics declare them
 
 
@@ -47,12 +49,19 @@ class Clock:
     def column(self, which: str, alias: str = "t") -> str:
         """SQL for the position of the ticket's `which` time stamp (created / response / resolved)."""
         if self.slot is None:
-            return f"(epoch({alias}.{WHICH[which]}) - {ANCHOR_EPOCH})"
+            return f"({epoch_sql(f'{alias}.{WHICH[which]}')} - {ANCHOR_EPOCH})"
         return f"{alias}.{column_name(self.slot, which)}"
 
     def at(self, epoch: float) -> float:
         """The position of one instant (the as-of time)."""
         return float(positions(self.calendar, np.array([epoch], dtype=float))[0])
+
+
+def epoch_sql(column: str) -> str:
+    """Epoch seconds of a TIMESTAMPTZ column, total: NULL stays NULL, +/-infinity (which `epoch` maps to NULL, and
+    a derived column left NULL would be recomputed on every page view) gives a value beyond the calendars' range."""
+    return (f"coalesce(epoch({column}), CASE WHEN {column} > TIMESTAMPTZ '1970-01-01 00:00:00+00' "
+            f"THEN {_BEYOND_EDGE} WHEN {column} < TIMESTAMPTZ '1970-01-01 00:00:00+00' THEN -{_BEYOND_EDGE} END)")
 
 
 def column_name(slot: int, which: str) -> str:
@@ -184,8 +193,9 @@ def _register(cur, cal: Calendar, registry: dict, columns: set) -> tuple[int, bo
 
 
 def _local_sql(tz: str, column: str = "created_at") -> str:
+    """Wall time in `tz`, for every TIMESTAMPTZ (an infinity has no epoch: ICU's conversion keeps it infinite)."""
     if tz == "UTC":
-        return f"make_timestamp(epoch_us({column}))"
+        return f"coalesce(make_timestamp(epoch_us({column})), timezone('UTC', {column}))"
     return f"timezone('{tz.replace(chr(39), '')}', {column})"
 
 
@@ -217,7 +227,7 @@ def insert_columns(cur) -> Iterator[dict[str, str]]:
         function = _register_positions(cur, cal, slot)
         registered.append(function)
         for which, stamp in WHICH.items():
-            out[column_name(slot, which)] = f"{function}(epoch({stamp}))"
+            out[column_name(slot, which)] = f"{function}({epoch_sql(stamp)})"
     try:
         yield out
     finally:
@@ -250,7 +260,7 @@ def _fill(cur, cal: Calendar, slot: int, everything: bool) -> None:
     need = "true" if everything else _missing_sql(slot)
     function = _register_positions(cur, cal, slot)
     try:
-        sets = ", ".join(f"{column_name(slot, w)} = {function}(epoch({stamp}))" for w, stamp in WHICH.items())
+        sets = ", ".join(f"{column_name(slot, w)} = {function}({epoch_sql(stamp)})" for w, stamp in WHICH.items())
         cur.execute(f"UPDATE tickets SET {sets} WHERE {need}")
     finally:
         _drop_function(cur, function)

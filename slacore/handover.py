@@ -38,7 +38,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import auth
 from .errors import DatabaseBusy, UserError
 
 log = logging.getLogger("slacore.handover")
@@ -132,33 +131,6 @@ def _failure(message: str) -> dict:
     return {"exit": 2, "stdout": "", "stderr": f"error: {message}\n", "pid": os.getpid()}
 
 
-def run_job(store, request) -> dict:
-    """Run one command handed over by another process on this process's store; its exit code and output."""
-    from .cli import build_parser, run_command
-
-    if not isinstance(request, dict):
-        return _failure("the job request is not a JSON object.")
-    argv, cwd, db = request.get("argv"), request.get("cwd"), request.get("db")
-    if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)
-            and isinstance(cwd, str) and os.path.isabs(cwd)):
-        return _failure("the job request needs argv (a list of strings) and an absolute cwd.")
-    if db is not None and Path(str(db)) != store.path:
-        return _failure(f"this app serves {store.path}, not {db}.")
-    with _captured() as (out, err):
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as stop:  # argparse refused the arguments and printed why
-            code = stop.code if isinstance(stop.code, int) else 2
-        else:
-            args.db, args.cwd = str(store.path), cwd
-            if hasattr(args, "author") and not args.author and isinstance(request.get("user"), str):
-                args.author = request["user"]
-            # The socket is 0600: the command comes from this machine's user, who has full rights (slacore.auth).
-            with auth.acting_as(auth.Principal(auth.machine_user(), "admin")):
-                code = run_command(args)
-    return {"exit": code, "stdout": out.getvalue(), "stderr": err.getvalue(), "pid": os.getpid()}
-
-
 class _Handler(socketserver.StreamRequestHandler):
     """One JSON request per connection, one JSON reply."""
 
@@ -170,7 +142,7 @@ class _Handler(socketserver.StreamRequestHandler):
             reply = _failure("the job request is not JSON.")
         else:
             try:
-                reply = run_job(self.server.store, request)
+                reply = self.server.runner(self.server.store, request)
             except BaseException as exc:  # a job must never take the endpoint down
                 log.exception("job failed")
                 reply = {"exit": 1, "stdout": "", "pid": os.getpid(),
@@ -224,7 +196,7 @@ _endpoints: dict[Path, Endpoint] = {}
 _endpoints_lock = threading.Lock()
 
 
-def _bind(path: Path, store) -> Endpoint:
+def _bind(path: Path, store, runner) -> Endpoint:
     """Listen at `path`: bound inside a fresh private folder beside it, made 0600, then renamed into place (never
     connectable by others, and an old socket of a killed app is replaced in one step)."""
     if path.parent.name.startswith("slacore-") and not _private_dir(path.parent):
@@ -235,7 +207,7 @@ def _bind(path: Path, store) -> Endpoint:
     try:
         server = _Server(str(staging / "s"), _Handler, bind_and_activate=False)
         try:
-            server.store = store
+            server.store, server.runner = store, runner
             server.server_bind()
             os.chmod(staging / "s", 0o600)
             server.server_activate()
@@ -253,9 +225,12 @@ def _bind(path: Path, store) -> Endpoint:
     return Endpoint(store, path, server, inode)
 
 
-def serve(store) -> Path | None:
+def serve(store, runner) -> Path | None:
     """Serve the job endpoint for this store (once per process and database file); where it listens, or None when
-    no socket can be made (the app then works on, and commands are told which program holds the file)."""
+    no socket can be made (the app then works on, and commands are told which program holds the file).
+
+    `runner(store, request) -> reply` runs a job: `slacore.cli.run_job` (passed in, so that this module, which the
+    store uses to clear stale sockets, never imports the command line)."""
     with _endpoints_lock:
         current = _endpoints.get(store.path)
         if current is not None and current.store is store and current.serving:
@@ -264,7 +239,7 @@ def serve(store) -> Path | None:
             current.stop()
         for path in candidates(store.path):
             try:
-                endpoint = _bind(path, store)
+                endpoint = _bind(path, store, runner)
             except Exception as exc:  # the app works on without; commands are told who holds the file
                 log.warning("no job endpoint at %s: %s", path, exc)
                 continue

@@ -15,6 +15,9 @@ def totals(store: Store) -> dict:
                count(DISTINCT source) AS sources,
                min(created_at) AS first_created,
                max(created_at) AS last_created,
+               -- as text from DuckDB: any stamp prints (year 290000, infinity), where Python's strftime stops at 9999
+               strftime(min(created_at), '%Y-%m-%d') AS first_day,
+               strftime(max(created_at), '%Y-%m-%d') AS last_day,
                (SELECT count(*) FROM imports) AS imports
         FROM tickets
     """).iloc[0]

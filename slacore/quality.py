@@ -47,8 +47,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+import duckdb
 import pandas as pd
 
+from .importers.timestamps import EARLIEST_SQL as EARLIEST
 from .scope import Filters, period_bounds, workspace_timezone
 from .store import Store
 
@@ -191,8 +193,11 @@ _FLAG_COLUMNS = ("source, ticket_id, created_at, first_response_at, resolved_at,
 
 # Later tickets of a (customer, subject) run within the window, and the seconds since the previous one. Sorting
 # integers is several times faster than sorting strings (1M tickets: ~0.2 s against ~1 s), hence the 64-bit hash of
-# the keys and one BIGINT order key: creation in microseconds, ties broken by a hash of the ticket's id so the same
-# ticket of two created in the same instant is always the one flagged (* 1024 stays in range until year 2250).
+# the keys; a run is ordered by creation, ties broken by a hash of the ticket's id so the same ticket of two created
+# in the same instant is always the one flagged. Total over every TIMESTAMPTZ: the order is the time stamp itself
+# (infinities included) and the gap is taken in DOUBLE microseconds (no BIGINT product or difference to overflow:
+# a ticket dated 1600 or 2300 once overflowed `epoch_us * 1024` and broke every later import). A stamp without an
+# epoch (+/-infinity) has no gap, so it is never a duplicate.
 # A ticket's duplicate key: a 64-bit hash of its normalised customer and subject, 0 when either is missing (never a
 # duplicate). Stored in tickets.dup_key when a ticket is written, so finding the runs needs no string work.
 DUP_KEY_SQL = (f"CASE WHEN {_CUSTOMER_KEY} IS NULL OR {_SUBJECT_KEY} IS NULL THEN 0::UBIGINT "
@@ -200,13 +205,12 @@ DUP_KEY_SQL = (f"CASE WHEN {_CUSTOMER_KEY} IS NULL OR {_SUBJECT_KEY} IS NULL THE
 
 _DUPLICATES = f"""
     SELECT rid, gap FROM (
-        SELECT rid, (c - lag(c) OVER (PARTITION BY k ORDER BY o)) / 1e6 AS gap
-        FROM (SELECT t.rowid AS rid, epoch_us(t.created_at) AS c, t.dup_key AS k,
-                     epoch_us(t.created_at) * 1024 + CAST(hash(t.source, t.ticket_id) % 1024 AS BIGINT) AS o
+        SELECT rid, (c - lag(c) OVER (PARTITION BY k ORDER BY created_at, h)) / 1e6 AS gap
+        FROM (SELECT t.rowid AS rid, t.created_at, CAST(epoch_us(t.created_at) AS DOUBLE) AS c, t.dup_key AS k,
+                     hash(t.source, t.ticket_id) AS h
               FROM tickets t WHERE t.dup_key <> 0 AND {{keys}})
     ) WHERE gap <= {DUPLICATE_WINDOW_SECONDS}
 """
-
 
 
 # The set of tickets the flags were computed for: rowids (inserts and deletes), creation times (a table emptied and
@@ -276,9 +280,14 @@ class DuplicateKeys:
             self.cur.execute("DROP TABLE _dup_touched")
 
     def record(self, store: Store) -> None:
+        """After the commit: the write has landed, so this bookkeeping must not turn it into a failure. If it
+        fails, the stored fingerprint stays old and the next ensure_duplicates() recounts every flag."""
         if self.current:
-            with store.transaction(bump=False) as cur:
-                _record(cur)
+            try:
+                with store.transaction(bump=False) as cur:
+                    _record(cur)
+            except duckdb.Error:
+                pass
 
 
 def suspicious_sql(alias: str = "t", now: datetime | None = None) -> str:
@@ -465,17 +474,19 @@ def weekly_volume(store: Store, start: date | None = None, end: date | None = No
     it overlaps the period (`in_period`).
 
     Narrowed to the weeks that overlap [start - VOLUME_BASELINE_WEEKS weeks, end], so a chart shows the baseline
-    the first weeks of the period were judged against. Tickets created in the future are left out (see `future`)."""
+    the first weeks of the period were judged against. Tickets created in the future are left out (see `future`), and
+    so are any before the earliest stamp an import accepts (1901: a grid of weeks back to year 1 would take minutes)."""
     tz = workspace_timezone(store)
     filter_sql, params = (filters or Filters()).sql("t")
     week = week_sql(tz)
     cutoff = _cutoff_literal(now)
     frame = store.query(f"""
-        WITH counts AS (
+        WITH counts AS (  -- from the earliest stamp an import accepts: a week grid back to year 1 is no chart
             SELECT t.source, {week} AS week, count(*) AS tickets
-            FROM tickets t WHERE t.created_at <= {cutoff}{filter_sql} GROUP BY ALL
+            FROM tickets t WHERE t.created_at <= {cutoff} AND t.created_at >= {EARLIEST}{filter_sql} GROUP BY ALL
         ), bounds AS (  -- the data's end over every ticket: a source that went silent gets its zero weeks
-            SELECT timezone('{tz}', max(t.created_at))::DATE AS last_day FROM tickets t WHERE t.created_at <= {cutoff}
+            SELECT timezone('{tz}', max(t.created_at))::DATE AS last_day FROM tickets t
+            WHERE t.created_at <= {cutoff} AND t.created_at >= {EARLIEST}
         ), firsts AS (
             SELECT source, min(week) AS first_week FROM counts GROUP BY source
         ), grid AS (

@@ -76,11 +76,12 @@ def workdir(tmp_path) -> Path:
 @pytest.fixture
 def serving_store(tmp_path):
     """This process holds the database and serves its job endpoint, as the app does."""
+    from slacore.cli import run_job
     from slacore.handover import serve
     from slacore.store import close_all, open_store
 
     store = open_store(tmp_path / "held.duckdb")
-    assert serve(store) is not None
+    assert serve(store, run_job) is not None
     yield store
     close_all()
 
@@ -150,13 +151,14 @@ def test_a_holder_without_endpoint_is_named_and_a_stale_endpoint_removed(tmp_pat
 
 
 def test_a_long_database_path_serves_from_a_private_folder(tmp_path):
+    from slacore.cli import run_job
     from slacore.handover import candidates, serve
     from slacore.store import close_all, open_store
 
     deep = tmp_path / ("d" * 60) / ("e" * 40)
     store = open_store(deep / "sla.duckdb")
     try:
-        where = serve(store)
+        where = serve(store, run_job)
         assert where == candidates(store.path)[-1] and where.parent.name == f"slacore-{os.getuid()}"
         assert oct(where.stat().st_mode & 0o777) == oct(0o600)
         out = cli("datasets", "--json", "--db", store.path)
@@ -288,14 +290,13 @@ def test_a_holder_killed_during_a_handed_over_import_leaves_nothing_half_written
         import sys, time
         sys.path.insert(0, sys.argv[2])
         from slacore import handover
+        from slacore.cli import run_job
         from slacore.store import open_store
 
-        run_job = handover.run_job
         def announced(store, request):
             print("job", flush=True)
             return run_job(store, request)
-        handover.run_job = announced
-        handover.serve(open_store(sys.argv[1]))
+        handover.serve(open_store(sys.argv[1]), announced)
         print("ready", flush=True)
         time.sleep(120)
     """

@@ -309,7 +309,9 @@ def test_a_target_not_in_force_in_the_period_counts_nothing(store):
     assert march[["met", "breached", "pending"]].iloc[0].tolist() == [0, 0, 0]
 
 
-def test_a_stamp_beyond_the_calendar_range_does_not_stop_imports_or_pages(store, tmp_path):
+def test_a_stamp_beyond_the_calendar_range_is_rejected_and_one_far_ahead_is_flagged(store, tmp_path):
+    """2250 is outside the years the calendars cover: the row is rejected with the value named (not clamped into a
+    real-looking ticket). 2150 is inside: the ticket loads and Data quality flags its future stamp."""
     from slacore.importers.pipeline import import_file
     from slacore.sla_yaml import apply_yaml
     from slacore.templates import template_yaml
@@ -318,10 +320,15 @@ def test_a_stamp_beyond_the_calendar_range_does_not_stop_imports_or_pages(store,
     path = tmp_path / "t.csv"
     path.write_text("id,created,first response,resolved,priority\n"
                     "1,2025-06-02 14:00,2025-06-02 14:30,2250-06-03 10:00,urgent\n"
-                    "2,2025-06-02 14:00,2025-06-02 14:20,2025-06-02 16:00,urgent\n")
-    assert import_file(store, path).loaded == 2
+                    "2,2025-06-02 14:00,2025-06-02 14:20,2025-06-02 16:00,urgent\n"
+                    "3,2025-06-02 14:00,2025-06-02 14:25,2150-06-03 10:00,urgent\n")
+    report = import_file(store, path)
+    assert (report.loaded, report.rejected) == (2, 1)
+    assert report.rejected_rows["reason"].tolist() == [
+        "resolved time out of range: 2250-06-03 10:00 (time stamps must fall in 1901-2198)"]
     summary = summarize(store, date(2025, 6, 1), date(2025, 6, 30), as_of=u(2025, 7, 1)).set_index("name")
     assert summary.loc["Urgent first response", "met"] == 2
+    assert quality.check_tickets(store, "future")["ticket_id"].tolist() == ["3"]
 
 
 def test_the_threshold_is_exact_to_the_microsecond(store):

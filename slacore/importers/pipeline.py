@@ -30,7 +30,8 @@ from ..errors import UserError
 from ..store import Store
 from . import presets, reader
 from .priorities import priority_sql
-from .timestamps import PLACEHOLDERS, ColumnFormat, clean_expr, describe, detect_formats, parse_expr
+from .timestamps import (EARLIEST_SQL, LATEST_SQL, PLACEHOLDERS, SUPPORTED_YEARS, ColumnFormat, clean_expr, describe,
+                         detect_formats, parse_expr, placeholder_sql)
 
 STAGE = "_stage"  # an XLSX sheet as text
 SAMPLE = "_sample"  # a CSV's first rows: format detection and cleaning decisions
@@ -109,6 +110,9 @@ class ImportReport:
     timezone: str = "UTC"
     timezone_from: list[str] = field(default_factory=list)
     measured_as: dict[str, str] = field(default_factory=dict)
+    # field -> {"rows": N, "values": [...]}: cells holding a placeholder for "no date" (1900-01-01, 0000-00-00...),
+    # read as empty (an unanswered or open ticket); in the creation column they rejected the row instead.
+    placeholders: dict[str, dict] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -123,7 +127,18 @@ class ImportReport:
                       for m in self.asked],
             "timezone": self.timezone, "timezone_from": self.timezone_from,
             "measured_as": self.measured_as,
+            "placeholders": self.placeholders,
         }
+
+    def placeholder_lines(self) -> list[str]:
+        """One sentence per column with placeholder dates (the import report on the page and the command line)."""
+        lines = []
+        for fld, found in self.placeholders.items():
+            values = ", ".join(repr(v) for v in found["values"])
+            effect = "rows rejected" if fld == "created_at" else "read as empty"
+            lines.append(f"{fld}: {found['rows']:,} placeholder date{'s' if found['rows'] != 1 else ''} ({values}), "
+                         f"{effect}")
+        return lines
 
 
 def _ident(name: str) -> str:
@@ -420,7 +435,7 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
     pii = set(presets.pii_columns(headers, mapping))
     extra = _json_of([h for h in headers if h not in mapped], pii, options, plain=plain)
 
-    return f"""
+    return _without_placeholders(f"""
         SELECT
             {"CAST(NULL AS BIGINT)" if csv else "_row"} AS _row,
             {_blank_sql(mapping, headers) if csv else "false"} AS _blank,
@@ -428,6 +443,7 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {raw('created_at')} AS created_raw,
             {raw('first_response_at')} AS first_response_raw,
             {raw('resolved_at')} AS resolved_raw,
+            {raw('updated_at')} AS updated_raw,
             {stamp('created_at')} AS created_at,
             {stamp('first_response_at')} AS first_response_stamp,
             {stamp('resolved_at')} AS resolved_stamp,
@@ -457,6 +473,37 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {text('activity')} AS activity,
             {extra} AS extra
         FROM {relation}
+    """, mapping, tz)
+
+
+# Time-stamp fields -> (parsed column, raw text column, placeholder column) in the parsed select.
+STAMP_COLUMNS = {
+    "created_at": ("created_at", "created_raw", "_ph_created"),
+    "first_response_at": ("first_response_stamp", "first_response_raw", "_ph_first_response"),
+    "resolved_at": ("resolved_stamp", "resolved_raw", "_ph_resolved"),
+    "updated_at": ("updated_at", "updated_raw", "_ph_updated"),
+}
+
+PLACEHOLDER_COLUMNS = ", ".join(flag for _, _, flag in STAMP_COLUMNS.values())
+
+
+def _without_placeholders(select: str, mapping: dict[str, str], tz: str) -> str:
+    """Each time stamp's placeholder for "no date" (the cleaned text, else NULL), and the stamps with placeholders
+    read as empty: an unanswered or open ticket, not one "resolved before created". The creation stamp is kept (its
+    placeholder rejects the row); an update stamp outside the supported years is dropped (it only orders repeats)."""
+    flags = []
+    for fld, (stamp, raw, flag) in STAMP_COLUMNS.items():
+        if fld in mapping:
+            flags.append(f"CASE WHEN {placeholder_sql(stamp, _clean(raw), tz)} THEN {_clean(raw)} END AS {flag}")
+        else:
+            flags.append(f"CAST(NULL AS VARCHAR) AS {flag}")
+    return f"""
+        SELECT * REPLACE (
+            CASE WHEN _ph_first_response IS NULL THEN first_response_stamp END AS first_response_stamp,
+            CASE WHEN _ph_resolved IS NULL THEN resolved_stamp END AS resolved_stamp,
+            CASE WHEN _ph_updated IS NULL AND updated_at >= {EARLIEST_SQL} AND updated_at < {LATEST_SQL}
+                 THEN updated_at END AS updated_at)
+        FROM (SELECT *, {', '.join(flags)} FROM ({select}))
     """
 
 
@@ -464,15 +511,34 @@ def _clean(sql: str) -> str:
     return clean_expr(sql)
 
 
+def _out_of_range(stamp: str) -> str:
+    return f"NOT ({stamp} >= {EARLIEST_SQL} AND {stamp} < {LATEST_SQL})"
+
+
+def _stamp_text(stamp: str, parsed: str, raw: str) -> str:
+    """The value as the file wrote it; a stamp derived from a duration (no text of its own) as ISO."""
+    return f"coalesce(CASE WHEN {parsed} IS NOT NULL THEN {_clean(raw)} END, strftime({stamp}, '%Y-%m-%d %H:%M:%S'))"
+
+
+# Stamps outside the supported years are rejected (not clamped): a clamped 1600 would be a real-looking ticket.
 REJECT_REASON = f"""
     CASE
         WHEN ticket_id IS NULL THEN 'missing ticket id'
+        WHEN _ph_created IS NOT NULL THEN 'placeholder created time (a "no date" value): ' || _ph_created
         WHEN created_at IS NULL THEN coalesce('unreadable created time: ' || {_clean('created_raw')},
                                               'missing created time')
-        WHEN first_response_stamp IS NULL AND {_clean('first_response_raw')} IS NOT NULL
+        WHEN {_out_of_range('created_at')} THEN 'created time out of range: ' || {_clean('created_raw')}
+            || ' (time stamps must fall in {SUPPORTED_YEARS})'
+        WHEN first_response_stamp IS NULL AND _ph_first_response IS NULL AND {_clean('first_response_raw')} IS NOT NULL
             THEN 'unreadable first response time: ' || {_clean('first_response_raw')}
-        WHEN resolved_stamp IS NULL AND {_clean('resolved_raw')} IS NOT NULL
+        WHEN resolved_stamp IS NULL AND _ph_resolved IS NULL AND {_clean('resolved_raw')} IS NOT NULL
             THEN 'unreadable resolved time: ' || {_clean('resolved_raw')}
+        WHEN {_out_of_range('first_response_at')} THEN 'first response time out of range: '
+            || {_stamp_text('first_response_at', 'first_response_stamp', 'first_response_raw')}
+            || ' (time stamps must fall in {SUPPORTED_YEARS})'
+        WHEN {_out_of_range('resolved_at')} THEN 'resolved time out of range: '
+            || {_stamp_text('resolved_at', 'resolved_stamp', 'resolved_raw')}
+            || ' (time stamps must fall in {SUPPORTED_YEARS})'
         WHEN first_response_at < created_at THEN 'first response before created'
         WHEN resolved_at < created_at THEN 'resolved before created'
     END
@@ -529,7 +595,7 @@ def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: 
     try:
         cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE {PARSED} AS
-            SELECT {PARSED_COLUMNS}, _blank, {REJECT_REASON} AS reason
+            SELECT {PARSED_COLUMNS}, _blank, {REJECT_REASON} AS reason, {PLACEHOLDER_COLUMNS}
             FROM (SELECT *, {derived} FROM ({parsed_select}))
         """)
     except duckdb.Error as exc:
@@ -541,6 +607,23 @@ def _parse(cur, parsed_select: str, mapping: dict[str, str] | None = None, src: 
     if src is not None and src.kind == "csv":
         src.malformed = reader.malformed_lines(cur)
     return cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
+
+
+def _placeholder_counts(cur, mapping: dict[str, str]) -> dict[str, dict]:
+    """Per mapped time-stamp field: how many rows held a placeholder for "no date", and the (up to 3) most
+    frequent values found. Read from the parsed rows: one scan of narrow, mostly empty columns."""
+    fields = [f for f in STAMP_COLUMNS if f in mapping]
+    if not fields:
+        return {}
+    flags = [STAMP_COLUMNS[f][2] for f in fields]
+    counts = cur.execute(f"SELECT {', '.join(f'count({c})' for c in flags)} FROM {PARSED} WHERE NOT _blank").fetchone()
+    out = {}
+    for fld, flag, rows in zip(fields, flags, counts):
+        if rows:
+            values = cur.execute(f"SELECT {flag} FROM {PARSED} WHERE NOT _blank AND {flag} IS NOT NULL "
+                                 f"GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 3").fetchall()
+            out[fld] = {"rows": int(rows), "values": [v[0] for v in values]}
+    return out
 
 
 def _csv_row_numbers(cur, table: str, malformed: list[tuple[int, str, str]]) -> None:
@@ -828,6 +911,7 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 rows = _parse(cur, _parsed_select(mapping, ts, options, fmt, headers, src, plain), mapping, src)
                 if rows == 0:
                     raise UserError(f"There are no tickets in {shown}: it has a header row but no data rows.")
+                placeholders = _placeholder_counts(cur, mapping)
                 sha = check_head().sha256
             except (UserError, duckdb.Error):
                 check_head()  # a refusal caused by reading the file the wrong way is no refusal
@@ -852,9 +936,9 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
                 src.close()
             _drop_temp(cur)
     step(0.9, "Preparing the SLA clocks and duplicate flags")
-    # Derived columns of the new tickets (slacore.clocks, quality.ensure_duplicates): the first page view does not wait.
-    clocks.ensure_for_targets(store)
-    quality.ensure_duplicates(store)
+    deferred = _prepare_derived(store)
+    if deferred:
+        notes = [*notes, deferred]
     step(1.0, "Done")
     return ImportReport(
         import_id=import_id, file_name=shown, sha256=sha, format=fmt, source=source,
@@ -863,7 +947,21 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
         timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping, event_log),
+        placeholders=placeholders,
     )
+
+
+def _prepare_derived(store: Store) -> str | None:
+    """Derived columns of the new tickets (slacore.clocks, quality.ensure_duplicates), so the first page view does
+    not wait. The import has committed by now: whatever fails here must not report it as failed (a failure once
+    made every import exit 1 while its rows stayed). Both are rebuilt on the next page view; a note says so."""
+    try:
+        clocks.ensure_for_targets(store)
+        quality.ensure_duplicates(store)
+    except Exception as exc:  # noqa: BLE001 - derived data only: the next read builds it again
+        return (f"the SLA clocks and duplicate flags could not be prepared now ({exc.__class__.__name__}); "
+                "the next page view prepares them")
+    return None
 
 
 def _always_cleaned(mapping: dict[str, str]) -> set[str]:

@@ -80,6 +80,29 @@ MONTH_WORDS = {
 }
 PLACEHOLDERS = ("", "?", "-", "--", "NULL", "null", "None", "none", "N/A", "n/a", "NaT", "nan")
 
+# The time stamps a ticket can carry: the years the business calendars cover exactly (slacore.calendars expands
+# 1900-2199, slacore.clocks measures 1901-01-01 .. 2199-01-01 without clamping). A stamp outside is a typo or an
+# unknown placeholder (1600, 2300): the row is rejected with the value named, never stored to skew a derived column.
+EARLIEST = "1901-01-01 00:00:00+00"
+LATEST = "2199-01-01 00:00:00+00"  # exclusive
+EARLIEST_SQL = f"TIMESTAMPTZ '{EARLIEST}'"
+LATEST_SQL = f"TIMESTAMPTZ '{LATEST}'"
+SUPPORTED_YEARS = "1901-2198"
+
+# "No date" as exports write it: 1900-01-01 (Excel's first day, a common default), 1899-12-30 and -31 (Excel's day
+# 0 and 1 in the 1900 system), 1970-01-01 (epoch zero), 1753-01-01 (SQL Server's smallest datetime), 1601-01-01
+# (a zero Windows FILETIME), at midnight in UTC or in the source time zone; any time in year 1 (.NET's
+# DateTime.MinValue, `01/01/0001`) or year 9999 (`9999-12-31 23:59:59`), and +/-infinity (PostgreSQL's "never").
+# Values no format reads: MySQL's zero date `0000-00-00 00:00:00` (also `00/00/0000`), Excel serial 0 (`0`, `0.0`),
+# and a bare `00:00:00` (how a spreadsheet reader shows a date cell holding day 0).
+PLACEHOLDER_DAYS = ("1900-01-01", "1899-12-30", "1899-12-31", "1970-01-01", "1753-01-01", "1601-01-01")
+PLACEHOLDER_YEARS = (1, 9999)
+_ZERO_DATE_RE = (r"0+([-/.]0+[-/.]0+)?([ T]0+:0+(:0+([.,]0+)?)?)?( ?[AaPp][Mm])?"
+                 r"|0+[.,]0+|0?0:00(:00([.,]0+)?)?")
+# A midnight suffix to drop before reading a bare date (`1/1/0001 12:00:00 AM`, `01.01.1900 00:00`).
+_MIDNIGHT_RE = r"([ T]+(0?0:00(:00([.,]0+)?)?|12:00(:00)? ?[AaPp][Mm]))?$"
+_FALLBACK_DATES = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y"]
+
 
 @dataclass(frozen=True)
 class ColumnFormat:
@@ -284,3 +307,36 @@ def describe(fmt: str | None) -> str:
     order = " (day first)" if "%d" in fmt and "%m" in fmt and _day_first(fmt) else (
         " (month first)" if "%d" in fmt and "%m" in fmt else "")
     return fmt + order
+
+
+def placeholder_sql(stamp_sql: str, text_sql: str, timezone: str) -> str:
+    """SQL: true when a time stamp is one of the placeholders exports write for "no date" (see PLACEHOLDER_DAYS).
+
+    `stamp_sql` is the parsed TIMESTAMPTZ (NULL where the column's format read nothing), `text_sql` the cleaned
+    text. A real stamp costs two comparisons; one outside 1970-01-02 .. 9998-12-31 is compared with the placeholder
+    midnights in UTC and in the source zone (constants DuckDB folds); only a value the format could not read is
+    looked at as text.
+    """
+    instants = []
+    for day in PLACEHOLDER_DAYS:
+        instants.append(f"epoch_us(TIMESTAMPTZ '{day} 00:00:00+00')")
+        if not _is_utc(timezone):
+            instants.append(f"epoch_us({_utc(f'TIMESTAMP {_lit(day)}', timezone)})")
+    first, last = PLACEHOLDER_YEARS
+    # Year 1 and year 9999 in any zone (offsets stay within 14 hours), and the infinities beyond them.
+    parsed = (f"(epoch_us({stamp_sql}) IN ({', '.join(instants)}) "
+              f"OR {stamp_sql} < TIMESTAMPTZ '{first + 1:04d}-01-01 14:00:00+00' AND "
+              f"NOT {stamp_sql} < TIMESTAMPTZ '{first:04d}-01-01 00:00:00+00' - INTERVAL 14 HOUR "
+              f"OR {stamp_sql} >= TIMESTAMPTZ '{last:04d}-01-01 00:00:00+00' - INTERVAL 14 HOUR "
+              f"OR {stamp_sql} = '-infinity'::TIMESTAMPTZ)")
+    naive = (f"coalesce(try_cast({text_sql} AS TIMESTAMP), try_strptime(regexp_replace({text_sql}, "
+             f"{_lit(_MIDNIGHT_RE)}, ''), [{', '.join(_lit(f) for f in _FALLBACK_DATES)}]))")
+    days = ", ".join(f"DATE '{d}'" for d in PLACEHOLDER_DAYS)
+    unread = (f"(regexp_full_match({text_sql}, {_lit(_ZERO_DATE_RE)}) "
+              f"OR CAST({naive} AS DATE) IN ({days}) AND CAST({naive} AS TIME) = TIME '00:00:00' "
+              f"OR year({naive}) IN ({first}, {last}))")
+    # Every placeholder instant lies before 1970-01-02 or from 9998-12-31 on (midnight of 1 Jan 1970 in any zone is
+    # within 14 hours of UTC's): a real stamp costs two comparisons, the IN list runs only outside.
+    return (f"CASE WHEN {stamp_sql} > TIMESTAMPTZ '1970-01-02 00:00:00+00' AND {stamp_sql} < TIMESTAMPTZ "
+            f"'{last - 1:04d}-12-31 00:00:00+00' THEN false "
+            f"WHEN {stamp_sql} IS NULL THEN coalesce({unread}, false) ELSE coalesce({parsed}, false) END")
