@@ -363,3 +363,38 @@ def test_only_an_admin_manages_users(tmp_path):
     assert not (tmp_path / "s.toml").exists()
     with auth.acting_as(auth.Principal("root", "admin")):
         assert auth.add_user(tmp_path / "s.toml", "x", "viewer", "long enough") == "added"
+
+
+def test_a_command_handed_to_the_app_acts_as_the_machine_user_on_a_protected_database(tmp_path, monkeypatch):
+    """The app with login on serves the command line's jobs (slacore.handover): the socket is the machine user's
+    own (0600), so the command writes with full rights and is recorded as that user, not refused for want of a
+    browser sign-in."""
+    import getpass
+    import shutil
+    import subprocess
+    import sys
+
+    from paths import REPO
+    from slacore.cli import run_job
+    from slacore.handover import serve
+    from slacore.importers.pipeline import list_imports
+    from slacore.store import close_all, open_store
+
+    store = open_store(tmp_path / "held.duckdb")
+    assert serve(store, run_job) is not None
+    auth.protect(store.path)
+    try:
+        shutil.copy(REPO / "tests" / "fixtures" / "freshdesk_export.csv", tmp_path / "fd.csv")
+        env = {k: v for k, v in __import__("os").environ.items() if k not in ("SLACORE_DEBUG", "SLA_DB")}
+        env["PYTHONPATH"] = str(REPO)
+        out = subprocess.run([sys.executable, "-m", "slacore", "import", "fd.csv", "--db", str(store.path), "--json"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout.splitlines()[-1])["loaded"] > 0
+        assert list_imports(store)["imported_by"].tolist() == [getpass.getuser()]
+        with pytest.raises(UserError, match="Sign in first"):  # a browser session without sign-in still cannot
+            with store.transaction() as cur:
+                cur.execute("SELECT 1")
+    finally:
+        auth.unprotect(store.path)
+        close_all()
