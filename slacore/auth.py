@@ -275,7 +275,8 @@ def access_config(secrets: dict) -> AccessConfig:
         entry = {"role": entry} if isinstance(entry, str) else dict(entry)
         users[str(name)] = User(str(name), _role(entry.get("role"), f"[sla_auth.users.{name}]"),
                                 entry.get("password_hash"))
-    default_role = section.get("default_role", "viewer" if mode == "oidc" else None)
+    # No default role unless asked for: a public provider (any Google account) must not admit strangers.
+    default_role = section.get("default_role")
     if default_role in ("", "none"):
         default_role = None
     if default_role is not None:

@@ -130,14 +130,18 @@ def test_login_is_off_without_settings():
 
 
 def test_oidc_roles_by_email_and_the_default_role():
-    config = auth.access_config({"auth": {"client_id": "x"},
-                                 "sla_auth": {"users": {"Ed@Example.com": "editor", "boss@example.com": "admin"}}})
-    assert config.mode == "oidc"
-    assert config.oidc_principal("ed@example.com") == auth.Principal("ed@example.com", "editor")
-    assert config.oidc_principal("someone@example.com").role == "viewer"
-    closed = auth.access_config({"auth": {"client_id": "x"}, "sla_auth": {"default_role": "none"}})
+    users = {"Ed@Example.com": "editor", "boss@example.com": "admin"}
+    closed = auth.access_config({"auth": {"client_id": "x"}, "sla_auth": {"users": users}})
+    assert closed.mode == "oidc"
+    assert closed.oidc_principal("ed@example.com") == auth.Principal("ed@example.com", "editor")
     with pytest.raises(UserError, match="^someone@example.com has no access to this app: ask an admin to add it.$"):
-        closed.oidc_principal("someone@example.com")
+        closed.oidc_principal("someone@example.com")  # only listed accounts, unless a default role is set
+    for none in ("none", ""):
+        with pytest.raises(UserError, match="has no access"):
+            auth.access_config({"auth": {}, "sla_auth": {"default_role": none}}).oidc_principal("x@example.com")
+    open_door = auth.access_config({"auth": {"client_id": "x"}, "sla_auth": {"users": users,
+                                                                            "default_role": "viewer"}})
+    assert open_door.oidc_principal("someone@example.com") == auth.Principal("someone@example.com", "viewer")
 
 
 @pytest.mark.parametrize("secrets, sentence", [
