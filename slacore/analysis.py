@@ -191,7 +191,7 @@ def _histogram(ev: Evaluation, target: str, where: str, bins: int = 40) -> tuple
     width = top / bins
     frame = ev.sql(f"""
         SELECT least(floor(elapsed_s / 60 / {width}), {bins - 1}) * {width} AS minutes, outcome, count(*) AS tickets
-        FROM o WHERE target = ? AND status IN (0, 1) AND {where} GROUP BY ALL ORDER BY minutes
+        FROM o WHERE target = ? AND status IN (0, 1) AND {where} GROUP BY ALL ORDER BY minutes, outcome
     """, [target])
     frame["minutes_end"] = frame["minutes"] + width
     return frame, within_min

@@ -118,9 +118,10 @@ def test_a_real_stamp_on_a_placeholder_day_is_not_a_placeholder(store, tmp_path)
     path = _csv(tmp_path / "early.csv", "Ticket ID,Created at,Resolved at", [
         "1,2025-03-14 09:15:00,1900-01-01 08:30:00",
         "2,2025-03-14 09:15:00,1970-01-01 00:00:01",
+        "3,2025-03-14 09:15:00,2025-03-14 10:00:00",  # one good row: a file with none is refused whole
     ])
     report = import_file(store, path)
-    assert report.placeholders == {}
+    assert report.placeholders == {} and report.loaded == 1
     assert report.rejected_rows["reason"].tolist() == ["resolved time out of range: 1900-01-01 08:30:00 "
                                                        "(time stamps must fall in 1901-2198)",
                                                        "resolved before created"]

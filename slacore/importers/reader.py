@@ -10,6 +10,11 @@ the calamine engine (openpyxl is ~10x slower on large sheets) into a staging tab
 from __future__ import annotations
 
 import codecs
+import re
+import shutil
+import zlib
+import csv
+import io
 import hashlib
 import os
 import tempfile
@@ -25,6 +30,9 @@ from ..errors import UserError
 from ..uploads import process_dir
 
 SNIFF_BYTES = 64 * 1024
+# The widest file read: DuckDB's planning time grows faster than linearly with columns (2,000 columns import in
+# about 4 s, 10,000 took a minute), and no ticket export needs that many.
+MAX_COLUMNS = 2_000
 CHUNK = 1 << 20
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -54,6 +62,12 @@ def detect_kind(path: Path, name: str | None = None) -> str:
     if head.startswith(b"%PDF"):
         raise UserError(f"{shown} is a PDF document, not a ticket export; export the tickets as CSV or XLSX.")
     if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path):
+                pass
+        except (zipfile.BadZipFile, OSError, EOFError):  # the central directory at the end is missing
+            raise UserError(f"{shown} is a damaged or incomplete Excel (ZIP) file; download or export it again.") \
+                from None
         if not _is_xlsx(path):
             raise UserError(
                 f"{shown} is a ZIP archive but not an Excel workbook; unpack it or export the tickets as CSV or XLSX."
@@ -116,6 +130,7 @@ class FileScan:
     sha256: str | None  # None when only the head of the file was scanned
     encoding: str  # "utf-8", "utf-16" or "cp1252"
     cr_cr_lf: bool  # ServiceNow Table API dumps end records with '\r\r\n'
+    lines: int | None = None  # lines of a UTF-8 file scanned to the end: one per record, unless fields hold line ends
 
     def reading(self) -> tuple[str, bool]:
         """What decides how the file is prepared for DuckDB."""
@@ -132,7 +147,7 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
     at once while the full scan runs in the background (`BackgroundScan`)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, cr_cr_lf, first, tail, read, complete = True, False, True, b"", 0, True
+    utf8, cr_cr_lf, first, tail, read, complete, newlines, last = True, False, True, b"", 0, True, 0, b"\n"
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(CHUNK), b""):
             if limit is not None and read >= limit:
@@ -141,6 +156,8 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
             read += len(block)
             if limit is None:
                 digest.update(block)
+                newlines += block.count(b"\n")
+                last = block[-1:]
             if first and block.startswith(UTF16_BOMS):
                 utf8 = False
             first = False
@@ -161,9 +178,10 @@ def scan_file(path: Path, limit: int | None = None) -> FileScan:
         head = fh.read(2)
     encoding = "utf-8" if utf8 else ("utf-16" if head in UTF16_BOMS else "cp1252")
     if encoding == "utf-16":  # the bytes say nothing about record ends: look at the text
-        with open(path, encoding="utf-16", newline="") as fh:
+        with open(path, encoding="utf-16", errors="replace", newline="") as fh:  # the transcoding judges errors
             cr_cr_lf = "\r\r\n" in fh.read(CHUNK)
-    return FileScan(sha256=digest.hexdigest() if limit is None else None, encoding=encoding, cr_cr_lf=cr_cr_lf)
+    return FileScan(sha256=digest.hexdigest() if limit is None else None, encoding=encoding, cr_cr_lf=cr_cr_lf,
+                    lines=newlines + (last != b"\n") if limit is None and encoding == "utf-8" else None)
 
 
 class BackgroundScan:
@@ -205,7 +223,11 @@ def prepare_csv(path: Path, scan: FileScan | None = None, shown: str | None = No
     """
     scan = scan or scan_file(path)
     if scan.encoding == "utf-8" and not scan.cr_cr_lf:
-        return path, scan.encoding, False
+        exact, temporary = exact_path(path)
+        return exact, scan.encoding, temporary
+    if scan.encoding == "utf-16" and path.stat().st_size % 2:
+        raise UserError(f"{shown or path.name} is UTF-16 text cut in the middle of a character (an odd number of "
+                        "bytes), so it is incomplete; download or export it again.")
     # A 0600 file in this process's private upload folder (slacore.uploads): a crash leaves nothing readable behind,
     # and the next start-up removes it.
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="slacore-", dir=process_dir())
@@ -227,6 +249,31 @@ def prepare_csv(path: Path, scan: FileScan | None = None, shown: str | None = No
     return Path(tmp), scan.encoding, True
 
 
+GLOB_CHARACTERS = set("*?[]{}")
+
+
+def exact_path(path: Path) -> tuple[Path, bool]:
+    """A path DuckDB reads as this one file: (path, is_temporary).
+
+    DuckDB expands `*`, `?`, `[...]` in a file name as a glob, so `export[1].csv` read `export1.csv` and
+    `tickets*.csv` every file matching (while the import log hashed the named one). Such a name is read through a
+    temporary link (or, where links are not allowed, a copy) with a plain name."""
+    if not GLOB_CHARACTERS & set(str(path)):
+        return path, False
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="slacore-")
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        os.symlink(path.resolve(), tmp)
+    except OSError:
+        shutil.copyfile(path, tmp)
+    if GLOB_CHARACTERS & set(tmp):
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{path.name} cannot be read: the temporary folder {Path(tmp).parent} has glob characters "
+                        "(* ? [ ] { }) in its name; set TMPDIR to another folder.")
+    return Path(tmp), True
+
+
 @dataclass
 class CsvSource:
     """A CSV ready for DuckDB's reader: the SQL that reads it, its header and how it was decoded.
@@ -242,6 +289,9 @@ class CsvSource:
     delimiter: str | None
     sha256: str | None
     scan: FileScan | None = None
+    quote: str = '"'
+    escape: str = '"'
+    skip: int = 0  # lines before the header
 
     def relation(self, store_rejects: bool = False) -> str:
         errors = "store_rejects = true" if store_rejects else "ignore_errors = true"
@@ -257,6 +307,7 @@ def open_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, scan: FileS
     scan = scan or scan_file(path)
     readable, encoding, temporary = prepare_csv(path, scan, shown)
     try:
+        _refuse_wide_header(readable, shown)  # before the sniffer, which is slow on very wide files
         sniffed = _sniff(cur, readable)
         delimiter = _choose_delimiter(sniffed, readable)
         if sniffed and sniffed["columns"] and delimiter == sniffed["delim"]:
@@ -266,17 +317,76 @@ def open_csv(cur: duckdb.DuckDBPyConnection, path: Path, shown: str, scan: FileS
             if delimiter and (not sniffed or delimiter != sniffed["delim"]):
                 options += f", delim = '{_sql_str(delimiter)}'"
         src = CsvSource(readable, temporary, options, [], encoding, delimiter, scan.sha256, scan)
+        if sniffed:
+            src.quote, src.escape, src.skip = sniffed["quote"], sniffed["escape"], sniffed["skip"]
         try:
             src.columns = [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM {src.relation()}").fetchall()] \
                 if options.startswith("all_varchar") else list(sniffed["columns"])
         except duckdb.Error as exc:
-            raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") \
-                from None
+            raise csv_error(exc, readable, shown) from None
+        if len(src.columns) > MAX_COLUMNS:
+            raise too_wide(shown, len(src.columns))
         return src
     except BaseException:
         if temporary:
             readable.unlink(missing_ok=True)
         raise
+
+
+MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size
+
+
+def csv_error(exc: BaseException, path: Path, shown: str) -> UserError:
+    """DuckDB's reader error as one sentence; a line over DuckDB's line size is named with its number and size
+    (DuckDB's own message said "Line: 1" and printed the 10 MB line)."""
+    if "Maximum line size" in str(exc):
+        found = long_line(path)
+        if found:
+            line, size = found
+            return UserError(f"Line {line:,} of {shown} is {size / 1e6:.1f} MB long, more than the "
+                             f"{MAX_LINE_BYTES / 1e6:.0f} MB a line may have (one field holds a whole document, or "
+                             "the quotes are broken); remove that field or export the tickets again.")
+    return UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.")
+
+
+def long_line(path: Path, limit: int = MAX_LINE_BYTES) -> tuple[int, int] | None:
+    """(line number, bytes) of the first line longer than `limit`, in one pass of 1 MB blocks (a line that long
+    spans a whole block, so only line ends at block edges are measured)."""
+    line, start, offset = 1, 0, 0
+    found = None
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK), b""):
+            first = block.find(b"\n")
+            if found is None and first < 0 and offset + len(block) - start > limit:
+                found = line
+            if first >= 0:
+                if found is not None:
+                    return found, offset + first - start
+                if offset + first - start > limit:
+                    return line, offset + first - start
+                line += block.count(b"\n")
+                start = offset + block.rfind(b"\n") + 1
+            offset += len(block)
+    return (found, offset - start) if found is not None else None
+
+
+def too_wide(shown: str, columns: int) -> UserError:
+    return UserError(f"{shown} has {columns:,} columns, more than the {MAX_COLUMNS:,} this app reads; export only "
+                     "the ticket fields you need (id, dates, priority, team...) and import that file.")
+
+
+def _refuse_wide_header(path: Path, shown: str) -> None:
+    """Count the header's fields (Python's csv module, each usual separator) and refuse a file that is too wide."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        head = fh.read(HEAD_BYTES)
+    widest = 0
+    for delim in (",", ";", "\t", "|"):
+        try:
+            widest = max(widest, len(next(csv.reader(io.StringIO(head), delimiter=delim), [])))
+        except csv.Error:  # a header cell over the csv module's field limit: count the separators
+            widest = max(widest, head.split("\n", 1)[0].count(delim) + 1)
+    if widest > MAX_COLUMNS:
+        raise too_wide(shown, widest)
 
 
 def sample_csv(cur: duckdb.DuckDBPyConnection, src: CsvSource, table: str, shown: str, rows: int,
@@ -292,12 +402,11 @@ def sample_csv(cur: duckdb.DuckDBPyConnection, src: CsvSource, table: str, shown
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {cols} FROM {src.relation()} {how}")
     except duckdb.Error as exc:
-        raise UserError(f"{shown} cannot be read as a CSV file ({_first_line(exc)}); export it again as CSV.") from None
+        raise csv_error(exc, src.path, shown) from None
     cur.execute(f"DELETE FROM {table} WHERE {blank_row_sql(src.columns if columns is None else columns)}")
     sampled = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if sampled == 0 and columns is None:
-        cur.execute(f"SELECT * FROM {src.relation(store_rejects=True)} LIMIT 1000").fetchall()
-        skipped = malformed_lines(cur)
+        _, skipped, _ = split_records(src, first_only=True)
         if skipped:
             line, reason, _ = skipped[0]
             raise UserError(f"No row of {shown} fits its header of {len(src.columns)} columns (line {line}: "
@@ -311,8 +420,65 @@ def blank_row_sql(columns: list[str], qualifier: str = "") -> str:
     """True for a row whose cells are all empty (trailing blank lines, Excel's formatted-but-empty rows)."""
     if not columns:
         return "true"
-    cells = ", ".join("nullif(trim(" + qualifier + '"' + _ident(c) + '"' + "), '')" for c in columns)
-    return f"coalesce({cells}) IS NULL"
+    # trim of the concatenation: the same answer as every cell trimmed, and linear in the number of columns (a
+    # coalesce of 2,000 trimmed cells took DuckDB 7 s to plan)
+    cells = ", ".join(qualifier + '"' + _ident(c) + '"' for c in columns)
+    return f"trim(concat({cells})) = ''"
+
+
+RAW_LINE_CHARS = 10_000  # of a malformed line's text kept for the report (DuckDB keeps as much)
+
+
+def skipped_lines(cur, src: CsvSource, returned: int, lines: int | None) -> list[tuple[int, str, str]]:
+    """(line, reason, raw text) of the records DuckDB's reader skipped in a read that returned `returned` rows.
+
+    The import reads with `ignore_errors` and asks this afterwards, because DuckDB's `store_rejects` is not bounded:
+    it records one error per surplus field, each with the record's text, so one broken record of 20,000 fields
+    (quotes thrown off in a wide export) took 30 s and 1 GB for an 86 KB file. Here: a file with one line end per
+    record has skipped nothing (no second read); otherwise Python's csv module counts the fields of each record,
+    and DuckDB's own reasons are asked for only when no record is far wider than the header."""
+    if lines is not None and lines - src.skip == returned + 1:  # the header and one line per row
+        return []
+    good, malformed, widest = split_records(src)
+    if good == returned and not malformed:
+        return []
+    if widest <= 2 * len(src.columns) + 10:
+        cur.execute(f"SELECT count(*) FROM {src.relation(store_rejects=True)}").fetchall()
+        return malformed_lines(cur)
+    return malformed
+
+
+def split_records(src: CsvSource, first_only: bool = False) -> tuple[int, list[tuple[int, str, str]], int]:
+    """Read the CSV with Python's csv module: (records that fit the header, the others as (line, reason, raw text),
+    the most fields of a record). Bounded memory: one record at a time, and at most RAW_LINE_CHARS of each."""
+    width = len(src.columns)
+    quoting = csv.QUOTE_MINIMAL if src.quote else csv.QUOTE_NONE
+    escape = src.escape if src.escape and src.escape != src.quote else None
+    good, malformed, widest = 0, [], 0
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        with open(src.path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            for _ in range(src.skip):
+                fh.readline()
+            records = csv.reader(fh, delimiter=src.delimiter or ",", quotechar=src.quote or '"', quoting=quoting,
+                                 escapechar=escape, doublequote=True, strict=False)
+            next(records, None)  # the header
+            for number, fields in enumerate(records, start=2 + src.skip):
+                if len(fields) == width:
+                    good += 1
+                elif fields:  # an empty line is no record
+                    widest = max(widest, len(fields))
+                    raw = (src.delimiter or ",").join(fields)[:RAW_LINE_CHARS] if len(malformed) < 10_000 else ""
+                    malformed.append((number, f"malformed CSV line: Expected Number of Columns: {width} "
+                                              f"Found: {len(fields)}", raw))
+                    if first_only:
+                        break
+    except csv.Error:  # e.g. a NUL byte: keep what was found
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    return good, malformed, widest
 
 
 def malformed_lines(cur) -> list[tuple[int, str, str]]:
@@ -371,6 +537,58 @@ def _explicit_options(sniffed: dict) -> str:
             f"columns = {{{columns}}}")
 
 
+# calamine allocates every cell of a sheet's bounding box at once (a stray cell at XFD1048577 asked for 550 GB and
+# aborted the process): the box is measured from the sheet's XML first.
+MAX_SHEET_CELLS = 30_000_000
+# Searches led by a literal (fast: 78 MB of sheet XML in 0.3 s with the inflating); whatever the attribute order or
+# namespace prefix (`<x:c s="1" r="AB7">`).
+_ROW_NUMBER = re.compile(rb'row r="(\d+)"')
+_WIDE_CELL = re.compile(rb' r="([A-Z]{2,})\d')  # column AA or beyond
+_FAR_CELL = re.compile(rb' r="[A-Z]+(\d{7,})"')  # row 1,000,000 or beyond
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def check_workbook(path: Path, shown: str) -> None:
+    """Refuse a damaged workbook, or a sheet too big to read, before calamine sees it.
+
+    Streams each worksheet's XML (deflate errors surface here) and finds its bounding box from the row numbers and
+    the few cell references that can widen it, so that a normal sheet costs one pass of cheap regex searches."""
+    damaged = (f"{shown} is a damaged Excel workbook ({{}}); open and save it again in Excel, or export the tickets "
+               "as CSV.")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for member in zf.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                rows = columns = 0
+                carry = b""
+                with zf.open(member) as fh:
+                    for block in iter(lambda: fh.read(CHUNK), b""):
+                        text = carry + block
+                        carry = text[-256:]
+                        found = _ROW_NUMBER.findall(text) + _FAR_CELL.findall(text)
+                        if found:
+                            rows = max(rows, max(map(int, found)))
+                        wide = set(_WIDE_CELL.findall(text))
+                        if wide:
+                            columns = max(columns, max(map(_column_number, wide)))
+                columns = max(columns, 26)  # narrower sheets are not measured: 26 columns is their upper bound
+                if columns > MAX_COLUMNS:
+                    raise too_wide(shown, columns)
+                if rows * columns > MAX_SHEET_CELLS:
+                    raise UserError(f"A sheet of {shown} spans {rows:,} rows × {columns:,} columns, more than the "
+                                    f"{MAX_SHEET_CELLS:,} cells this app reads from a workbook; export the tickets "
+                                    "as CSV instead.")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise UserError(damaged.format(_first_line(exc))) from None
+
+
 def list_sheets(path: Path, shown: str | None = None) -> list[str]:
     from python_calamine import CalamineWorkbook
 
@@ -381,23 +599,27 @@ def list_sheets(path: Path, shown: str | None = None) -> list[str]:
                         "in Excel, or export the tickets as CSV.") from None
 
 
-def sheet_headers(path: Path, sheet: str, rows: int = 1) -> list[list[str]]:
+def sheet_headers(path: Path, sheet: str, rows: int = 1, shown: str | None = None) -> list[list[str]]:
     """The first rows of a sheet as text (cheap: calamine reads lazily)."""
     from python_calamine import CalamineWorkbook
 
-    wb = CalamineWorkbook.from_path(str(path))
-    data = wb.get_sheet_by_name(sheet).to_python(nrows=rows)
+    try:
+        data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(nrows=rows)
+    except Exception as exc:  # calamine's own error types: a corrupt deflate stream, broken XML, bad ranges
+        raise UserError(f"Sheet {sheet!r} of {shown or path.name} cannot be read ({_first_line(exc)}); open and save "
+                        "the workbook again in Excel, or export the tickets as CSV.") from None
     return [[str(c) for c in row] for row in data]
 
 
 def stage_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, table: str, shown: str, sheet: str | None,
                choose_sheet) -> StagedFile:
     """Read one sheet of a workbook into TEMP table `table` (all VARCHAR)."""
+    check_workbook(path, shown)
     sheets = list_sheets(path, shown)
     if not sheets:
         raise UserError(f"{shown} has no sheets.")
     if sheet is None:
-        sheet = choose_sheet({s: (sheet_headers(path, s) or [[]])[0] for s in sheets})
+        sheet = choose_sheet({s: (sheet_headers(path, s, shown=shown) or [[]])[0] for s in sheets})
     elif sheet not in sheets:
         raise UserError(f"{shown} has no sheet named {sheet!r}; its sheets are: {', '.join(sheets)}.")
     try:
