@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.shared import can_edit, current_user, get_store, guarded, login_on
+from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain
 from slacore import reviews
 from slacore.errors import UserError
 from slacore.scope import Filters, default_as_of
@@ -71,23 +71,31 @@ def _start_form() -> None:
             if not isinstance(period, (tuple, list)) or len(period) != 2:
                 raise UserError("Choose the first and the last day of the period.")
             series_name = name if series_choice.startswith("(new series") else series_choice
-            with st.spinner("Freezing the figures of the period…"):
-                review = reviews.start_review(store, name, series_name, cadence, period[0], period[1], attendees,
-                                              Filters(**{k: tuple(v) for k, v in scope.items()}), author=AUTHOR)
+            try:
+                with st.spinner("Freezing the figures of the period…"):
+                    review = reviews.start_review(store, name, series_name, cadence, period[0], period[1],
+                                                  attendees, Filters(**{k: tuple(v) for k, v in scope.items()}),
+                                                  author=AUTHOR)
+            except UserError as exc:
+                st.error(plain(str(exc)))  # it may quote the name typed: shown as typed, not as Markdown
+                return
             _open(review.review_id)
             st.rerun()
 
 
 def _header(review: reviews.Review) -> None:
-    st.subheader(review.name, anchor=False)
+    st.subheader(plain(review.name), anchor=False)
     st.text(f"Series: {review.series} · {reviews.CADENCES.get(review.cadence, review.cadence)} · "
             f"{review.start:%d %b %Y} – {review.end:%d %b %Y} · scope: {describe_scope(review.scope)}")
     if review.attendees:
         st.text(f"Attendees: {review.attendees}")
+    before = review.snapshot.get("previous_period") or ["?", "?"]
     st.caption(f"Figures frozen {review.frozen_at:%d %b %Y %H:%M} UTC (judged as of "
-               f"{review.snapshot['as_of'][:16].replace('T', ' ')} UTC): later imports do not change them.")
+               f"{review.snapshot['as_of'][:16].replace('T', ' ')} UTC): later imports do not change them. "
+               f"\"Previous period\" is {before[0]} to {before[1]}.")
     if review.agreed:
-        st.success(f"Agreed by {review.agreed_by} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is read-only.")
+        st.success(f"Agreed by {plain(review.agreed_by)} on {review.agreed_at:%d %b %Y %H:%M} UTC: this review is "
+                   "read-only.")
 
 
 def _link(page: str, label: str, review: reviews.Review, **extra) -> None:
@@ -102,12 +110,21 @@ def _note(review: reviews.Review, section: str, saved: dict) -> None:
         if saved.get(section):
             st.text(saved[section])
         return
+    base = key + "-base"  # the text this editor started from: a colleague's save since is not silently replaced
+    if base not in st.session_state:
+        st.session_state[base] = saved.get(section, "")
     with st.form(key):
         text = st.text_area("Notes", value=saved.get(section, ""), key=key + "-text", height=90,
                             placeholder="What was said, decided, questioned…")
         if st.form_submit_button("Save notes"):
-            reviews.save_note(store, review.review_id, section, text, author=AUTHOR)
-            st.toast("Notes saved.")
+            try:
+                reviews.save_note(store, review.review_id, section, text, author=AUTHOR, base=st.session_state[base])
+            except UserError as exc:
+                st.session_state[base] = saved.get(section, "")  # seen now: saving again replaces it
+                st.error(plain(str(exc)))  # it quotes a colleague's note: shown as typed
+            else:
+                st.session_state[base] = text.strip()
+                st.toast("Notes saved.")
 
 
 def _targets_section(review: reviews.Review, snap: dict, saved: dict, today: dict | None) -> None:
@@ -120,8 +137,13 @@ def _targets_section(review: reviews.Review, snap: dict, saved: dict, today: dic
                                              else round(now[t["name"]] - t["attainment"], 1)
                                              for t in snap["targets"]]
     missed = int((frame["Result"] == "missed").sum())
-    st.markdown(f"**{missed} of {len(frame)} targets missed their goal** in the period." if missed else
-                f"All {len(frame)} targets with decided tickets met their goal.")
+    decided = int(frame["Result"].isin(["met", "missed"]).sum())  # a target without decided tickets neither
+    if missed:
+        st.markdown(f"**{missed} of {decided} targets missed their goal** in the period.")
+    elif decided:
+        st.markdown(f"All {decided} targets with decided tickets met their goal.")
+    else:
+        st.markdown("No target has decided tickets in the period.")
     config = dict(SUMMARY_CONFIG)
     if today is not None:
         config["Today"] = st.column_config.NumberColumn("Today", format="percent")
@@ -179,7 +201,8 @@ def _quality_section(review, snap, saved) -> None:
     if flagged.empty:
         st.caption("No data-quality warning in the period.")
     else:
-        st.warning(f"{len(flagged)} data-quality checks flag tickets of the period.")
+        st.warning(f"{len(flagged)} data-quality check{'s flag' if len(flagged) != 1 else ' flags'} tickets of the "
+                   "period.")
         st.dataframe(flagged, hide_index=True, width="stretch", column_config={
             "what": "Check", "tickets": "Tickets", "share": st.column_config.NumberColumn("Share", format="%.2f%%"),
             "effect": "Effect", "note": "Note"})
@@ -223,8 +246,9 @@ def _actions_section(review: reviews.Review) -> None:
             chosen = c1.selectbox("Item", list(labels), format_func=labels.get, key=f"act-pick-{review.review_id}")
             status = c2.selectbox("Status", reviews.ACTION_STATUSES, key=f"act-status-{review.review_id}")
             if c3.form_submit_button("Update"):
-                reviews.set_action_status(store, review.review_id, chosen, status)
-                st.rerun()
+                with guarded("The status change"):  # a refusal is a sentence here; the page goes on
+                    reviews.set_action_status(store, review.review_id, chosen, status)
+                    st.rerun()
     with st.form(f"action-new-{review.review_id}", clear_on_submit=True):
         c1, c2, c3 = st.columns([3, 1, 1])
         text = c1.text_input("New action item", key=f"act-text-{review.review_id}")
@@ -291,10 +315,10 @@ def _downloads(review: reviews.Review) -> None:
 
 
 def _review_view(review_id: int) -> None:
-    review = reviews.get_review(store, review_id)
-    if st.button("← All reviews", key="back"):
+    if st.button("← All reviews", key="back"):  # first: a link to a deleted review still has its way back
         _open(None)
         st.rerun()
+    review = reviews.get_review(store, review_id)
     _header(review)
     _downloads(review)
     c1, c2 = st.columns([2, 3])
@@ -320,7 +344,8 @@ def _review_view(review_id: int) -> None:
         st.markdown("#### Earlier reviews of this series")
         for r in history.itertuples():
             if r.review_id != review.review_id:
-                st.page_link("pages/review.py", label=f"{r.name} ({r.period_start:%d %b %Y} – {r.period_end:%d %b %Y})",
+                st.page_link("pages/review.py",
+                             label=f"{plain(r.name)} ({r.period_start:%d %b %Y} – {r.period_end:%d %b %Y})",
                              query_params={"review": str(r.review_id)})
 
 

@@ -140,6 +140,16 @@ def login_on() -> bool:
 VIEW_ONLY = "You are signed in as a viewer: you can look and download; changes need the editor role."
 
 
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#!|<>~$:")
+
+
+def plain(text) -> str:
+    """User-typed text (a review's name, who signed it off) for an element that renders Markdown (subheader,
+    success, page_link labels): every Markdown character escaped, so it shows as typed — no link, no image
+    fetched from elsewhere, no colour directive."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
 def fmt_int(n) -> str:
     try:
         return f"{int(n):,}"

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.shared import can_edit, current_user, get_store, guarded, login_on
+from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain
 from slacore.calendars import format_duration
 from slacore.errors import UserError
 from slacore.scope import workspace_timezone
@@ -67,7 +67,7 @@ def _review_proposal() -> None:
 
 
 if "proposal-saved" in st.session_state:
-    st.success("Saved a new version — " + st.session_state.pop("proposal-saved"))
+    st.success("Saved a new version — " + plain(st.session_state.pop("proposal-saved")))  # names typed by users
 with guarded("The proposed target change"):
     _review_proposal()
 

@@ -11,6 +11,7 @@ it, today's figures for the period and filters. Exit 0 with the path printed; wi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .errors import UserError
 from .scope import FILTER_DIMENSIONS as WHERE_KEYS
@@ -30,6 +31,43 @@ def parse_where(items: list[str] | None) -> dict[str, list[str]]:
     return scope
 
 
+def _write_whole(out: Path, data: bytes) -> None:
+    """Write to a temporary file of this run beside `out`, flush it to disk, then rename it over `out`: a reader
+    (or a cron mailer) never sees half a file, a failure leaves the previous file as it was, and two runs writing
+    the same pack never share a temporary file."""
+    import os
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    except OSError as exc:  # a folder one may not write in
+        raise UserError(f"{out} could not be written: {exc.strerror or exc}.") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the pack is meant to be read (mailed, shared)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{out} could not be written: {exc.strerror or exc}.") from None
+
+
+def check_where(store, scope: dict[str, list[str]]) -> None:
+    """Refuse a value no ticket has (filters match exactly): a typo in a cron line would otherwise mail an
+    all-zero pack with exit 0."""
+    for key, values in scope.items():
+        for value in values:
+            if store.scalar(f"SELECT count(*) FROM tickets WHERE {key} = ?", [value]):
+                continue
+            alike = [r[0] for r in store.rows(f"""SELECT DISTINCT {key} FROM tickets WHERE {key} IS NOT NULL
+                                                 ORDER BY jaro_winkler_similarity(lower({key}), lower(?)) DESC,
+                                                 {key} LIMIT 3""", [value])]
+            hint = f" Did you mean {' or '.join(repr(v) for v in alike)}?" if alike else ""
+            raise UserError(f"No ticket has {key} {value!r} (values match exactly).{hint}")
+
+
 def cmd_report(args) -> int:
     from .cli_targets import _as_of, _date
     from .review_figures import compute_snapshot, filters_from_dict, summary_json
@@ -43,14 +81,16 @@ def cmd_report(args) -> int:
         raise UserError(f"--out must end in .xlsx or .html, not {out.name!r}.")
     if not out.parent.exists():
         raise UserError(f"The folder {out.parent} does not exist.")
+    if out.is_dir():
+        raise UserError(f"{out} is a folder: give the file to write, e.g. {out / ('pack' + out.suffix)}.")
     store = open_store(args.db)
     review_info, notes, actions = None, None, None
     if args.review:
         from . import reviews
 
-        if args.date_from or args.date_to or args.where:
-            raise UserError("--review reports the period and scope that review was held on: leave out "
-                            "--from, --to and --where.")
+        if args.date_from or args.date_to or args.where or args.as_of:
+            raise UserError("--review reports the figures that review was held on (its period, scope and as-of "
+                            "time): leave out --from, --to, --where and --as-of.")
         review = reviews.find_review(store, args.review)
         snapshot = review.snapshot
         review_info = {"name": review.name, "attendees": review.attendees, "agreed_by": review.agreed_by,
@@ -62,16 +102,14 @@ def cmd_report(args) -> int:
         start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
         if end < start:
             raise UserError("--to is before --from.")
-        snapshot = compute_snapshot(store, start, end, filters_from_dict(parse_where(args.where)),
-                                    _as_of(args.as_of))
+        scope = parse_where(args.where)
+        check_where(store, scope)
+        snapshot = compute_snapshot(store, start, end, filters_from_dict(scope), _as_of(args.as_of))
     if out.suffix.lower() == ".xlsx":
         data = workbook_bytes(snapshot, review_info, notes, actions)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(data)
     else:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(html_report(snapshot, review_info, notes, actions), encoding="utf-8")
-    tmp.replace(out)  # a reader (or a cron mailer) never sees half a file
+        data = html_report(snapshot, review_info, notes, actions).encode("utf-8")
+    _write_whole(out, data)
     payload = {"path": str(out.resolve()), "review": review_info["name"] if review_info else None,
                "period": snapshot["period"], "scope": snapshot["scope"], "summary": summary_json(snapshot)}
     print(json.dumps(payload, default=str) if args.json else str(out.resolve()))

@@ -200,8 +200,13 @@ _FLAG_COLUMNS = ("source, ticket_id, created_at, first_response_at, resolved_at,
 # epoch (+/-infinity) has no gap, so it is never a duplicate.
 # A ticket's duplicate key: a 64-bit hash of its normalised customer and subject, 0 when either is missing (never a
 # duplicate). Stored in tickets.dup_key when a ticket is written, so finding the runs needs no string work.
-DUP_KEY_SQL = (f"CASE WHEN {_CUSTOMER_KEY} IS NULL OR {_SUBJECT_KEY} IS NULL THEN 0::UBIGINT "
-               f"ELSE hash({_CUSTOMER_KEY}, {_SUBJECT_KEY}) END")
+_DUP_KEY_OF = "CASE WHEN {c} IS NULL OR {s} IS NULL THEN 0::UBIGINT ELSE hash({c}, {s}) END"
+DUP_KEY_SQL = _DUP_KEY_OF.format(c=_CUSTOMER_KEY, s=_SUBJECT_KEY)
+# The same key with each normalised text computed once: DuckDB evaluates a repeated CASE twice (the subject's
+# normalisation ran twice per row, ~0.3 s per 1M tickets). Select DUP_KEY_PARTS from the rows (alias t) in a
+# subquery, then DUP_KEY_FROM_PARTS over it.
+DUP_KEY_PARTS = f"{_CUSTOMER_KEY} AS _dup_customer, {_SUBJECT_KEY} AS _dup_subject"
+DUP_KEY_FROM_PARTS = _DUP_KEY_OF.format(c="_dup_customer", s="_dup_subject")
 
 _DUPLICATES = f"""
     SELECT rid, gap FROM (

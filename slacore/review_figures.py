@@ -134,12 +134,25 @@ def _benchmarks(store: Store, start: date, end: date, filters: Filters) -> list[
     return _records(frame[keep])
 
 
+def comparison_period(start: date, end: date) -> tuple[date, date]:
+    """The period a review compares with: whole calendar months (a month, a quarter) with as many whole months
+    before — February with January, Q3 with Q2 —, any other period with the equal-length one right before."""
+    from datetime import timedelta
+
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        index = start.year * 12 + start.month - 1 - months
+        return date(index // 12, index % 12 + 1, 1), start - timedelta(days=1)
+    return previous_period(start, end)
+
+
 def compute_snapshot(store: Store, start: date, end: date, filters: Filters | None = None,
                      as_of: datetime | None = None) -> dict:
-    """Everything a review of [start, end] (inclusive) shows, with the previous equal period for the deltas."""
+    """Everything a review of [start, end] (inclusive) shows, with the period before (comparison_period) for the
+    deltas."""
     filters = filters or Filters()
     as_of = as_of or default_as_of(store)
-    before = previous_period(start, end)
+    before = comparison_period(start, end)
     grain = "week" if (end - start).days <= 62 else "month"
     with Evaluation(store, start=before[0], end=before[1], as_of=as_of, filters=filters) as ev:
         previous = ev.summary()

@@ -34,6 +34,14 @@ def _title(snapshot: dict, review: dict | None) -> str:
     return f"SLA review: {review['name']}" if review else "SLA report"
 
 
+def _who(review: dict | None) -> str:
+    """'Attendees: …; agreed by … on …' (empty for a report of a period)."""
+    parts = [f"Attendees: {review['attendees']}"] if review and review.get("attendees") else []
+    if review and review.get("agreed_by"):
+        parts.append(f"agreed by {review['agreed_by']} on {str(review['agreed_at'])[:10]}")
+    return "; ".join(parts)
+
+
 # -- tables --------------------------------------------------------------------------------------------------------
 def _share(percent):
     return None if percent is None else round(percent / 100, 6)
@@ -120,11 +128,22 @@ def attainment_chart(snapshot: dict) -> alt.LayerChart:
                                              title="Attainment vs goal (black tick = goal)")
 
 
+def _period_axis(grain: str, periods) -> dict:
+    """Ticks on the periods plotted (weeks start on Monday; Vega's own weekly ticks fall on Sundays), months
+    labelled 'Jul 2026'; at most about 12 labels."""
+    days = sorted({str(p)[:10] for p in periods})
+    step = max(1, -(-len(days) // 12))
+    values = [int(pd.Timestamp(d, tz="UTC").timestamp() * 1000) for d in days[::step]]
+    if grain == "month":
+        return {"format": "%b %Y", "labelAngle": 0, "values": values}
+    return {"format": "%d %b %Y", "labelAngle": -40, "values": values}
+
+
 def trend_chart(snapshot: dict) -> alt.Chart:
     frame = pd.DataFrame(snapshot["trend"], columns=["target", "period", "attainment"])
     frame = frame.dropna(subset=["attainment"])
     return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format="%d %b %Y", labelAngle=-40, tickCount=8)),
+        x=alt.X("period:T", title=None, axis=alt.Axis(**_period_axis(snapshot["grain"], frame["period"]))),
         y=alt.Y("attainment:Q", title="Attainment %", scale=alt.Scale(zero=False)),
         color=alt.Color("target:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
     ).properties(width=520, height=240, title=f"Attainment per {snapshot['grain']}")
@@ -154,20 +173,28 @@ def _cell_value(value):
         return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()
-    return neutralise(value) if isinstance(value, str) else value
+    return _text(value) if isinstance(value, str) else value
+
+
+def _text(value: str) -> str:
+    """A text cell Excel accepts: no formula, no control character (openpyxl refuses them: an escape code pasted
+    into a subject would fail the whole pack), at most Excel's 32,767 characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))[:32767]
 
 
 def _write_table(ws, frame: pd.DataFrame, title: str, snapshot: dict) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    ws["A1"] = neutralise(title)
+    ws["A1"] = _text(title)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = _when(snapshot)
-    ws["A3"] = neutralise("Scope: " + describe_scope(snapshot.get("scope")))
+    ws["A3"] = _text("Scope: " + describe_scope(snapshot.get("scope")))
     header_fill = PatternFill("solid", fgColor="E2E8F0")
     for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=j, value=neutralise(str(name)))
+        cell = ws.cell(row=HEADER_ROW, column=j, value=_text(str(name)))
         cell.font = Font(bold=True)
         cell.fill = header_fill
     for i, row in enumerate(frame.itertuples(index=False), start=HEADER_ROW + 1):
@@ -211,7 +238,7 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
                    actions: pd.DataFrame | None = None, with_charts: bool = True) -> bytes:
     from openpyxl import Workbook
     from openpyxl.drawing.image import Image as XLImage
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     title = _title(snapshot, review)
@@ -220,6 +247,8 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
     summary = summary_frame(snapshot)
     _write_table(ws, summary, title, snapshot)
     _colour_attainment(ws, len(summary))
+    if who := _who(review):
+        ws["A4"] = _text(who)
     for sheet, frame in (("Trend", trend_frame(snapshot)), ("Breaches", breaches_frame(snapshot)),
                          ("Data quality", quality_frame(snapshot))):
         _write_table(wb.create_sheet(sheet), frame, f"{title}: {sheet.lower()}", snapshot)
@@ -236,14 +265,26 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
             cell = ws.cell(row=i, column=j, value=_cell_value(value))
             if isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
-    for letter, width in zip("ABCDEF", (40, 60, 12, 10, 30, 10)):
+    for letter, width in zip("ABCDEF", (45, 70, 12, 10, 30, 10)):
         ws.column_dimensions[letter].width = width
+    wrapped = Alignment(wrap_text=True, vertical="top")  # notes of several lines, long actions: readable, not cut
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDEF"}
+    for row in ws.iter_rows(min_row=HEADER_ROW + 1):
+        lines = 1
+        for cell in row:
+            if cell.value is not None and not cell.font.bold:
+                cell.alignment = wrapped
+            if isinstance(cell.value, str) and not cell.font.bold:
+                width = max(widths.get(cell.column_letter, 10) - 2, 5)
+                lines = max(lines, sum(-(-max(len(part), 1) // width) for part in cell.value.split("\n")))
+        if lines > 1:  # spreadsheets do not grow a row for wrapped text on their own (LibreOffice does not)
+            ws.row_dimensions[row[0].row].height = 15 * min(lines, 26)
     if with_charts:
         ws = wb.create_sheet("Charts")
-        ws["A1"] = neutralise(f"{title}: charts")
+        ws["A1"] = _text(f"{title}: charts")
         ws["A1"].font = Font(bold=True, size=14)
         ws["A2"] = _when(snapshot)
-        ws["A3"] = neutralise("Scope: " + describe_scope(snapshot.get("scope")))
+        ws["A3"] = _text("Scope: " + describe_scope(snapshot.get("scope")))
         row = 5
         for name, png in chart_images(snapshot, "png").items():
             image = XLImage(io.BytesIO(png))

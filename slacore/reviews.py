@@ -105,16 +105,21 @@ def start_review(store: Store, name: str, series: str, cadence: str, start: date
         raise UserError("The review period ends before it starts.")
     attendees = _clean(attendees, "attendees", required=False, limit=1000)
     filters = filters or Filters()
-    if store.scalar("SELECT count(*) FROM reviews WHERE lower(name) = lower(?)", [name]):
-        raise UserError(f"A review called {name!r} exists already: choose another name.")
+    _name_free(store, name)  # before the figures are computed: a quick answer
     snapshot = compute_snapshot(store, start, end, filters, as_of)
     with store.transaction() as cur:
+        _name_free(store, name)  # again under the write lock: another session may have taken it meanwhile
         rid = cur.execute(f"""
             INSERT INTO reviews ({_COLUMNS}) VALUES (nextval('review_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?, now(), ?,
                                                    NULL, NULL) RETURNING review_id""",
                           [series, name, cadence, start, end, attendees, json.dumps(filters_dict(filters)),
                            json.dumps(snapshot), author]).fetchone()[0]
     return get_review(store, rid)
+
+
+def _name_free(store: Store, name: str) -> None:
+    if store.scalar("SELECT count(*) FROM reviews WHERE lower(name) = lower(?)", [name]):
+        raise UserError(f"A review called {name!r} exists already: choose another name.")
 
 
 def get_review(store: Store, review_id: int) -> Review:
@@ -148,6 +153,8 @@ def series_names(store: Store) -> list[str]:
 
 
 def _writable(store: Store, review_id: int) -> Review:
+    """The review, refused when agreed. Call it inside the write transaction, so that a sign-off committed while
+    this write waited for the lock is seen."""
     review = get_review(store, review_id)
     if review.agreed:
         raise UserError(f"The review {review.name!r} was agreed by {review.agreed_by} on "
@@ -160,6 +167,7 @@ def refresh_figures(store: Store, review_id: int, as_of: datetime | None = None)
     review = _writable(store, review_id)
     snapshot = compute_snapshot(store, review.start, review.end, review.filters, as_of)
     with store.transaction() as cur:
+        _writable(store, review_id)  # signed off while the figures were computing: it keeps what was agreed
         cur.execute("UPDATE reviews SET snapshot = ?, frozen_at = now() WHERE review_id = ?",
                     [json.dumps(snapshot), review.review_id])
     return get_review(store, review.review_id)
@@ -172,8 +180,8 @@ def todays_figures(store: Store, review: Review, as_of: datetime | None = None) 
 
 def sign_off(store: Store, review_id: int, who: str) -> Review:
     who = _clean(who, "the name of who agreed it")
-    review = _writable(store, review_id)
     with store.transaction() as cur:
+        review = _writable(store, review_id)
         cur.execute("UPDATE reviews SET agreed_by = ?, agreed_at = now() WHERE review_id = ?", [who, review.review_id])
     return get_review(store, review.review_id)
 
@@ -183,12 +191,21 @@ def notes(store: Store, review_id: int) -> dict[str, str]:
     return dict(store.rows("SELECT section, text FROM review_notes WHERE review_id = ?", [int(review_id)]))
 
 
-def save_note(store: Store, review_id: int, section: str, text: str, author: str = "unknown") -> None:
+def save_note(store: Store, review_id: int, section: str, text: str, author: str = "unknown",
+              base: str | None = None) -> None:
+    """Replace a section's note. `base` is the text the editor started from: when someone else saved the section
+    since, the save is refused (naming their text) instead of silently replacing it."""
     if section not in SECTIONS:
         raise UserError(f"Unknown review section {section!r}.")
     text = _clean(text, "a note", required=False, limit=MAX_TEXT)
-    review = _writable(store, review_id)
     with store.transaction() as cur:
+        review = _writable(store, review_id)
+        if base is not None:
+            current = notes(store, review.review_id).get(section, "")
+            if current.strip() != base.strip() and current.strip() != text:
+                shown = current if len(current) <= 300 else current[:300] + "…"
+                raise UserError(f"Someone saved these notes meanwhile: “{shown}”. Copy what you wrote, reload the "
+                                "page and merge the two (saving again now replaces theirs).")
         cur.execute("DELETE FROM review_notes WHERE review_id = ? AND section = ?", [review.review_id, section])
         if text:
             cur.execute("INSERT INTO review_notes VALUES (?, ?, ?, ?, now())",
@@ -200,8 +217,8 @@ def add_action(store: Store, review_id: int, text: str, owner: str = "", due: da
                author: str = "unknown") -> int:
     text = _clean(text, "an action text", limit=1000)
     owner = _clean(owner, "an owner", required=False)
-    review = _writable(store, review_id)
     with store.transaction() as cur:
+        review = _writable(store, review_id)
         return cur.execute("""
             INSERT INTO review_actions VALUES (nextval('review_action_id_seq'), ?, ?, ?, ?, ?, 'open', NULL, ?, now(),
                                                now()) RETURNING action_id""",
@@ -212,8 +229,9 @@ def set_action_status(store: Store, review_id: int, action_id: int, status: str)
     """Close (done, dropped) or reopen an item from the review being held; the review that closed it is kept."""
     if status not in ACTION_STATUSES:
         raise UserError(f"An action's status is one of {', '.join(ACTION_STATUSES)}, not {status!r}.")
-    review = _writable(store, review_id)
     with store.transaction() as cur:
+        review = _writable(store, review_id)
+        _agreed_views_kept(store, review, int(action_id), status)
         changed = cur.execute("""
             UPDATE review_actions SET status = ?, closed_in = CASE WHEN ? = 'open' THEN NULL ELSE ? END,
                    updated_at = now()
@@ -223,10 +241,39 @@ def set_action_status(store: Store, review_id: int, action_id: int, status: str)
             raise UserError(f"Action {action_id} does not belong to the series {review.series!r}.")
 
 
+def _as_shown(review_id: int, raised_in: int, status: str, closed_in: int | None) -> str | None:
+    """How review `review_id` shows an item (None: not at all) — the rule of `actions`, for one item."""
+    if raised_in > review_id:
+        return None
+    if not (status == "open" or (closed_in is not None and closed_in >= review_id) or raised_in == review_id):
+        return None
+    return "open" if closed_in is not None and closed_in > review_id else status
+
+
+def _agreed_views_kept(store: Store, review: Review, action_id: int, status: str) -> None:
+    """Refuse a status change that would rewrite how an agreed review of the series shows the item (reopening an
+    item an agreed review closed, or closing from an earlier review what a later agreed one shows open)."""
+    row = store.rows("SELECT review_id, status, closed_in FROM review_actions WHERE action_id = ? AND series = ?",
+                     [action_id, review.series])
+    if not row:
+        return  # the update reports the unknown item
+    raised_in, before, closed_in = row[0]
+    closed_after = None if status == "open" else review.review_id
+    for rid, name in store.rows("""SELECT review_id, name FROM reviews WHERE series = ? AND agreed_at IS NOT NULL
+                                   AND review_id >= ? ORDER BY review_id""", [review.series, raised_in]):
+        shown = _as_shown(rid, raised_in, before, closed_in)
+        if shown != _as_shown(rid, raised_in, status, closed_after):
+            raise UserError(f"This item cannot become {status} here: the agreed review {name!r} shows it "
+                            f"{shown or 'closed before it'}, and an agreed review keeps what was agreed. Raise a "
+                            "new action item instead.")
+
+
 def actions(store: Store, review: Review, today: date | None = None) -> pd.DataFrame:
     """The items this review shows: raised in it or in an earlier review of the series, and still open, or closed
-    in this review. An agreed review shows them as they stood when it was agreed (items closed later show open)."""
-    today = today or datetime.now(timezone.utc).date()
+    in this review. An agreed review shows them as they stood when it was agreed (items closed later show open;
+    overdue as of the sign-off day)."""
+    if today is None:
+        today = review.agreed_at.date() if review.agreed else datetime.now(timezone.utc).date()
     rid = review.review_id
     return store.query("""
         SELECT *, coalesce(status = 'open' AND due < ?, false) AS overdue FROM (

@@ -13,15 +13,17 @@ import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import duckdb
-import pandas as pd
 
 from .auth import check_write
 from .config import resolve_db_path
 from .errors import DatabaseBusy, UserError
 from .schema import MIGRATIONS
+
+if TYPE_CHECKING:  # pandas loads when a frame is asked for: the command line's start-up stays short
+    import pandas as pd
 
 # Opening the same file twice in one process needs identical settings: keep them in one place.
 CONNECT_CONFIG: dict = {}

@@ -144,6 +144,7 @@ def test_report_of_a_held_review_uses_its_frozen_figures(desk, db_path, tmp_path
     (["--out", "x.xlsx", "--from", "2025-02-01", "--to", "2025-01-01"], "before --from"),
     (["--out", "x.xlsx", "--from", "2025-01-01", "--to", "2025-01-31", "--where", "colour=red"], "--where takes"),
     (["--out", "x.xlsx", "--review", "nope"], "no review called"),
+    (["--out", "x.xlsx", "--review", "nope", "--as-of", "2025-02-01"], "leave out"),
     (["--out", "/no/such/folder/x.xlsx", "--from", "2025-01-01", "--to", "2025-01-31"], "does not exist"),
 ])
 def test_report_refuses_bad_arguments_in_one_sentence(desk, db_path, tmp_path, capsys, monkeypatch, argv, message):
@@ -153,3 +154,141 @@ def test_report_refuses_bad_arguments_in_one_sentence(desk, db_path, tmp_path, c
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_control_characters_in_ticket_text_and_notes_do_not_break_the_workbook(store):
+    """openpyxl refuses control characters (an escape code pasted into a subject, a form feed in a note): the pack
+    drops them instead of failing."""
+    save_target(store, build_target("Fast reply", "first_response", "1h", "90%"), author="t")
+    add_tickets(store, *[tk(f"c{i}", u(2025, 1, i + 1, 9), fr=u(2025, 1, i + 1, 12), subject="Printer\x1b[0m jam\x0b",
+                            team="Tier\x01 1") for i in range(3)])
+    review = reviews.start_review(store, "Jan", "S", "month", date(2025, 1, 1), date(2025, 1, 31), as_of=u(2025, 2, 1))
+    reviews.save_note(store, review.review_id, "general", "pasted\x0c note")
+    reviews.add_action(store, review.review_id, "call\x07 them", "Ana")
+    data = workbook_bytes(review.snapshot, {"name": review.name}, reviews.notes(store, review.review_id),
+                          reviews.actions(store, review), with_charts=False)
+    wb = openpyxl.load_workbook(__import__("io").BytesIO(data))
+    assert {r["Subject"] for r in _table(wb["Breaches"])} == {"Printer[0m jam"}
+    values = [c.value for row in wb["Notes & actions"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "pasted note" in values and "call them" in values
+
+
+def _report(db_path, out, *extra):
+    return main(["report", "--db", str(db_path), "--from", "2025-01-01", "--to", "2025-01-28", "--as-of",
+                 "2025-02-01T00:00:00Z", "--out", str(out), *extra])
+
+
+def test_a_failed_write_keeps_the_previous_file_and_leaves_no_part_file(desk, db_path, tmp_path, capsys,
+                                                                         monkeypatch):
+    out = tmp_path / "pack.html"
+    out.write_text("last month's pack")
+    import os
+
+    real_fsync = os.fsync
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    capsys.readouterr()
+    assert _report(db_path, out) == 2
+    err = capsys.readouterr().err
+    assert "could not be written" in err and "No space left" in err and "Traceback" not in err
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert out.read_text() == "last month's pack", "the previous file is intact"
+    assert sorted(p.name for p in tmp_path.iterdir() if "pack" in p.name) == ["pack.html"], "no half-written file left"
+
+
+def test_two_reports_to_one_file_do_not_share_a_part_file(desk, db_path, tmp_path, capsys):
+    """Another run's temporary file (a second cron job writing the same pack) is not overwritten or taken."""
+    out = tmp_path / "pack.xlsx"
+    other = tmp_path / "pack.xlsx.part"
+    other.write_text("another run, half written")
+    assert _report(db_path, out) == 0
+    assert other.read_text() == "another run, half written"
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+
+
+def test_an_out_path_that_is_a_folder_is_refused_in_a_sentence(desk, db_path, tmp_path, capsys):
+    (tmp_path / "pack.xlsx").mkdir()
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "pack.xlsx") == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and "Traceback" not in err
+
+
+def test_notes_and_actions_wrap_long_and_multi_line_text(desk):
+    """A note of several lines or an action longer than its column stays readable (wrapped, top-aligned), instead
+    of spilling over the header or being cut at the next column."""
+    review = reviews.start_review(desk, "January", "S", "month", date(2025, 1, 1), date(2025, 1, 28),
+                                  as_of=u(2025, 2, 1))
+    reviews.save_note(desk, review.review_id, "targets", "First line\nSecond line, " + "long " * 40)
+    reviews.add_action(desk, review.review_id, "Call the vendor about the outage and the credits " * 3, "Ana")
+    data = workbook_bytes(review.snapshot, {"name": review.name}, reviews.notes(desk, review.review_id),
+                          reviews.actions(desk, review), with_charts=False)
+    ws = openpyxl.load_workbook(__import__("io").BytesIO(data))["Notes & actions"]
+    cells = [c for row in ws.iter_rows(min_row=6) for c in row[:2] if isinstance(c.value, str)
+             and ("Second line" in c.value or "Call the vendor" in c.value)]
+    assert len(cells) == 2
+    for cell in cells:
+        assert cell.alignment.wrap_text and cell.alignment.vertical == "top", cell.coordinate
+
+
+def test_the_workbook_of_an_agreed_review_says_who_attended_and_agreed_it(desk):
+    review = reviews.start_review(desk, "January", "S", "month", date(2025, 1, 1), date(2025, 1, 28), "Ana, =Ben",
+                                  as_of=u(2025, 2, 1))
+    agreed = reviews.sign_off(desk, review.review_id, "Client Lead")
+    info = {"name": agreed.name, "attendees": agreed.attendees, "agreed_by": agreed.agreed_by,
+            "agreed_at": agreed.agreed_at}
+    ws = openpyxl.load_workbook(__import__("io").BytesIO(workbook_bytes(agreed.snapshot, info, with_charts=False)))[
+        "Summary"]
+    assert ws["A4"].value.startswith("Attendees: Ana, =Ben; agreed by Client Lead on ")
+    assert ws["A5"].value == "Target", "the table starts where it did"
+
+
+def test_a_where_value_no_ticket_has_is_refused_not_reported_as_empty(desk, db_path, tmp_path, capsys):
+    """A cron line with 'team=tier 1' (the team is 'Tier 1') must not mail an all-zero pack with exit 0."""
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "t.xlsx", "--where", "team=tier 1") == 2
+    err = capsys.readouterr().err
+    assert "No ticket has team 'tier 1'" in err and "'Tier 1'" in err
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_a_filtered_report_equals_the_summary_of_the_same_filters(desk, db_path, tmp_path, capsys):
+    from slacore.metrics import Filters, summarize
+    from slacore.store import open_store
+
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "t.xlsx", "--where", "team=Tier 1", "--where", "customer=ACME", "--json") == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    frame = summarize(open_store(db_path), date(2025, 1, 1), date(2025, 1, 28), u(2025, 2, 1),
+                      Filters(team=("Tier 1",), customer=("ACME",)))
+    printed_rows = [(t["name"], t["met"], t["breached"], t["pending"], t["attainment"])
+                    for t in printed["summary"]["targets"]]
+    assert printed_rows == [(r.name, r.met, r.breached, r.pending, r.attainment) for r in frame.itertuples()]
+    rows = {r["Target"]: r for r in _table(openpyxl.load_workbook(tmp_path / "t.xlsx")["Summary"])}
+    for t in printed["summary"]["targets"]:
+        assert (rows[t["name"]]["Met"], rows[t["name"]]["Breached"]) == (t["met"], t["breached"])
+
+
+def test_a_monthly_trend_is_labelled_by_month():
+    from slacore.review_pack import trend_chart
+
+    snap = {"grain": "month", "trend": [{"target": "A", "period": "2026-07-01", "attainment": 90.0},
+                                        {"target": "A", "period": "2026-08-01", "attainment": 92.0}]}
+    axis = trend_chart(snap).to_dict()["encoding"]["x"]["axis"]
+    assert axis["format"] == "%b %Y" and axis["values"] == [1782864000000, 1785542400000]  # 1 Jul, 1 Aug 2026 UTC
+
+
+def test_a_folder_that_cannot_take_the_file_is_one_sentence(desk, db_path, tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    def refused(*args, **kw):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    capsys.readouterr()
+    assert _report(db_path, tmp_path / "pack.xlsx") == 2
+    err = capsys.readouterr().err
+    assert "could not be written: Permission denied" in err and "Traceback" not in err

@@ -147,3 +147,148 @@ def test_snapshot_of_an_empty_period_has_no_attainment(desk):
     snap = compute_snapshot(desk, date(2023, 1, 1), date(2023, 1, 31), as_of=u(2025, 2, 1))
     assert snap["targets"][0]["attainment"] is None and snap["targets"][0]["state"] == "no data"
     assert snap["top_breaches"] == [] and snap["movers"] == []
+
+
+def test_two_sessions_starting_the_same_name_at_once_make_one_review(desk, monkeypatch):
+    """The name check runs again inside the write: another session may store the name while the figures compute."""
+    real = reviews.compute_snapshot
+
+    def meanwhile(*args, **kw):
+        monkeypatch.setattr(reviews, "compute_snapshot", real)
+        _jan(desk)  # the other session finishes first
+        return real(*args, **kw)
+
+    monkeypatch.setattr(reviews, "compute_snapshot", meanwhile)
+    with pytest.raises(UserError, match="exists already"):
+        _jan(desk)
+    assert desk.scalar("SELECT count(*) FROM reviews") == 1
+
+
+def test_a_refresh_that_ends_after_the_sign_off_leaves_the_agreed_figures(desk, monkeypatch):
+    review = _jan(desk)
+    real = reviews.compute_snapshot
+
+    def signed_meanwhile(*args, **kw):
+        reviews.sign_off(desk, review.review_id, "Client Lead")
+        return {**real(*args, **kw), "targets": []}
+
+    monkeypatch.setattr(reviews, "compute_snapshot", signed_meanwhile)
+    with pytest.raises(UserError, match="read-only"):
+        reviews.refresh_figures(desk, review.review_id, as_of=u(2025, 2, 1))
+    assert reviews.get_review(desk, review.review_id).snapshot == review.snapshot
+
+
+def test_a_note_waiting_for_the_write_lock_during_the_sign_off_is_refused(desk):
+    """Writes check 'agreed' under the write lock: a note saved while the review is being signed off is refused,
+    not stored into the agreed review."""
+    import threading
+    import time
+
+    review = _jan(desk)
+    outcome = {}
+
+    def save():
+        try:
+            reviews.save_note(desk, review.review_id, "general", "late edit")
+            outcome["saved"] = True
+        except UserError as exc:
+            outcome["refused"] = str(exc)
+
+    with desk.write_lock():
+        other = threading.Thread(target=save)
+        other.start()
+        time.sleep(0.5)  # the other session is waiting for the lock
+        reviews.sign_off(desk, review.review_id, "Client Lead")
+    other.join(10)
+    assert "read-only" in outcome.get("refused", "")
+    assert reviews.notes(desk, review.review_id) == {}
+
+
+def _series(desk):
+    """January (raises an item), February, March of one series."""
+    jan = _jan(desk)
+    item = reviews.add_action(desk, jan.review_id, "Staff Tier 2 mornings", "Ana", date(2025, 2, 15))
+    feb = reviews.start_review(desk, "February", "Team monthly", "month", date(2025, 2, 1), date(2025, 2, 28),
+                               as_of=u(2025, 3, 1))
+    return jan, feb, item
+
+
+def test_an_item_closed_and_reopened_carries_over_again(desk):
+    jan, feb, item = _series(desk)
+    reviews.set_action_status(desk, feb.review_id, item, "done")
+    march = reviews.start_review(desk, "March", "Team monthly", "month", date(2025, 3, 1), date(2025, 3, 31),
+                                 as_of=u(2025, 4, 1))
+    assert reviews.actions(desk, march).empty
+    reviews.set_action_status(desk, feb.review_id, item, "open")  # February is still open: it changes its mind
+    assert list(reviews.actions(desk, march)["action_id"]) == [item]
+    reviews.set_action_status(desk, march.review_id, item, "dropped")
+    april = reviews.start_review(desk, "April", "Team monthly", "month", date(2025, 4, 1), date(2025, 4, 30),
+                                 as_of=u(2025, 5, 1))
+    assert reviews.actions(desk, april).empty
+    assert reviews.actions(desk, feb).set_index("action_id").loc[item, "status"] == "open"
+
+
+def test_an_agreed_review_keeps_showing_an_item_as_it_stood(desk):
+    """Reopening (or re-closing) an item from another review must not rewrite an agreed review's list."""
+    jan, feb, item = _series(desk)
+    reviews.set_action_status(desk, feb.review_id, item, "done")
+    reviews.sign_off(desk, feb.review_id, "Client Lead")
+    march = reviews.start_review(desk, "March", "Team monthly", "month", date(2025, 3, 1), date(2025, 3, 31),
+                                 as_of=u(2025, 4, 1))
+    for status in ("open", "dropped"):
+        with pytest.raises(UserError, match="agreed review 'February'"):
+            reviews.set_action_status(desk, march.review_id, item, status)
+    assert reviews.actions(desk, reviews.get_review(desk, feb.review_id)).set_index("action_id").loc[
+        item, "status"] == "done"
+    # an item an agreed review shows open may still be closed later: the agreed review keeps showing it open
+    reviews.sign_off(desk, jan.review_id, "Team lead")
+    other = reviews.add_action(desk, march.review_id, "Check the auto-reply")
+    reviews.set_action_status(desk, march.review_id, other, "done")
+    assert reviews.actions(desk, reviews.get_review(desk, jan.review_id)).set_index("action_id").loc[
+        item, "status"] == "open"
+
+
+def test_an_earlier_open_review_cannot_close_what_a_later_agreed_one_shows_open(desk):
+    jan, feb, item = _series(desk)
+    reviews.sign_off(desk, feb.review_id, "Client Lead")
+    with pytest.raises(UserError, match="agreed review 'February'"):
+        reviews.set_action_status(desk, jan.review_id, item, "done")
+
+
+def test_an_agreed_review_marks_overdue_as_of_its_sign_off(desk):
+    jan, _, item = _series(desk)
+    reviews.sign_off(desk, jan.review_id, "Team lead")
+    with desk.transaction() as cur:
+        cur.execute("UPDATE reviews SET agreed_at = TIMESTAMPTZ '2025-02-03 10:00:00+00' WHERE review_id = ?",
+                    [jan.review_id])
+    agreed = reviews.get_review(desk, jan.review_id)
+    shown = reviews.actions(desk, agreed).set_index("action_id")
+    assert not shown.loc[item, "overdue"], "due 15 Feb: not overdue when January was agreed on 3 Feb"
+
+
+def test_a_month_or_quarter_is_compared_with_the_month_or_quarter_before(desk):
+    """A monthly review of February compares with January, a quarterly one with the quarter before (an
+    equal-length period would be 4–31 January, or start on 31 March for the third quarter)."""
+    feb = compute_snapshot(desk, date(2025, 2, 1), date(2025, 2, 28), as_of=u(2025, 3, 1))
+    assert feb["previous_period"] == ["2025-01-01", "2025-01-31"]
+    jan = summarize(desk, date(2025, 1, 1), date(2025, 1, 31), u(2025, 3, 1))
+    assert feb["targets"][0]["previous"] == float(jan["attainment"][0])
+    q3 = compute_snapshot(desk, date(2026, 7, 1), date(2026, 9, 30), as_of=u(2026, 10, 1))
+    assert q3["previous_period"] == ["2026-04-01", "2026-06-30"]
+    q1 = compute_snapshot(desk, date(2025, 1, 1), date(2025, 3, 31), as_of=u(2025, 4, 1))
+    assert q1["previous_period"] == ["2024-10-01", "2024-12-31"]
+    assert compute_snapshot(desk, date(2025, 1, 1), date(2025, 1, 28), as_of=u(2025, 2, 1))["previous_period"] == [
+        "2024-12-04", "2024-12-31"], "any other period: the equal-length one before"
+
+
+def test_a_note_saved_over_someone_elses_newer_note_is_refused(desk):
+    """Two people taking notes on one section: the second save names what the first saved instead of silently
+    replacing it (the page passes the text it loaded as `base`)."""
+    review = _jan(desk)
+    reviews.save_note(desk, review.review_id, "targets", "Tier 2 short-staffed", base="")
+    with pytest.raises(UserError, match="meanwhile: .Tier 2 short-staffed"):
+        reviews.save_note(desk, review.review_id, "targets", "My own notes", base="")
+    assert reviews.notes(desk, review.review_id) == {"targets": "Tier 2 short-staffed"}
+    reviews.save_note(desk, review.review_id, "targets", "Both: short-staffed", base="Tier 2 short-staffed")
+    assert reviews.notes(desk, review.review_id) == {"targets": "Both: short-staffed"}
+    reviews.save_note(desk, review.review_id, "targets", "without a base, the last save wins")

@@ -14,24 +14,28 @@ rules, event-log activities) run once per distinct value.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
-import pandas as pd
 
-from .. import auth, clocks, quality
+from .. import auth
 from ..errors import UserError
 from ..store import Store
 from . import presets, reader
 from .priorities import priority_sql
 from .timestamps import (EARLIEST_SQL, LATEST_SQL, PLACEHOLDERS, SUPPORTED_YEARS, ColumnFormat, clean_expr, describe,
                          detect_formats, parse_expr, placeholder_sql)
+
+if TYPE_CHECKING:  # slacore.clocks, slacore.quality and pandas load when the swap needs them (see _Preload)
+    import pandas as pd
 
 STAGE = "_stage"  # an XLSX sheet as text
 SAMPLE = "_sample"  # a CSV's first rows: format detection and cleaning decisions
@@ -397,13 +401,19 @@ def _pii_value(header: str, pii: set[str], options: ImportOptions, qualifier: st
 
 
 def _json_of(headers: list[str], pii: set[str], options: ImportOptions, qualifier: str = "",
-             plain: set[str] = frozenset()) -> str:
-    items = []
-    for h in headers:
-        value = _pii_value(h, pii, options, qualifier, plain)
-        if value is not None:
-            items.append(f"{_lit(h)}, {value}")
-    return f"json_object({', '.join(items)})" if items else "CAST(NULL AS JSON)"
+             plain: set[str] = frozenset(), empty_cells: bool = True) -> str:
+    """A JSON object of the columns' cleaned values. Without `empty_cells`, empty cells are left out: a wide export
+    (a Jira file has ~100 mostly empty custom fields) would otherwise store `"field": null` ~100 times per ticket,
+    several times the size of the file, and writing that is most of such an import (`extra ->> 'field'` reads
+    NULL either way)."""
+    items = [(h, value) for h in headers if (value := _pii_value(h, pii, options, qualifier, plain)) is not None]
+    if not items:
+        return "CAST(NULL AS JSON)"
+    if empty_cells:
+        return f"json_object({', '.join(f'{_lit(h)}, {value}' for h, value in items)})"
+    # concat_ws skips NULL members; to_json quotes and escapes a value as json_object does
+    members = ", ".join(f"{_lit(json.dumps(h, ensure_ascii=False) + ':')} || to_json({value})" for h, value in items)
+    return f"CAST('{{' || concat_ws(',', {members}) || '}}' AS JSON)"
 
 
 def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options: ImportOptions,
@@ -437,7 +447,7 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
 
     mapped = set(mapping.values())
     pii = set(presets.pii_columns(headers, mapping))
-    extra = _json_of([h for h in headers if h not in mapped], pii, options, plain=plain)
+    extra = _json_of([h for h in headers if h not in mapped], pii, options, plain=plain, empty_cells=False)
 
     return _without_placeholders(f"""
         SELECT
@@ -794,11 +804,14 @@ def _delete_replaced(cur, source: str) -> None:
 
 
 def _insert_tickets(cur, source: str, import_id: int) -> None:
+    from .. import clocks, quality
+
     # The derived columns (slacore.clocks) are written with the rows: an UPDATE afterwards costs more.
     with clocks.insert_columns(cur) as derived:
         cur.execute(
             f"INSERT INTO tickets (source, {FINAL_COLUMNS}, import_id, {', '.join(derived)}, dup_key) "
-            f"SELECT ?, {FINAL_COLUMNS}, ?, {', '.join(derived.values())}, {quality.DUP_KEY_SQL} FROM {FINAL} t",
+            f"SELECT ?, {FINAL_COLUMNS}, ?, {', '.join(derived.values())}, {quality.DUP_KEY_FROM_PARTS} "
+            f"FROM (SELECT *, {quality.DUP_KEY_PARTS} FROM {FINAL} t)",
             [source, import_id],
         )
 
@@ -816,6 +829,8 @@ def _insert_rejects(cur, import_id: int, malformed) -> int:
 def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
           event_log, final_rows, started, mapping_notes=()) -> tuple[int, int, int, list[str]]:
     """Replace the incoming tickets of this source and record the import: one transaction, whole or nothing."""
+    from .. import quality
+
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction(cur):
             updated = _count_updated(cur, source)
@@ -854,6 +869,29 @@ def _check_file(path: Path, shown: str) -> None:
             from None
 
 
+class _Preload:
+    """Imports what the swap needs (slacore.clocks and slacore.quality, with numpy, pyarrow, holidays and pandas
+    behind them: ~0.4 s) on a thread while DuckDB reads the file. DuckDB releases the GIL, so that start-up overlaps
+    the read instead of adding to it. `wait()` before the swap: the main thread then never imports a module the
+    thread is half-way through."""
+
+    MODULES = ("pandas", "slacore.clocks", "slacore.quality")
+
+    def __init__(self):
+        self._thread = threading.Thread(target=self._run, name="slacore-preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        for name in self.MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the main thread's own import reports it
+                return
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
 class _ReadAgain(Exception):
     """The head of a big file looked like UTF-8 with plain line ends, the whole file did not: start over."""
 
@@ -878,16 +916,18 @@ def import_file(store: Store, path: str | Path, name: str | None = None, options
         raise UserError("Personal data handling must be keep, drop or hash.")
     _check_file(path, shown)
     background = reader.BackgroundScan(path)
+    preload = _Preload()
     try:
         try:
-            return _import(store, path, shown, options, step, background, None)
+            return _import(store, path, shown, options, step, background, preload, None)
         except _ReadAgain as again:
-            return _import(store, path, shown, options, step, background, again.scan)
+            return _import(store, path, shown, options, step, background, preload, again.scan)
     finally:
         background.join()
+        preload.wait()
 
 
-def _import(store, path, shown, options, step, background, scan) -> ImportReport:
+def _import(store, path, shown, options, step, background, preload, scan) -> ImportReport:
     started = datetime.now(dt_timezone.utc)
     t0 = time.perf_counter()
     step(0.05, "Checking the file")
@@ -935,6 +975,7 @@ def _import(store, path, shown, options, step, background, scan) -> ImportReport
             except (UserError, duckdb.Error):
                 check_head()  # a refusal caused by reading the file the wrong way is no refusal
                 raise
+            preload.wait()
             valid, final_rows, event_log = _collapse(cur, "activity" in mapping, presets.PRESETS[fmt].priority_codes)
             duplicates = valid - final_rows
             if final_rows == 0:  # every row rejected: a refusal (exit 2), and nothing is stored, not even the log
@@ -976,6 +1017,8 @@ def _prepare_derived(store: Store) -> str | None:
     """Derived columns of the new tickets (slacore.clocks, quality.ensure_duplicates), so the first page view does
     not wait. The import has committed by now: whatever fails here must not report it as failed (a failure once
     made every import exit 1 while its rows stayed). Both are rebuilt on the next page view; a note says so."""
+    from .. import clocks, quality  # loaded lazily (slacore.importers starts fast; see _Preload)
+
     try:
         clocks.ensure_for_targets(store)
         quality.ensure_duplicates(store)
@@ -1062,6 +1105,8 @@ def rejected_rows(store: Store, import_id: int) -> pd.DataFrame:
 
 def delete_import(store: Store, import_id: int) -> int:
     """Delete an import and the tickets it last wrote; returns how many tickets went."""
+    from .. import quality
+
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction() as cur:
             if not cur.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:

@@ -6,7 +6,10 @@ Exact values from the editable `priority_map` table win; otherwise patterns catc
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CANONICAL = ("urgent", "high", "normal", "low")
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from ..errors import UserError
 from ..uploads import process_dir
@@ -622,6 +621,8 @@ def stage_xlsx(cur: duckdb.DuckDBPyConnection, path: Path, table: str, shown: st
         sheet = choose_sheet({s: (sheet_headers(path, s, shown=shown) or [[]])[0] for s in sheets})
     elif sheet not in sheets:
         raise UserError(f"{shown} has no sheet named {sheet!r}; its sheets are: {', '.join(sheets)}.")
+    import pandas as pd  # only spreadsheets need it
+
     try:
         frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=str)
     except Exception as exc:
