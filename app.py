@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from pages.login import admin_pages, gate
 from pages.shared import forget_uploads, get_store, guarded
 from slacore.sample import SampleDataMissing, ensure_sample_data
 from slacore.uploads import clean_stale
@@ -25,6 +26,8 @@ def _clean_stale_uploads() -> int:
     """Once per process: upload folders left by a server that was killed are removed."""
     return clean_stale()
 
+
+gate()  # login (when the secrets turn it on): stops here until someone is signed in
 
 PAGES = {
     "": [
@@ -45,6 +48,7 @@ PAGES = {
     ],
 }
 
+PAGES["Setup"] += admin_pages()  # Users, for admins (login on)
 page = st.navigation(PAGES)
 if page.url_path != "data":
     forget_uploads()  # the uploader went with the Data page, and so do the copies of its files

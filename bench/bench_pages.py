@@ -67,7 +67,7 @@ def generate(db: Path, rows: int) -> tuple[float, float, float]:
             FROM shaped
         """)
         cur.execute("""INSERT INTO imports VALUES (0, 'tickets', 'generated', '-', 'generic', 'bench', 'UTC', ?, ?, 0,
-                       0, 0, NULL, NULL, now(), now())""", [rows, rows])
+                       0, 0, NULL, NULL, now(), now(), NULL)""", [rows, rows])
     apply_yaml(store, template_yaml("b2b-saas"), author="bench")
     made = time.perf_counter() - t0
     t0 = time.perf_counter()

@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
-from pages.shared import get_store, guarded, show_chart, show_table
+from pages.shared import can_edit, get_store, guarded, show_chart, show_table
 from slacore import benchmarks, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.errors import UserError
@@ -108,6 +108,8 @@ def _industry(view, standing) -> None:
 
 
 def _your_figures(standing) -> None:
+    if not can_edit():
+        return
     with st.expander("Add your own figure (a contract or peer figure)"):
         with st.form("bench-add", clear_on_submit=True):
             c1, c2, c3 = st.columns([1.3, 1, 1])

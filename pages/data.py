@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from pages.shared import fmt_int, get_store, guarded, upload_spool
+from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded, upload_spool
 from slacore.config import MAX_UPLOAD_MB
 from slacore.errors import UserError
 from slacore.exports import csv_bytes
@@ -126,20 +126,24 @@ def _show_report(report) -> None:
 tab_upload, tab_imports, tab_priorities = st.tabs(["Upload", "Imports", "Priorities"])
 
 with tab_upload:
-    uploads = st.file_uploader(
-        f"Ticket exports: CSV or XLSX from Zendesk, Freshdesk, Jira, ServiceNow or any tool (up to {MAX_UPLOAD_MB} MB each)",
-        type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="uploads",
-    )
-    o1, o2, o3 = st.columns(3)
-    tz = o1.selectbox("Time zone of the time stamps", ZONES, key="tz",
-                      help="Time stamps without an offset are read in this zone; ones with an offset keep it. "
-                           "A zone named in a file's headers, such as 'Created (CET)', is proposed for that file.")
-    dates = o2.selectbox("Date order", ["Detect from the data", "Day first (31.01.2025)", "Month first (01/31/2025)"],
-                         key="dayfirst")
-    pii = o3.selectbox("Personal data (requester names, e-mails)", ["keep", "drop", "hash"], key="pii",
-                       help="Columns that look like requester personal data can be dropped or hashed at import.")
-    dayfirst = {0: None, 1: True, 2: False}[["Detect from the data", "Day first (31.01.2025)",
-                                             "Month first (01/31/2025)"].index(dates)]
+    uploads = None
+    if not can_edit():
+        st.info(VIEW_ONLY)
+    else:
+        uploads = st.file_uploader(
+            f"Ticket exports: CSV or XLSX from Zendesk, Freshdesk, Jira, ServiceNow or any tool (up to {MAX_UPLOAD_MB} MB each)",
+            type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="uploads",
+        )
+        o1, o2, o3 = st.columns(3)
+        tz = o1.selectbox("Time zone of the time stamps", ZONES, key="tz",
+                          help="Time stamps without an offset are read in this zone; ones with an offset keep it. "
+                               "A zone named in a file's headers, such as 'Created (CET)', is proposed for that file.")
+        dates = o2.selectbox("Date order", ["Detect from the data", "Day first (31.01.2025)",
+                                            "Month first (01/31/2025)"], key="dayfirst")
+        pii = o3.selectbox("Personal data (requester names, e-mails)", ["keep", "drop", "hash"], key="pii",
+                           help="Columns that look like requester personal data can be dropped or hashed at import.")
+        dayfirst = {0: None, 1: True, 2: False}[["Detect from the data", "Day first (31.01.2025)",
+                                                 "Month first (01/31/2025)"].index(dates)]
 
     imported = st.session_state.setdefault("_imported_uploads", set())  # file ids whose copy is gone for good
     upload_spool().keep_only(_upload_key(u) for u in uploads or [])  # removed from the uploader: gone from disk
@@ -216,7 +220,7 @@ with tab_imports:
     with guarded("The import list"):
         if "sample-removed" in st.session_state:
             st.success(st.session_state.pop("sample-removed"))
-        if has_sample_data(store):
+        if has_sample_data(store) and can_edit():
             st.info("The built-in sample data is loaded. Remove it once your own exports are in; targets stay.")
             if st.button("Remove the sample data", key="remove-sample"):
                 st.session_state["confirm-sample"] = True
@@ -256,7 +260,7 @@ with tab_imports:
                                        file_name=f"rejected-import-{import_id}.csv", on_click="ignore")
                 else:
                     st.caption("No rejected rows.")
-                if st.button("Delete this import and the tickets it last wrote", key="delete-import"):
+                if can_edit() and st.button("Delete this import and the tickets it last wrote", key="delete-import"):
                     gone = delete_import(store, import_id)
                     st.success(f"Deleted import {import_id} ({gone} tickets).")
                     st.rerun()
@@ -269,6 +273,8 @@ with tab_priorities:
         values = priority_values(store)
         if values.empty:
             st.info("No priorities seen yet.")
+        elif not can_edit():
+            st.dataframe(values, hide_index=True, width="stretch")
         else:
             with st.form("priority-form"):
                 edited = st.data_editor(

@@ -3,11 +3,10 @@ download the pack that is sent afterwards."""
 
 from __future__ import annotations
 
-import getpass
 import pandas as pd
 import streamlit as st
 
-from pages.shared import get_store, guarded, plain, show_table
+from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_table
 from slacore import reviews
 from slacore.errors import UserError
 from slacore.scope import Filters, default_as_of
@@ -18,7 +17,7 @@ from slacore.targets import current_targets
 
 st.title("Reviews")
 store = get_store()
-AUTHOR = getpass.getuser()
+AUTHOR = current_user()
 
 SUMMARY_CONFIG = {"Goal": st.column_config.NumberColumn("Goal", format="percent"),
                   "Attainment": st.column_config.NumberColumn("Attainment", format="percent"),
@@ -107,7 +106,7 @@ def _link(page: str, label: str, review: reviews.Review, **extra) -> None:
 
 def _note(review: reviews.Review, section: str, saved: dict) -> None:
     key = f"note-{review.review_id}-{section}"
-    if review.agreed:
+    if review.agreed or not can_edit():
         if saved.get(section):
             st.text(saved[section])
         return
@@ -237,7 +236,7 @@ def _actions_section(review: reviews.Review) -> None:
         shown = actions_frame(items)
         shown["Due"] = shown["Due"].map(lambda d: "" if pd.isna(d) else f"{d:%d %b %Y}")  # empty, not "None"
         show_table(shown, "action items", "rv-dl-actions")
-    if review.agreed:
+    if review.agreed or not can_edit():
         return
     if not items.empty:
         with st.form(f"action-status-{review.review_id}"):
@@ -261,7 +260,7 @@ def _actions_section(review: reviews.Review) -> None:
 
 
 def _proposal_section(review: reviews.Review) -> None:
-    if review.agreed:
+    if review.agreed or not can_edit():
         return
     names = [t.name for t in current_targets(store)]
     if not names:
@@ -279,12 +278,16 @@ def _proposal_section(review: reviews.Review) -> None:
 
 
 def _sign_off(review: reviews.Review) -> None:
-    if review.agreed:
+    if review.agreed or not can_edit():
         return
     with st.form(f"sign-off-{review.review_id}"):
         c1, c2 = st.columns([3, 1])
-        who = c1.text_input("Agreed by", placeholder="name of who signs the review off",
-                            key=f"sign-who-{review.review_id}")
+        if login_on():  # the signed-in user signs off, as who they are
+            who = current_user()
+            c1.text(f"Agreed by {who} (signed in)")
+        else:
+            who = c1.text_input("Agreed by", placeholder="name of who signs the review off",
+                                key=f"sign-who-{review.review_id}")
         if c2.form_submit_button("Mark as agreed"):
             reviews.sign_off(store, review.review_id, who)
             st.rerun()
@@ -320,7 +323,7 @@ def _review_view(review_id: int) -> None:
     _downloads(review)
     c1, c2 = st.columns([2, 3])
     compare = c1.toggle("Compare with today's numbers", key=f"compare-{review_id}")
-    if not review.agreed and c2.button("Refresh the figures from today's data", key=f"refresh-{review_id}"):
+    if not review.agreed and can_edit() and c2.button("Refresh the figures from today's data", key=f"refresh-{review_id}"):
         reviews.refresh_figures(store, review_id)
         st.rerun()
     today = reviews.todays_figures(store, review) if compare else None
@@ -356,8 +359,9 @@ def _list_view() -> None:
         st.page_link("pages/targets.py", label="Go to Targets", icon=":material/flag:")
         return
     past = reviews.list_reviews(store)
-    with st.expander("Start a review", expanded=past.empty):
-        _start_form()
+    if can_edit():
+        with st.expander("Start a review", expanded=past.empty):
+            _start_form()
     if past.empty:
         st.caption("No review held yet.")
         return

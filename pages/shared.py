@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from slacore import auth
 from slacore.config import resolve_db_path
 from slacore.errors import DatabaseBusy, UserError
 from slacore.cli import run_job
@@ -118,6 +119,25 @@ def upload_spool() -> UploadSpool:
 def forget_uploads() -> None:
     """The uploader is not on this page (its files are gone from the session): remove their copies on disk."""
     upload_spool().keep_only(())
+
+
+def current_user() -> str:
+    """Who a write records as its author: the signed-in user (login on), else the machine's user."""
+    return auth.acting_name()
+
+
+def can_edit() -> bool:
+    """Whether to show write controls (slacore refuses a viewer's write anyway: this only hides buttons)."""
+    principal = auth.current()
+    return principal is None or principal.can("editor")
+
+
+def login_on() -> bool:
+    """Whether someone is signed in (login configured): then the author of a write is not typed but known."""
+    return auth.current() is not None
+
+
+VIEW_ONLY = "You are signed in as a viewer: you can look and download; changes need the editor role."
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#!|<>~$:")

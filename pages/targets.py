@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.shared import get_store, guarded, plain, show_chart, show_table
+from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_chart, show_table
 from slacore.calendars import format_duration
 from slacore.errors import UserError
 from slacore.scope import workspace_timezone
@@ -41,7 +40,7 @@ def _review_proposal() -> None:
     from slacore.reviews import apply_proposal
 
     proposal = st.session_state.get("target-proposal")
-    if not proposal:
+    if not proposal or not can_edit():
         return
     with st.container(border=True):
         change = ", ".join(part for part in (
@@ -55,7 +54,7 @@ def _review_proposal() -> None:
             note = c2.text_input("Reason (the review is named already)", key="proposal-note")
             apply, discard = st.columns([1, 4])
             if apply.form_submit_button("Apply as a new version", type="primary"):
-                outcome = apply_proposal(store, proposal, author=getpass.getuser(), effective=effective,
+                outcome = apply_proposal(store, proposal, author=current_user(), effective=effective,
                                          reason_extra=note)
                 st.session_state.pop("target-proposal", None)
                 st.session_state["proposal-saved"] = (
@@ -83,8 +82,8 @@ with tab_targets:
                                   key="template")
             st.caption(TEMPLATES[choice]["description"])
             st.code(template_yaml(choice), language="yaml")
-            if st.button("Load this template", key="load-template"):
-                counts = apply_yaml(store, template_yaml(choice), author=getpass.getuser(),
+            if can_edit() and st.button("Load this template", key="load-template"):
+                counts = apply_yaml(store, template_yaml(choice), author=current_user(),
                                     source=f"template {TEMPLATES[choice]['label']}")
                 st.success(f"Template loaded: {counts['created']} targets created, {counts['changed']} changed.")
                 st.rerun()
@@ -94,40 +93,43 @@ with tab_targets:
         st.write("Each row is one promise. Scope columns take comma-separated values (empty = all). "
                  "`within` is business time on the row's calendar: `30m`, `1h`, `8h`, `1h30m`.")
         cal_names = sorted(calendars(store))
-        with st.form("targets-form"):
-            edited = st.data_editor(
-                targets_frame(targets), num_rows="dynamic", hide_index=True, width="stretch", key="targets-editor",
-                column_config={
-                    "name": st.column_config.TextColumn("Name", required=True),
-                    "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True),
-                    "priority": st.column_config.TextColumn("Priority", help="urgent, high, normal, low"),
-                    "team": st.column_config.TextColumn("Team"),
-                    "channel": st.column_config.TextColumn("Channel"),
-                    "customer": st.column_config.TextColumn("Customer"),
-                    "customer_tier": st.column_config.TextColumn("Tier"),
-                    "category": st.column_config.TextColumn("Category"),
-                    "within": st.column_config.TextColumn(
-                        "Within", required=all(m.threshold for m in metric_defs.METRICS.values())),
-                    "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
-                                                              required=True),
-                    "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
-                    "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
-                                                                help="app: this app's calendar; vendor: the "
-                                                                     "export's business-minutes figure"),
-                    "pause": st.column_config.TextColumn("Pause", help=" and ".join(
-                        m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
-                },
-            )
-            c1, c2, c3 = st.columns([2, 1, 1])
-            reason = c1.text_input("Reason for the change", placeholder="e.g. new contract with Acme from March")
-            effective = c2.date_input("Effective from", value=date.today())
-            author = c3.text_input("Author", value=getpass.getuser())
-            submitted = st.form_submit_button("Save targets", type="primary")
-        if submitted:
-            counts = save_targets_table(store, edited, author=author, reason=reason, effective=effective)
-            st.success(f"Saved: {counts['created']} created, {counts['changed']} changed (a new version each), "
-                       f"{counts['retired']} retired, {counts['unchanged']} unchanged.")
-            st.rerun()
+        if not can_edit():
+            st.dataframe(targets_frame(targets), hide_index=True, width="stretch")
+        else:
+            with st.form("targets-form"):
+                edited = st.data_editor(
+                    targets_frame(targets), num_rows="dynamic", hide_index=True, width="stretch", key="targets-editor",
+                    column_config={
+                        "name": st.column_config.TextColumn("Name", required=True),
+                        "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True),
+                        "priority": st.column_config.TextColumn("Priority", help="urgent, high, normal, low"),
+                        "team": st.column_config.TextColumn("Team"),
+                        "channel": st.column_config.TextColumn("Channel"),
+                        "customer": st.column_config.TextColumn("Customer"),
+                        "customer_tier": st.column_config.TextColumn("Tier"),
+                        "category": st.column_config.TextColumn("Category"),
+                        "within": st.column_config.TextColumn(
+                            "Within", required=all(m.threshold for m in metric_defs.METRICS.values())),
+                        "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
+                                                                  required=True),
+                        "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
+                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
+                                                                    help="app: this app's calendar; vendor: the "
+                                                                         "export's business-minutes figure"),
+                        "pause": st.column_config.TextColumn("Pause", help=" and ".join(
+                            m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
+                    },
+                )
+                c1, c2, c3 = st.columns([2, 1, 1])
+                reason = c1.text_input("Reason for the change", placeholder="e.g. new contract with Acme from March")
+                effective = c2.date_input("Effective from", value=date.today())
+                author = current_user() if login_on() else c3.text_input("Author", value=current_user())
+                submitted = st.form_submit_button("Save targets", type="primary")
+            if submitted:
+                counts = save_targets_table(store, edited, author=author, reason=reason, effective=effective)
+                st.success(f"Saved: {counts['created']} created, {counts['changed']} changed (a new version each), "
+                           f"{counts['retired']} retired, {counts['unchanged']} unchanged.")
+                st.rerun()
         for name, note in _notes(str(store.path), store.version, targets_fingerprint(store)):
             st.caption(f"**{md_escape(name)}** — {md_escape(note)}")
 
@@ -175,12 +177,15 @@ with tab_calendars:
         st.write("Opening hours per calendar: `mon-fri: 09:00-17:00; sat: 10:00-14:00` (several windows: "
                  "`08:00-12:00, 13:00-17:00`). Holidays: a country or country-subdivision code such as `DE-BE`, "
                  "`US`, `GB-ENG`. Closed: extra dates, comma-separated.")
-        with st.form("calendars-form"):
-            edited_cals = st.data_editor(calendars_frame(store), num_rows="dynamic", hide_index=True,
-                                         width="stretch", key="calendars-editor")
-            if st.form_submit_button("Save calendars"):
-                saved = save_calendars_table(store, edited_cals)
-                st.success(f"Saved {saved} calendar(s).")
+        if not can_edit():
+            st.dataframe(calendars_frame(store), hide_index=True, width="stretch")
+        else:
+            with st.form("calendars-form"):
+                edited_cals = st.data_editor(calendars_frame(store), num_rows="dynamic", hide_index=True,
+                                             width="stretch", key="calendars-editor")
+                if st.form_submit_button("Save calendars"):
+                    saved = save_calendars_table(store, edited_cals)
+                    st.success(f"Saved {saved} calendar(s).")
 
 with tab_history:
     with guarded("The history"):
@@ -199,9 +204,9 @@ with tab_yaml:
         text = export_yaml(store)
         st.download_button("Download sla.yaml", text.encode(), file_name="sla.yaml", mime="text/yaml",
                            on_click="ignore")
-        pasted = st.text_area("Paste YAML to apply", height=200, key="yaml-input")
-        if st.button("Apply YAML", key="apply-yaml") and pasted.strip():
-            counts = apply_yaml(store, pasted, author=getpass.getuser(), source="the Targets page")
+        pasted = st.text_area("Paste YAML to apply", height=200, key="yaml-input") if can_edit() else ""
+        if can_edit() and st.button("Apply YAML", key="apply-yaml") and pasted.strip():
+            counts = apply_yaml(store, pasted, author=current_user(), source="the Targets page")
             st.success(f"Applied: {counts['created']} created, {counts['changed']} changed, "
                        f"{counts['unchanged']} unchanged, {counts['calendars']} calendars saved.")
         st.code(text, language="yaml")

@@ -28,7 +28,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import metric_defs
+from . import auth, metric_defs
 from .calendars import format_duration
 from .charts import BREACH_COLOR, MET_COLOR, _title
 from .errors import UserError
@@ -147,10 +147,11 @@ def add_benchmark(store: Store, metric: str, segment: str, statistic: str, value
                         f"{row['source']}).")
     with store.transaction() as cur:
         new_id = cur.execute(
-            """INSERT INTO user_benchmarks (metric, segment, statistic, value, unit, source, url, year, note, added_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING benchmark_id""",
+            """INSERT INTO user_benchmarks (metric, segment, statistic, value, unit, source, url, year, note, added_at,
+                                            added_by)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING benchmark_id""",
             [row["metric"], row["segment"], row["statistic"], row["value"], row["unit"], row["source"], row["url"],
-             row["year"], row["note"], datetime.now(timezone.utc)],
+             row["year"], row["note"], datetime.now(timezone.utc), auth.acting_name()],
         ).fetchone()[0]
     return int(new_id)
 

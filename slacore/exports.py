@@ -68,15 +68,21 @@ def excel_bytes(sheets: dict[str, pd.DataFrame], timezone: str = "UTC", images: 
             for i in range(safe.shape[1]):
                 if _text_column(safe.iloc[:, i]):
                     safe.isetitem(i, safe.iloc[:, i].map(_xlsx_text))
-            safe.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
+            title = sheet_title(name)
+            safe.to_excel(writer, sheet_name=title, index=False)
+            sheet = writer.sheets[title]
             for column in sheet.columns:
                 width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
                 sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
         for name, png in (images or {}).items():
-            ws = writer.book.create_sheet(title=name[:31])
+            ws = writer.book.create_sheet(title=sheet_title(name))
             ws.add_image(XLImage(io.BytesIO(png)), "A1")
     return buffer.getvalue()
+
+
+def sheet_title(name: str) -> str:
+    """A valid Excel sheet name: at most 31 characters, none of [ ] : * ? / \\ (a target name may hold them)."""
+    return re.sub(r"[\[\]:*?/\\]", " ", str(name)).strip()[:31] or "Sheet"
 
 
 def chart_png(chart) -> bytes:

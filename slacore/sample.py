@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import config
+from .auth import SYSTEM, acting_as
 from .errors import UserError
 from .quality import DuplicateKeys
 from .importers.pipeline import ImportOptions, import_file
@@ -94,7 +95,8 @@ def ensure_sample_data(store: Store) -> bool:
         raise SampleDataMissing(
             f"The sample data is missing ({where} not found), so the database starts empty: import your own "
             "export (Data page, or python -m slacore import FILE), or restore sample_data/ from the repository.")
-    loaded = bool(load_sample_data(store))
-    if loaded and not current_targets(store):
-        apply_yaml(store, template_yaml(SAMPLE_TEMPLATE), author="sample data", source="the sample template")
+    with acting_as(SYSTEM):  # the app's own first start, whoever opened the first page
+        loaded = bool(load_sample_data(store))
+        if loaded and not current_targets(store):
+            apply_yaml(store, template_yaml(SAMPLE_TEMPLATE), author="sample data", source="the sample template")
     return loaded

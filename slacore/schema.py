@@ -183,4 +183,9 @@ MIGRATIONS: list[list[str]] = [
             updated_at   TIMESTAMPTZ NOT NULL
         )""",
     ],
+    # 8: who made a write (slacore.auth): the signed-in user, or the machine's user on the command line
+    [
+        "ALTER TABLE imports ADD COLUMN imported_by TEXT",
+        "ALTER TABLE user_benchmarks ADD COLUMN added_by TEXT",
+    ],
 ]

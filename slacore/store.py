@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import duckdb
 
+from .auth import check_write
 from .config import resolve_db_path
 from .errors import DatabaseBusy, UserError
 from .schema import MIGRATIONS
@@ -156,7 +157,9 @@ class Store:
 
         Pass the cursor that holds an import's TEMP staging tables; otherwise a fresh cursor is used and closed.
         `bump=False` for derived data (clock columns) that changes nothing a user sees, so caches stay valid.
+        The one access check (slacore.auth): a viewer's write is refused here; derived data stays allowed.
         """
+        check_write(self.path, derived=not bump)
         own = cur is None
         with self._write_lock:
             cur = self._new_cursor() if own else cur

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from .. import auth
 from ..errors import UserError
 from ..store import Store
 from . import presets, reader
@@ -844,9 +845,9 @@ def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, hea
             notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes)
             rows_read = rows + len(src.malformed)
             cur.execute(
-                "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
                 [import_id, shown, sha, fmt, source, options.timezone, rows_read, final_rows - updated, updated,
-                 rejected, duplicates, json.dumps(mapping), json.dumps(notes), started],
+                 rejected, duplicates, json.dumps(mapping), json.dumps(notes), started, auth.acting_name()],
             )
             if options.mapping and options.remember:
                 cur.execute(
@@ -1092,7 +1093,7 @@ def _notes(src, fmt, mapping, ts, duplicates, event_log, options) -> list[str]:
 def list_imports(store: Store) -> pd.DataFrame:
     return store.query(
         "SELECT import_id, file_name, format, source, rows_read, loaded, updated, rejected, duplicates, "
-        "finished_at, sha256 FROM imports ORDER BY import_id DESC"
+        "finished_at, imported_by, sha256 FROM imports ORDER BY import_id DESC"
     )
 
 
