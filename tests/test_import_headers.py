@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from slacore.errors import UserError
@@ -47,6 +47,15 @@ def test_annotations_in_brackets_are_set_aside(header, fld):
     m = match_of(header)
     assert m is not None and (m.field, m.sure) == (fld, True), m
     assert m.score == H.DECORATED
+
+
+@pytest.mark.parametrize("header, words", [
+    ("miseÀJour", ("mise", "à", "jour")), ("fechaDeCreación", ("fecha", "de", "creación")),
+    ("géÉtat", ("gé", "état")), ("ÉTATÉquipe", ("état", "équipe")), ("ticketID", ("ticket", "id")),
+    ("HTTPServer", ("http", "server")), ("FIRST_RESPONSE_AT", ("first", "response", "at")),
+])
+def test_camel_case_splits_at_case_changes_beyond_ascii(header, words):
+    assert H.read(header).words == words
 
 
 def test_an_annotation_alone_does_not_make_a_field():
@@ -218,6 +227,7 @@ def _decorate(entry: str, decoration) -> str:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(ENTRIES), decorations, st.sampled_from(list(presets.PRESETS)))
+@example("Mise à jour", ("camel", ["(GMT)"]), "zendesk")  # 'miseÀJour': a case change beyond ASCII splits words
 def test_a_decoration_never_changes_the_field_a_header_maps_to(entry, decoration, fmt):
     plain = field_of(entry, fmt)
     decorated = _decorate(entry, decoration)

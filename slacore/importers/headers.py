@@ -37,7 +37,7 @@ _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}")
 _JIRA_CUSTOM = re.compile(
     r"^\s*(?:custom\s*field|campo\s+personalizado|benutzerdefiniertes\s+feld|champ\s+personnalis[ée])\s*"
     r"\((.*)\)\s*$", re.IGNORECASE)
-_CAMEL = re.compile(r"(?<=[a-zà-ÿ0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # ASCII only: see _uncamel
 _WORD = re.compile(r"[^\W_]+")
 _PREFIXES = {"u": "ServiceNow custom field", "cf": "Freshdesk custom field", "sys": "ServiceNow system field"}
 
@@ -96,8 +96,24 @@ class Reading:
     zone_text: str | None = None  # that annotation as written ('CET', 'UTC+1')
 
 
+def _uncamel(text: str) -> str:
+    """Split camelCase words at every case change, non-ASCII letters too ('miseÀJour' -> 'mise À Jour').
+
+    Python's `re` has no Unicode case classes, so beyond ASCII the cases are asked of each letter."""
+    if text.isascii():
+        return _CAMEL.sub(" ", text)
+    out: list[str] = []
+    for i, c in enumerate(text):
+        if i and c.isupper():
+            before, after = text[i - 1], text[i + 1:i + 2]
+            if before.islower() or before.isdecimal() or (before.isupper() and after.islower()):
+                out.append(" ")
+        out.append(c)
+    return "".join(out)
+
+
 def _tokens(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(_CAMEL.sub(" ", text))]
+    return [w.lower() for w in _WORD.findall(_uncamel(text))]
 
 
 @lru_cache(maxsize=1)
