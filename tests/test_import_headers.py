@@ -237,6 +237,7 @@ def test_a_decoration_never_changes_the_field_a_header_maps_to(entry, decoration
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(ENTRIES), min_size=2, max_size=12, unique=True), decorations,
        st.sampled_from(list(presets.PRESETS)))
+@example(["Abteilung", "Team", "Componentes"], ("keep", ["(GMT)"]), "jira")  # two exact names for one field, a tie
 def test_decorating_every_header_alike_keeps_the_mapping(entries, decoration, fmt):
     before = presets.propose_mapping(entries, fmt)
     decorated = [_decorate(e, decoration) for e in entries]
@@ -244,6 +245,16 @@ def test_decorating_every_header_alike_keeps_the_mapping(entries, decoration, fm
         return  # two entries became one name ('Created at' and 'Created_At'): nothing to compare
     after = presets.propose_mapping(decorated, fmt)
     assert {f: entries[decorated.index(h)] for f, h in after.items()} == before
+
+
+def test_a_tie_is_broken_as_it_would_be_without_the_annotations():
+    """'Team' and 'Componentes' are both names of Jira's team; written '... (GMT)' both match at 0.95, and the one
+    the undecorated names pick (the preset's own 'Componentes') still wins; an undecorated twin still beats both."""
+    assert presets.propose_mapping(["Team", "Componentes"], "jira") == {"team": "Componentes"}
+    assert presets.propose_mapping(["Team (GMT)", "Componentes (GMT)"], "jira") == {"team": "Componentes (GMT)"}
+    assert presets.propose_mapping(["Team (GMT)", "Team"], "generic") == {"team": "Team"}
+    assert H.read("Custom field (Team [list])").undecorated == "customfieldteam"
+    assert H.read("First response time (in hrs) (CET)").undecorated == "firstresponsetimeinhrs"  # a unit stays
 
 
 headers_lists = st.lists(
