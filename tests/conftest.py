@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI (CI=true) runs the same examples every time, so a red build is reproducible and never a lucky draw; local runs
+# keep drawing new examples to find what CI has not seen. Registered here, not left to Hypothesis's own 'ci'
+# profile, so the behaviour does not change with the Hypothesis version.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from paths import REPO, SAMPLE, SHARED_INPUTS  # noqa: E402,F401 - re-exported for older imports

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from slacore.errors import UserError
@@ -47,6 +47,15 @@ def test_annotations_in_brackets_are_set_aside(header, fld):
     m = match_of(header)
     assert m is not None and (m.field, m.sure) == (fld, True), m
     assert m.score == H.DECORATED
+
+
+@pytest.mark.parametrize("header, words", [
+    ("miseÀJour", ("mise", "à", "jour")), ("fechaDeCreación", ("fecha", "de", "creación")),
+    ("géÉtat", ("gé", "état")), ("ÉTATÉquipe", ("état", "équipe")), ("ticketID", ("ticket", "id")),
+    ("HTTPServer", ("http", "server")), ("FIRST_RESPONSE_AT", ("first", "response", "at")),
+])
+def test_camel_case_splits_at_case_changes_beyond_ascii(header, words):
+    assert H.read(header).words == words
 
 
 def test_an_annotation_alone_does_not_make_a_field():
@@ -218,6 +227,7 @@ def _decorate(entry: str, decoration) -> str:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(ENTRIES), decorations, st.sampled_from(list(presets.PRESETS)))
+@example("Mise à jour", ("camel", ["(GMT)"]), "zendesk")  # 'miseÀJour': a case change beyond ASCII splits words
 def test_a_decoration_never_changes_the_field_a_header_maps_to(entry, decoration, fmt):
     plain = field_of(entry, fmt)
     decorated = _decorate(entry, decoration)
@@ -227,6 +237,7 @@ def test_a_decoration_never_changes_the_field_a_header_maps_to(entry, decoration
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(ENTRIES), min_size=2, max_size=12, unique=True), decorations,
        st.sampled_from(list(presets.PRESETS)))
+@example(["Abteilung", "Team", "Componentes"], ("keep", ["(GMT)"]), "jira")  # two exact names for one field, a tie
 def test_decorating_every_header_alike_keeps_the_mapping(entries, decoration, fmt):
     before = presets.propose_mapping(entries, fmt)
     decorated = [_decorate(e, decoration) for e in entries]
@@ -234,6 +245,16 @@ def test_decorating_every_header_alike_keeps_the_mapping(entries, decoration, fm
         return  # two entries became one name ('Created at' and 'Created_At'): nothing to compare
     after = presets.propose_mapping(decorated, fmt)
     assert {f: entries[decorated.index(h)] for f, h in after.items()} == before
+
+
+def test_a_tie_is_broken_as_it_would_be_without_the_annotations():
+    """'Team' and 'Componentes' are both names of Jira's team; written '... (GMT)' both match at 0.95, and the one
+    the undecorated names pick (the preset's own 'Componentes') still wins; an undecorated twin still beats both."""
+    assert presets.propose_mapping(["Team", "Componentes"], "jira") == {"team": "Componentes"}
+    assert presets.propose_mapping(["Team (GMT)", "Componentes (GMT)"], "jira") == {"team": "Componentes (GMT)"}
+    assert presets.propose_mapping(["Team (GMT)", "Team"], "generic") == {"team": "Team"}
+    assert H.read("Custom field (Team [list])").undecorated == "customfieldteam"
+    assert H.read("First response time (in hrs) (CET)").undecorated == "firstresponsetimeinhrs"  # a unit stays
 
 
 headers_lists = st.lists(

@@ -15,6 +15,8 @@ stamps are written.
 
 Matching is one assignment over every (field, header) pair, best score first: a column is never given to two
 fields, nor a field to two columns, and a looser match never takes a column or a field from a stricter one.
+Pairs are ranked by the score the header would have without its set-aside annotations (`Team (GMT)` ranks as
+`Team` does), so annotating every header alike breaks no tie differently; equal ranks go to vocabulary order.
 Everything here is a pure function of the headers and the vocabularies.
 """
 
@@ -37,7 +39,7 @@ _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}")
 _JIRA_CUSTOM = re.compile(
     r"^\s*(?:custom\s*field|campo\s+personalizado|benutzerdefiniertes\s+feld|champ\s+personnalis[ée])\s*"
     r"\((.*)\)\s*$", re.IGNORECASE)
-_CAMEL = re.compile(r"(?<=[a-zà-ÿ0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # ASCII only: see _uncamel
 _WORD = re.compile(r"[^\W_]+")
 _PREFIXES = {"u": "ServiceNow custom field", "cf": "Freshdesk custom field", "sys": "ServiceNow system field"}
 
@@ -94,10 +96,27 @@ class Reading:
     unit: str | None = None  # minutes | hours | seconds | days
     zone: str | None = None  # the IANA zone an annotation names
     zone_text: str | None = None  # that annotation as written ('CET', 'UTC+1')
+    undecorated: str = ""  # `norm` of the header without its zone, type and other set-aside annotations
+
+
+def _uncamel(text: str) -> str:
+    """Split camelCase words at every case change, non-ASCII letters too ('miseÀJour' -> 'mise À Jour').
+
+    Python's `re` has no Unicode case classes, so beyond ASCII the cases are asked of each letter."""
+    if text.isascii():
+        return _CAMEL.sub(" ", text)
+    out: list[str] = []
+    for i, c in enumerate(text):
+        if i and c.isupper():
+            before, after = text[i - 1], text[i + 1:i + 2]
+            if before.islower() or before.isdecimal() or (before.isupper() and after.islower()):
+                out.append(" ")
+        out.append(c)
+    return "".join(out)
 
 
 def _tokens(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(_CAMEL.sub(" ", text))]
+    return [w.lower() for w in _WORD.findall(_uncamel(text))]
 
 
 @lru_cache(maxsize=1)
@@ -158,17 +177,21 @@ def read(header: str) -> Reading:
     jira = _JIRA_CUSTOM.match(name)
     if jira:
         name, vendor = jira.group(1), "Jira custom field"
-    annotations = tuple(next(g for g in m.groups() if g is not None).strip() for m in _BRACKETS.finditer(name))
+    notes = list(_BRACKETS.finditer(name))
+    annotations = tuple(next(g for g in m.groups() if g is not None).strip() for m in notes)
     bare = _BRACKETS.sub(" ", name)
     unit = zone = zone_text = None
     extra: list[str] = []
-    for note in annotations:
+    meaningful: set[int] = set()  # the annotations that say what the column is (a unit, 'business hours')
+    for i, note in enumerate(annotations):
         if unit is None and unit_of(note):
             unit = unit_of(note)
+            meaningful.add(i)
         elif zone is None and zone_of(note):
             zone, zone_text = zone_of(note), note
         elif " ".join(_tokens(note)) in ("business", "business hours", "in business hours", "within business hours"):
             extra.append("business")
+            meaningful.add(i)
     words = _business(_tokens(bare))
     if vendor is None and len(words) > 1 and words[0] in _PREFIXES:  # u_responded_at, cf_tier, sys_created_on
         vendor = _PREFIXES[words[0]]
@@ -183,7 +206,21 @@ def read(header: str) -> Reading:
         kept.append(w)
     if len(kept) > 1 and kept[-1] in ("utc", "gmt") and zone is None:  # created_utc, Opened GMT
         zone, zone_text = "UTC", kept.pop().upper()
-    return Reading(header, tuple(kept + extra), vendor, annotations, unit, zone, zone_text)
+    return Reading(header, tuple(kept + extra), vendor, annotations, unit, zone, zone_text,
+                   _undecorated_name(header, jira, name, notes, meaningful))
+
+
+def _undecorated_name(header: str, jira, name: str, notes: list, meaningful: set[int]) -> str:
+    """`norm` of the header without the annotations that say nothing about its field ('Team (GMT)' -> 'team')."""
+    if len(meaningful) == len(notes):
+        return norm(header)
+    kept = [name[:notes[0].start()]]
+    for i, m in enumerate(notes):
+        kept.append(m.group(0) if i in meaningful else " ")
+        kept.append(name[m.end():notes[i + 1].start() if i + 1 < len(notes) else len(name)])
+    if jira:
+        kept = [header[:jira.start(1)], *kept, header[jira.end(1):]]
+    return norm("".join(kept))
 
 
 def norm(header: str) -> str:
@@ -278,17 +315,22 @@ def match(headers: Sequence[str], vocabularies: Sequence[Mapping[str, Sequence[s
     Returned in header order.
     """
     exact, styled, loose, heads = _index(vocabularies, timed)
-    pairs: list[tuple] = []
+    best: dict[tuple[int, tuple], list] = {}  # (header, entry) -> [rank score, score, entry, reading, extra word]
     for hi, header in enumerate(headers):
         r = read(header)
 
-        def add(entries, score, extra=None):
+        def add(entries, score, extra=None, undecorated=None):
             for e in entries:
                 # a vendor's convention seen through costs a little, unless the entry is written the same way
                 cut = 0.05 if r.vendor and r.vendor != e.vendor and score < EXACT else 0.0
-                pairs.append((cut - score, e.rank, hi, e, r, extra))
+                got = best.setdefault((hi, e.rank), [0.0, 0.0, e, r, None])
+                got[0] = max(got[0], undecorated or score - cut)
+                if score - cut > got[1]:
+                    got[1], got[4] = score - cut, extra
 
         add(exact.get(norm(header), ()), EXACT)
+        if r.undecorated != norm(header):  # the same name once annotations are set aside: ranked as it would be
+            add(exact.get(r.undecorated, ()), DECORATED, undecorated=EXACT)
         add(styled.get((r.words, r.unit), ()), DECORATED)
         for is_timed in (True, False):
             words = core_words(r, is_timed)
@@ -298,11 +340,14 @@ def match(headers: Sequence[str], vocabularies: Sequence[Mapping[str, Sequence[s
                     if w in BLOCKERS or w in heads or w.isdigit() or (not is_timed and w in TIME_FILLER):
                         continue
                     add(loose.get((words - {w}, r.unit, is_timed), ()), PARTIAL, w)
-    pairs.sort(key=lambda p: (p[0], p[1], p[2]))
+    # Best first by the score the header would have without its set-aside annotations, so that decorating every
+    # header alike ('... (GMT)') changes no choice; then by the score as written, then vocabulary order.
+    pairs = sorted(((-ranked, -score, rank, hi), e, r, extra)
+                   for (hi, rank), (ranked, score, e, r, extra) in best.items())
     taken_fields: set[str] = set()
     taken_headers: set[int] = set()
     found: list[tuple[int, Match]] = []
-    for neg_score, _, hi, e, r, extra in pairs:
+    for (_, neg_score, _, hi), e, r, extra in pairs:
         if e.field in taken_fields or hi in taken_headers:
             continue
         taken_fields.add(e.field)
