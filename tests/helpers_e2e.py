@@ -50,8 +50,11 @@ def screenshot_whole_app(page, path: str, width: int = 1400) -> None:
 
 
 @contextmanager
-def running_app(db, log_path, health_timeout_s: float = 60):
-    """A real `streamlit run app.py` on a free port and its own database file; yields its base URL."""
+def running_app(db, log_path, health_timeout_s: float = 60, extra_args=(), drop_env=()):
+    """A real `streamlit run app.py` on a free port and its own database file; yields its base URL.
+
+    `extra_args` go to `streamlit run` (e.g. `--secrets.files PATH`); `drop_env` names variables the server must not
+    inherit. Every browser test's server starts here (the e2e conftest's shared one too)."""
     import os
     import socket
     import subprocess
@@ -65,9 +68,11 @@ def running_app(db, log_path, health_timeout_s: float = 60):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "SLA_DB": str(db), "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in os.environ.items() if k not in drop_env}
+    env.update({"SLA_DB": str(db), "PYTHONUNBUFFERED": "1"})
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           *extra_args]
     base = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -7,17 +7,11 @@ REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from paths import REPO  # tests/paths.py (tests/ is on sys.path via tests/conftest.py)
+from helpers_e2e import running_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,11 +28,6 @@ def _no_browser(reason: str):
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _tail(path: Path, n: int = 40) -> str:
     try:
@@ -53,39 +42,13 @@ def streamlit_server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("e2e-server")
     db = workdir / "e2e.duckdb"  # each server its own file: DuckDB locks a file to one process
     log_path = workdir / "streamlit.log"
-    port = _free_port()
-    env = {**os.environ, "SLA_DB": str(db), "PYTHONUNBUFFERED": "1"}
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]
-    base = f"http://127.0.0.1:{port}"
     _SERVER_LOGS.append(log_path)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode} before it was healthy:\n{_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit was not healthy within {HEALTH_TIMEOUT_S} s:\n{_tail(log_path)}")
-            time.sleep(0.25)
-        yield base
+        with running_app(db, log_path, HEALTH_TIMEOUT_S) as base:
+            yield base
+    except RuntimeError as exc:  # never healthy: the log's last lines say why
+        pytest.fail(f"{exc}\n{_tail(log_path)}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
         _SERVER_LOGS.remove(log_path)
 
 

@@ -4,17 +4,11 @@ before sign-in, a wrong password is refused, and a viewer walks through every pa
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from helpers_e2e import wait_for_app
-from paths import REPO
+from helpers_e2e import running_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -35,41 +29,13 @@ def login_server(tmp_path_factory):
     for name, (role, password) in USERS.items():
         lines += [f"[sla_auth.users.{name}]", f'role = "{role}"', f'password_hash = "{hash_password(password)}"']
     secrets.write_text("\n".join(lines) + "\n")
-    sock = __import__("socket").socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
     log_path = workdir / "streamlit.log"
-    env = {**os.environ, "SLA_DB": str(workdir / "login.duckdb"), "PYTHONUNBUFFERED": "1"}
-    env.pop("SLA_AUTH_PROVIDER", None)
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--secrets.files", str(secrets)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit was not healthy within 60 s")
-            time.sleep(0.25)
-        yield base, secrets
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        with running_app(workdir / "login.duckdb", log_path, extra_args=("--secrets.files", str(secrets)),
+                         drop_env=("SLA_AUTH_PROVIDER",)) as base:
+            yield base, secrets
+    except RuntimeError as exc:  # the server did not come up: its log says why
+        pytest.fail(f"{exc}\n{log_path.read_text(errors='replace') if log_path.exists() else ''}")
 
 
 def _sign_in(page, server, name: str, password: str) -> None:
