@@ -164,25 +164,7 @@ def test_any_mutant_is_imported_whole_or_refused_in_one_sentence(tmp_path_factor
         assert (after_tickets, after_imports) == (tickets, imports), "a refused import stores nothing"
 
 
-MEASURE = """
-import json, resource, sys, time
-
-
-def peak_mb():
-    # This process's own peak RSS: VmHWM starts afresh at exec, while ru_maxrss (Linux) keeps the size of the
-    # process that forked it, here the whole pytest run.
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-from slacore.cli import main
-started = time.perf_counter()
-code = main(["import", sys.argv[1], "--db", sys.argv[2], "--json"])
-print(json.dumps({"code": code, "seconds": time.perf_counter() - started,
-                  "peak_mb": peak_mb()}))
-"""
+from test_import_hostile import MEASURE  # noqa: E402 - one measuring script: a fresh process, its own peak RSS
 
 
 def _hostile_files(folder: Path) -> list[Path]:
@@ -207,7 +189,8 @@ def _hostile_files(folder: Path) -> list[Path]:
 def test_the_costliest_mutants_stay_within_time_and_memory_as_real_processes(tmp_path):
     for path in _hostile_files(tmp_path):
         db = tmp_path / f"{path.stem}.duckdb"
-        out = subprocess.run([sys.executable, "-c", MEASURE, str(path), str(db)], cwd=REPO, capture_output=True,
+        out = subprocess.run([sys.executable, "-c", MEASURE, str(REPO), str(path), str(db)], cwd=REPO,
+                             capture_output=True,
                              text=True, timeout=120)
         assert "Traceback" not in out.stdout + out.stderr, out.stderr
         got = json.loads(out.stdout.strip().splitlines()[-1])
