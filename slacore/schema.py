@@ -34,6 +34,63 @@ TICKET_COLUMNS = """
     import_id                   INTEGER
 """
 
+# A survey response (CSAT). `rating` is on the file's own scale [scale_min, scale_max] (good/bad: 1/0 of 0..1; text
+# labels: their place on a 1..5 scale); `answered` false = offered but not answered (counts in the response rate,
+# never in CSAT). The response links to its ticket by ticket_id (and ticket_source when known: an import that
+# embeds CSAT in a ticket export sets it); its own team/assignee/channel/customer serve responses without a ticket.
+SURVEY_COLUMNS = """
+    source                      TEXT NOT NULL,
+    response_id                 TEXT NOT NULL,
+    ticket_id                   TEXT,
+    ticket_source               TEXT,
+    rated_at                    TIMESTAMPTZ,
+    offered_at                  TIMESTAMPTZ,
+    answered                    BOOLEAN NOT NULL,
+    rating                      DOUBLE,
+    scale_min                   DOUBLE,
+    scale_max                   DOUBLE,
+    scale                       TEXT,
+    label                       TEXT,
+    comment                     TEXT,
+    reason                      TEXT,
+    team                        TEXT,
+    assignee                    TEXT,
+    channel                     TEXT,
+    customer                    TEXT,
+    extra                       JSON,
+    import_id                   INTEGER
+"""
+
+# An outage or incident of one service: [started_at, ended_at) (ended_at NULL: still open, runs to the as-of time).
+# `down` false: listed but not downtime (Statuspage impact 'none', an informational notice); `planned`: planned
+# maintenance (excluded from uptime by default).
+INCIDENT_COLUMNS = """
+    source                      TEXT NOT NULL,
+    incident_id                 TEXT NOT NULL,
+    service                     TEXT NOT NULL,
+    started_at                  TIMESTAMPTZ NOT NULL,
+    ended_at                    TIMESTAMPTZ,
+    acknowledged_at             TIMESTAMPTZ,
+    planned                     BOOLEAN NOT NULL,
+    down                        BOOLEAN NOT NULL,
+    severity                    TEXT,
+    status                      TEXT,
+    title                       TEXT,
+    extra                       JSON,
+    import_id                   INTEGER
+"""
+
+# One monitor check: the service (monitor name or URL) was up or not at checked_at.
+CHECK_COLUMNS = """
+    source                      TEXT NOT NULL,
+    service                     TEXT NOT NULL,
+    checked_at                  TIMESTAMPTZ NOT NULL,
+    up                          BOOLEAN NOT NULL,
+    response_ms                 DOUBLE,
+    status_text                 TEXT,
+    import_id                   INTEGER
+"""
+
 MIGRATIONS: list[list[str]] = [
     # 1: the store and the import log
     [
@@ -187,5 +244,17 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE imports ADD COLUMN imported_by TEXT",
         "ALTER TABLE user_benchmarks ADD COLUMN added_by TEXT",
+    ],
+    # 9: the other import kinds (slacore.kinds) — survey responses (CSAT), incident/outage logs and monitor check
+    #    logs (uptime) — and the ticket columns first contact resolution reads
+    [
+        f"CREATE TABLE surveys ({SURVEY_COLUMNS})",
+        f"CREATE TABLE incidents ({INCIDENT_COLUMNS})",
+        f"CREATE TABLE checks ({CHECK_COLUMNS})",
+        "ALTER TABLE tickets ADD COLUMN customer_replies INTEGER",
+        "ALTER TABLE tickets ADD COLUMN first_contact BOOLEAN",
+        # the time range an incident log or check log covers (uptime counts a service as up only inside it)
+        "ALTER TABLE imports ADD COLUMN covers_from TIMESTAMPTZ",
+        "ALTER TABLE imports ADD COLUMN covers_to TIMESTAMPTZ",
     ],
 ]

@@ -136,7 +136,7 @@ def test_time_stamps_in_the_future_beyond_the_grace(store):
 def _import(store, import_id: int, source: str, mapping: dict | None) -> None:
     with store.transaction() as cur:
         cur.execute("""INSERT INTO imports VALUES (?, 'tickets', ?, 'x', 'generic', ?, 'UTC', 0, 0, 0, 0, 0, ?, NULL,
-                       now(), now(), NULL)""", [import_id, f"export-{import_id}.csv", source,
+                       now(), now(), NULL, NULL, NULL)""", [import_id, f"export-{import_id}.csv", source,
                                          json.dumps(mapping) if mapping else None])
 
 

@@ -845,7 +845,9 @@ def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, hea
             notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes)
             rows_read = rows + len(src.malformed)
             cur.execute(
-                "INSERT INTO imports VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+                "INSERT INTO imports (import_id, kind, file_name, sha256, format, source, timezone, rows_read, loaded, "
+                "updated, rejected, duplicates, mapping, notes, started_at, finished_at, imported_by) "
+                "VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
                 [import_id, shown, sha, fmt, source, options.timezone, rows_read, final_rows - updated, updated,
                  rejected, duplicates, json.dumps(mapping), json.dumps(notes), started, auth.acting_name()],
             )
