@@ -25,9 +25,12 @@ SCOPE_FIELDS = ("priority", "team", "channel", "customer", "customer_tier", "cat
 # What the filter bar narrows by, in the bar's order (also the URL's keys and the Filters fields).
 FILTER_DIMENSIONS = ("team", "priority", "channel", "customer")
 # What judged units can be grouped and listed by.
-DIMENSIONS = (*SCOPE_FIELDS, "source", "assignee")
+# Uptime's units are per service (slacore.metric_defs.units): a scope field and a grouping of theirs only.
+UNIT_SCOPE_FIELDS = ("service",)
+DIMENSIONS = (*SCOPE_FIELDS, "source", "assignee", *UNIT_SCOPE_FIELDS)
 DIMENSION_LABELS = {"priority": "Priority", "team": "Team", "channel": "Channel", "customer": "Customer",
-                    "customer_tier": "Tier", "category": "Category", "source": "Source", "assignee": "Assignee"}
+                    "customer_tier": "Tier", "category": "Category", "source": "Source", "assignee": "Assignee",
+                    "service": "Service"}
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before any ticket: the first target version's start
 FOREVER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after any ticket: an open end
