@@ -336,6 +336,15 @@ class Evaluation:
         frame["goal_met"] = np.where(decided > 0, exact >= goal_share - 1e-12, None)
         return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
 
+    def extras(self) -> dict[str, dict]:
+        """{target name: the figures only its metric has} (Metric.summary_extra), for the targets that have any."""
+        out = {}
+        for target in self.targets:
+            extra = metric_of(target.metric).summary_extra(self, target)
+            if extra is not None:
+                out[target.name] = extra
+        return out
+
     def by_dimension(self, dimension: str, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
         """Attainment per target and value of `dimension`; `where` narrows the tickets (SQL on `o`).
 

@@ -124,14 +124,18 @@ def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[dateti
 
 # -- the as-of time -----------------------------------------------------------------------------------------------
 def default_as_of(store: Store) -> datetime:
-    """The newest time stamp in the data that is not in the future, capped at now: an old export is judged at its
-    own end, not today (and one stray future stamp does not move it)."""
+    """The newest time stamp in the data (tickets, survey ratings, incidents, checks) that is not in the future,
+    capped at now: an old export is judged at its own end, not today (and one stray future stamp does not move it)."""
     newest = store.scalar("""
-        SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
-                        max(first_response_at) FILTER (WHERE first_response_at <= now()),
-                        max(resolved_at) FILTER (WHERE resolved_at <= now()),
-                        max(updated_at) FILTER (WHERE updated_at <= now()))
-        FROM tickets
+        SELECT greatest(
+            (SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
+                             max(first_response_at) FILTER (WHERE first_response_at <= now()),
+                             max(resolved_at) FILTER (WHERE resolved_at <= now()),
+                             max(updated_at) FILTER (WHERE updated_at <= now())) FROM tickets),
+            (SELECT max(rated_at) FILTER (WHERE rated_at <= now()) FROM surveys),
+            (SELECT greatest(max(started_at) FILTER (WHERE started_at <= now()),
+                             max(ended_at) FILTER (WHERE ended_at <= now())) FROM incidents),
+            (SELECT max(checked_at) FILTER (WHERE checked_at <= now()) FROM checks))
     """)
     now = datetime.now(timezone.utc)
     if newest is None or pd.isna(newest):

@@ -125,6 +125,16 @@ class Metric:
         """0 met, 1 breached, 2 pending, 3 unmeasured, from `judge_sql`'s two expressions (or column names)."""
         raise NotImplementedError
 
+    def summary_extra(self, ev, target: "Target") -> dict | None:
+        """Figures beside met/breached/attainment that only this metric has (CSAT's response rate, uptime's error
+        budget and credits), from the evaluation `ev` (slacore.metrics.Evaluation) — added to `summary --json`
+        under their own keys, never changing the shared ones. None: nothing extra."""
+        return None
+
+    def extra_lines(self, extra: dict) -> list[str]:
+        """`summary_extra`'s figures as lines of the command line's text output (each follows the target's name)."""
+        return []
+
     # -- words -------------------------------------------------------------------------------------------------------
     def describe(self, target: "Target") -> str:
         """'90% of urgent tickets answered within 1 h 00 min (office-eu)' — the sentence users read."""

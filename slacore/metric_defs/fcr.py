@@ -36,6 +36,9 @@ class Fcr(Metric):
         return (f"CASE WHEN NOT {done} THEN {PENDING} WHEN {value} IS NULL THEN {UNMEASURED} "
                 f"WHEN {value} = 1 THEN {MET} ELSE {BREACHED} END")
 
+    def summary_extra(self, ev, target) -> dict:
+        return {"definition": DEFINITIONS[target.measure]}
+
     def describe(self, target) -> str:
         scope = ", ".join("/".join(v) for _, v in target.where) or "all"
         return f"{target.goal * 100:g}% of {scope} resolved tickets resolved on first contact ({DEFINITIONS[target.measure]})"

@@ -138,7 +138,7 @@ class SurveyUnits(Units):
                         ELSE concat_ws(' — ', coalesce(s.label, CAST(s.rating AS VARCHAR))
                                        || CASE WHEN s.scale IS NOT NULL THEN ' (' || s.scale || ')' ELSE '' END,
                                        s.reason, s.comment) END AS detail,
-                   s.answered, s.rating, s.scale_min, s.scale_max, s.comment, s.rated_at,
+                   s.answered, s.rating, s.scale_min, s.scale_max, s.scale, s.comment, s.rated_at,
                    {satisfied_sql('s', n)} AS satisfied, tk.ticket_id IS NOT NULL AS linked,
                    {suspicious_sql('tk')} AS _suspicious
             FROM surveys s LEFT JOIN tickets tk

@@ -18,12 +18,53 @@ STATES = {"up": 0, "down": 1, "planned": 2, "unknown": 3}
 class Uptime(Metric):
     def judge_sql(self, target, clock, as_of) -> tuple[str, str]:
         cases = " ".join(f"WHEN '{state}' THEN {code}" for state, code in STATES.items())
-        return "true", f"CASE t.ticket_status {cases} END"
+        return "true", f"CASE t.state {cases} END"
 
     def status_sql(self, target, done: str, value: str) -> str:
         planned = BREACHED if target.measure == "with_planned" else UNMEASURED
         return (f"CASE {value} WHEN 0 THEN {MET} WHEN 1 THEN {BREACHED} WHEN 2 THEN {planned} "
                 f"ELSE {UNMEASURED} END")
+
+    def summary_extra(self, ev, target) -> dict:
+        """Per budget period (month or quarter): uptime, downtime, the error budget allowed / used / left, and the
+        service credit owed. A period the evaluation covers only in part (the asked range or the as-of time cuts it)
+        is marked partial: its budget is the budget of the part measured."""
+        from .. import uptime
+
+        frame = ev.sql(f"""
+            SELECT date_trunc('{target.budget}', created_local)::DATE AS period,
+                   coalesce(sum(weight) FILTER (WHERE status = 0), 0)::BIGINT AS up_s,
+                   coalesce(sum(weight) FILTER (WHERE status = 1), 0)::BIGINT AS down_s,
+                   coalesce(sum(weight) FILTER (WHERE status = 3), 0)::BIGINT AS unmeasured_s,
+                   date_diff('second', period::TIMESTAMP, (period + INTERVAL 1 {target.budget})::TIMESTAMP)
+                       * count(DISTINCT service) AS period_s
+            FROM o WHERE target = ? GROUP BY period ORDER BY period""", [target.name])
+        periods = []
+        for r in frame.to_dict("records"):
+            measured = int(r["up_s"]) + int(r["down_s"])
+            share = int(r["up_s"]) / measured if measured else None
+            allowed = uptime.allowed_downtime_s(target.goal, measured)
+            periods.append({
+                "period": r["period"].isoformat(), "attainment": None if share is None else round(100 * share, 3),
+                "up_s": int(r["up_s"]), "down_s": int(r["down_s"]), "unmeasured_s": int(r["unmeasured_s"]),
+                "allowed_down_s": round(allowed, 1), "budget_left_s": round(allowed - int(r["down_s"]), 1),
+                "budget_used_percent": round(100 * int(r["down_s"]) / allowed, 1) if allowed else None,
+                "credit_percent": None if share is None else round(100 * uptime.credit_owed(share, target.credits), 3),
+                # an hour of slack: a DST change makes a local month an hour shorter or longer
+                "partial": measured + int(r["unmeasured_s"]) < int(r["period_s"]) - 3600,
+            })
+        return {"budget": target.budget, "periods": periods}
+
+    def extra_lines(self, extra: dict) -> list[str]:
+        lines = []
+        for p in extra["periods"]:
+            used = "–" if p["budget_used_percent"] is None else f"{p['budget_used_percent']:.0f}%"
+            credit = f", credit owed {p['credit_percent']:g}%" if p["credit_percent"] else ""
+            up = "–" if p["attainment"] is None else f"{p['attainment']:.3f}%"
+            lines.append(f" {p['period'][:7]}{' (part)' if p['partial'] else ''}: {up} up, "
+                         f"{p['down_s'] / 60:,.1f} min down of {p['allowed_down_s'] / 60:,.1f} allowed "
+                         f"(budget used {used}){credit}")
+        return lines
 
     def describe(self, target) -> str:
         scope = ", ".join("/".join(v) for _, v in target.where) or "every service"
@@ -32,7 +73,7 @@ class Uptime(Metric):
                 f"({DEFINITIONS[target.measure]}{credits})")
 
     def note_counts(self, target) -> dict[str, str]:
-        return {"stretches": "count(*)", "unknown": "sum(t.weight) FILTER (WHERE t.ticket_status = 'unknown')"}
+        return {"stretches": "count(*)", "unknown": "sum(t.seconds) FILTER (WHERE t.state = 'unknown')"}
 
     def measurement_notes(self, target, counts: dict, business_calendar: bool) -> list[str]:
         notes = []
