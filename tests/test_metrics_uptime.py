@@ -70,3 +70,17 @@ def test_the_summary_json_keeps_its_keys_and_adds_the_budget(outages, capsys):
                  "--db", str(outages.path)]) == 0
     text = capsys.readouterr().out
     assert "credit owed 10%" in text and "55.0 min down of" in text
+
+
+def test_what_if_a_goal_counts_the_months_it_would_have_missed(outages):
+    from slacore.targets import current_targets
+    from slacore.whatif import measurement_notes, missed_periods
+
+    api = {t.name: t for t in current_targets(outages)}["API"]
+    frame, sentence = missed_periods(outages, api, 0.9995, periods=2, as_of=u(2025, 12, 15))
+    # November: 55 min down of 718 h measured (99.92%) misses 99.95%; December so far: 20 min of 14 days (99.90%).
+    assert frame["missed"].tolist() == [True, True]
+    assert sentence == "At 99.95% you would have missed 2 of the last 2 months."
+    _, sentence = missed_periods(outages, api, 0.99, periods=2, as_of=u(2025, 12, 15))
+    assert sentence == "At 99% you would have missed 0 of the last 2 months."
+    assert measurement_notes(outages, api) == []

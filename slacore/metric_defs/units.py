@@ -164,7 +164,7 @@ class SurveyUnits(Units):
 class UptimeUnits(Units):
     """Stretches of service time from slacore.uptime: the filter bar's ticket dimensions do not apply."""
 
-    name, label = "uptime", "seconds of service time"
+    name, label = "uptime", "outage-log or check-log data"
     scope_fields = ("service",)
     filter_dimensions = ()
 

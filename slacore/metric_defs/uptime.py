@@ -73,7 +73,7 @@ class Uptime(Metric):
                 f"({DEFINITIONS[target.measure]}{credits})")
 
     def note_counts(self, target) -> dict[str, str]:
-        return {"stretches": "count(*)", "unknown": "sum(t.seconds) FILTER (WHERE t.state = 'unknown')"}
+        return {"stretches": "count(*)", "unknown": "coalesce(sum(t.seconds) FILTER (WHERE t.state = 'unknown'), 0)"}
 
     def measurement_notes(self, target, counts: dict, business_calendar: bool) -> list[str]:
         notes = []
