@@ -84,3 +84,20 @@ def test_what_if_a_goal_counts_the_months_it_would_have_missed(outages):
     _, sentence = missed_periods(outages, api, 0.99, periods=2, as_of=u(2025, 12, 15))
     assert sentence == "At 99% you would have missed 0 of the last 2 months."
     assert measurement_notes(outages, api) == []
+
+
+def test_the_error_budget_burns_day_by_day_and_resets_each_month(outages):
+    from slacore.budget import burn, burn_chart
+    from slacore.targets import current_targets
+
+    api = {t.name: t for t in current_targets(outages)}["API"]
+    with Evaluation(outages, [api], date(2025, 11, 1), date(2025, 12, 10), u(2025, 12, 10, 12)) as ev:
+        november = burn(ev, api, date(2025, 11, 1))
+        december = burn(ev, api)  # the last period with data
+    assert len(november) == 30 and november["used_s"].iloc[-1] == 55 * 60
+    assert november.loc[november["day"] == "2025-11-03", "used_s"].item() == 45 * 60
+    assert november["budget_s"].iloc[0] == pytest.approx(0.001 * 30 * 86400)
+    assert november["even_s"].iloc[-1] == pytest.approx(november["budget_s"].iloc[0])
+    assert december["used_s"].iloc[0] == 20 * 60 and december["budget_s"].iloc[0] == pytest.approx(0.001 * 31 * 86400)
+    spec = burn_chart(november, "API").to_dict()
+    assert spec["title"]["text"] == "API" and len(spec["layer"]) == 4
