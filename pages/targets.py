@@ -71,8 +71,14 @@ if "proposal-saved" in st.session_state:
 with guarded("The proposed target change"):
     _review_proposal()
 
-tab_targets, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
-    ["Targets", "What-if", "Calendars", "History", "YAML"])
+tab_targets, tab_agreements, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
+    ["Targets", "Agreements", "What-if", "Calendars", "History", "YAML"])
+
+with tab_agreements:  # targets grouped per SLA / OLA / UC (pages/agreements_panel.py)
+    with guarded("The agreements"):
+        from pages.agreements_panel import render as render_agreements
+
+        render_agreements(store)
 
 with tab_targets:
     with guarded("The targets editor"):
