@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_chart, show_table
+from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_chart, show_table, worded
 from slacore.calendars import format_duration
 from slacore.errors import UserError
 from slacore.scope import workspace_timezone
@@ -16,7 +16,7 @@ from slacore import charts, metric_defs
 from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
                              targets_fingerprint, unreadable_calendars)
 from slacore.templates import TEMPLATES, template_yaml
-from slacore.text import md_escape
+from slacore.text import counted, md_escape
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
 
 st.title("Targets")
@@ -92,7 +92,8 @@ with tab_targets:
                  "`within` is business time on the row's calendar: `30m`, `1h`, `8h`, `1h30m`.")
         cal_names = sorted(calendars(store))
         if not can_edit():
-            st.dataframe(targets_frame(targets), hide_index=True, width="stretch")
+            frame = targets_frame(targets)
+            st.dataframe(frame, hide_index=True, width="stretch", placeholder="", column_config=worded(frame))
         else:
             with st.form("targets-form"):
                 edited = st.data_editor(
@@ -179,7 +180,7 @@ with tab_calendars:
                                              width="stretch", key="calendars-editor")
                 if st.form_submit_button("Save calendars"):
                     saved = save_calendars_table(store, edited_cals)
-                    st.success(f"Saved {saved} calendar(s).")
+                    st.success(f"Saved {counted(saved, 'calendar')}.")
 
 with tab_history:
     with guarded("The history"):
