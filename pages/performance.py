@@ -119,7 +119,7 @@ with guarded("The performance page"):
             beyond = ""
             if tail["tickets"]:
                 beyond = (f" {counted(tail['tickets'], 'ticket')} beyond {format_duration(tail['beyond_min'] * 60)} "
-                          "(the slowest 1%) are counted here, not drawn, so they do not squash the rest.")
+                          "are counted here, not drawn, so they do not squash the rest.")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "
                        f"({md_escape(by_name[target].calendar)}), dashed.{beyond}")
 
