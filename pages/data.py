@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded, upload_spool
+from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded, upload_spool, worded
 from slacore.config import MAX_UPLOAD_MB
 from slacore.errors import UserError
 from slacore.exports import csv_bytes
@@ -245,8 +245,9 @@ with tab_imports:
         else:
             event = st.dataframe(
                 imports.drop(columns=["sha256"]), hide_index=True, width="stretch", key="imports-table",
-                on_select="rerun", selection_mode="single-row",
-                column_config={"finished_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm")},
+                on_select="rerun", selection_mode="single-row", placeholder="",
+                column_config=worded(imports, {"finished_at": st.column_config.DatetimeColumn(
+                    "Imported", format="D MMM YYYY, HH:mm")}),
             )
             selected = event.selection.rows if event else []
             if selected:

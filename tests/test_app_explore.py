@@ -157,7 +157,9 @@ def test_targets_what_if_recommends_a_threshold(app_env):
     base = current_targets(store)[0]
     probe = replace(base, within_s=2 * 3600, target_id=None, version=None)  # not a stored version
     as_of = default_as_of(store)
-    with Evaluation(store, [probe], (as_of - timedelta(weeks=12)).date(), as_of.date(), as_of) as ev:
+    # The 12 weeks asked for: Monday to Sunday, the last one the as-of week (the sample's zone is UTC).
+    first_monday = as_of.date() - timedelta(days=as_of.date().weekday()) - timedelta(weeks=11)
+    with Evaluation(store, [probe], first_monday, as_of.date(), as_of) as ev:
         row = ev.summary().iloc[0]
     overall = 100 * row["met"] / (row["met"] + row["breached"])
     assert metrics(at)["Attainment with 2 h 00 min"] == f"{overall:.1f}%"

@@ -32,7 +32,7 @@ from ..store import Store
 from . import presets, reader
 from .priorities import priority_sql
 from .timestamps import (EARLIEST_SQL, LATEST_SQL, PLACEHOLDERS, SUPPORTED_YEARS, ColumnFormat, clean_expr, describe,
-                         detect_formats, parse_expr, placeholder_sql)
+                         describe_column, detect_formats, parse_expr, placeholder_sql)
 
 if TYPE_CHECKING:  # slacore.clocks, slacore.quality and pandas load when the swap needs them (see _Preload)
     import pandas as pd
@@ -331,7 +331,7 @@ def plan_import(store: Store, path: str | Path, name: str | None = None,
     return ImportPlan(
         file_name=shown, kind=src.kind, sheet=src.sheet, sheets=sheets, headers=headers, format=fmt,
         mapping=mapping, remembered=remembered,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()},
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()},
         pii_columns=presets.pii_columns(headers, mapping), rows=rows, preview=preview,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping), notes=info.notes + dropped,
@@ -1008,7 +1008,7 @@ def _import(store, path, shown, options, step, background, preload, scan) -> Imp
         import_id=import_id, file_name=shown, sha256=sha, format=fmt, source=source,
         rows_read=rows + len(src.malformed), loaded=final_rows - updated, updated=updated,
         rejected=rejected, duplicates=duplicates, seconds=time.perf_counter() - t0, mapping=mapping,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping, event_log),
         placeholders=placeholders,
