@@ -243,12 +243,15 @@ def _parse(cur, kind: ImportKind, ctx: ParseContext, headers: list[str]) -> int:
         f"|| strftime({f}, '%Y-%m-%d %H:%M:%S')" for f in stamps if f in kind.columns)
     rules = kind.rules(ctx) if kind.rules else "CAST(NULL AS VARCHAR)"
     drop = kind.drop(ctx) if kind.drop else "false"
+    layered = STAGE
+    for layer in (kind.layers(ctx) if kind.layers else []):
+        layered = f"(SELECT *, {layer} FROM {layered})"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE {PARSED} AS
         SELECT * EXCLUDE (_summary_raw), _summary_raw AS _summary,
                _summary_raw OR coalesce({drop}, false) AS _blank,
                coalesce({rules}, CASE {out_of_range or 'WHEN false THEN NULL'} END) AS reason
-        FROM (SELECT _row, {skip} AS _summary_raw, {kind.select(ctx)}, {extra} AS extra FROM {STAGE})
+        FROM (SELECT _row, {skip} AS _summary_raw, {kind.select(ctx)}, {extra} AS extra FROM {layered})
     """)
     return cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
 
@@ -288,7 +291,7 @@ def _prepared(store, cur, kind: ImportKind, path: Path, shown: str, options: Imp
         facts = ctx.facts
         ctx, ts = _context(cur, kind, src, mapping, probe, fmt, continuation, source)
         ctx.facts = facts
-        zone_from = ["the export's ImportId row"]
+        zone_from = [f"{mapping[f]} (its ImportId row)" for f in kind.timestamp_fields if f in mapping][:1]
     ctx.facts["header_rows"] = extra_rows
     return src, headers, fmt, mapping, remembered, info, ctx, ts, zone_from, source, probe
 
@@ -359,8 +362,9 @@ def import_kind(store: Store, kind: ImportKind, path: str | Path, name: str | No
                     import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
                     cur.execute(f"DELETE FROM {kind.table} WHERE source = ? AND {kind.key} IN "
                                 f"(SELECT {kind.key} FROM {FINAL})", [source])
+                    selected = ", ".join(kind.renamed.get(c, c) for c in columns)
                     cur.execute(f"INSERT INTO {kind.table} (source, {', '.join(columns)}, import_id) "
-                                f"SELECT ?, {', '.join(columns)}, ? FROM {FINAL}", [source, import_id])
+                                f"SELECT ?, {selected}, ? FROM {FINAL}", [source, import_id])
                     rejected = _insert_rejects(cur, import_id, src.malformed)
                     notes = _notes(src, options, valid - final_rows) + list(info.notes)
                     covers = kind.covers(cur) if kind.covers else None

@@ -17,7 +17,7 @@ def _score(headers: list[str]) -> float:
         return 0.0
     lifecycle = mapped & {"resolved_at", "first_response_at", "status", "priority", "first_response_minutes",
                           "resolution_minutes", "first_response_hours", "resolution_hours", "subject", "activity"}
-    return 0.9 if lifecycle else 0.5
+    return 0.8 if lifecycle else 0.5
 
 
 def _importer(store, path, name=None, options=None, progress=None):
