@@ -161,3 +161,51 @@ def test_auto_detection_keeps_ticket_exports_tickets(store):
         plan = plan_any(store, repo / "sample_data" / name)
         assert plan.import_kind == "tickets"
     assert plan_any(store, repo / "sample_data" / "csat_survey.csv").import_kind == "surveys"
+
+
+# -- CSAT and FCR fields carried by a ticket export ----------------------------------------------------------------
+
+def test_zendesk_ticket_export_fills_surveys_in_the_same_import(store):
+    report = import_any(store, SURVEYS / "zendesk_tickets_with_satisfaction.csv")
+    assert report.kind == "tickets" and report.loaded == 10
+    assert report.mapping["satisfaction"] == "Satisfaction Score"
+    got = store.rows("SELECT response_id, answered, rating, scale, label, comment, ticket_source, rated_at, "
+                     "import_id = ? FROM surveys ORDER BY response_id", [report.import_id])
+    # Good, Bad, Offered, (Not Offered: none), (blank: none), Good, 4, 5, 2, Good
+    assert [(r[0], r[1], r[2], r[3]) for r in got] == [
+        ("50001", True, 1.0, "good/bad"), ("50002", True, 0.0, "good/bad"), ("50003", False, None, None),
+        ("50006", True, 1.0, "good/bad"), ("50007", True, 4.0, "1-5"), ("50008", True, 5.0, "1-5"),
+        ("50009", True, 2.0, "1-5"), ("50010", True, 1.0, "good/bad")]
+    assert got[0][5] == "Great" and all(r[6] == "zendesk" and r[7] is None and r[8] for r in got)
+    assert any("7 survey responses" in n and "1 offered" in n for n in report.notes)
+
+
+def test_reimporting_the_tickets_replaces_their_survey_rows_and_delete_removes_them(store, tmp_path):
+    import_any(store, SURVEYS / "zendesk_tickets_with_satisfaction.csv")
+    text = (SURVEYS / "zendesk_tickets_with_satisfaction.csv").read_text().replace(",Good,Great", ",Bad,Changed")
+    changed = tmp_path / "again.csv"
+    changed.write_text(text)
+    again = import_any(store, changed)
+    assert store.scalar("SELECT count(*) FROM surveys") == 8
+    assert store.rows("SELECT rating, comment FROM surveys WHERE response_id = '50001'") == [(0.0, "Changed")]
+    delete_import(store, again.import_id)
+    assert store.scalar("SELECT count(*) FROM surveys") == 0
+
+
+def test_freshdesk_survey_results_and_interaction_counts(store):
+    report = import_any(store, SURVEYS / "freshdesk_tickets_with_survey.csv")
+    assert report.format == "freshdesk"
+    assert report.mapping["customer_replies"] == "Customer interactions"
+    assert report.mapping["agent_replies"] == "Agent interactions"
+    assert store.rows("SELECT rating FROM surveys ORDER BY response_id") == [(5.0,), (4.0,), (3.0,), (2.0,), (1.0,),
+                                                                             (4.0,)]
+    assert store.rows("SELECT agent_replies, customer_replies FROM tickets WHERE ticket_id = '2002'") == [(2, 1)]
+
+
+def test_a_first_contact_column_is_read_as_yes_no(store):
+    report = import_any(store, SURVEYS / "call_log_fcr.csv",
+                        options=ImportOptions(mapping={"ticket_id": "Call ID"}))
+    assert report.mapping["first_contact"] == "Resolved on first call"
+    got = dict(store.rows("SELECT ticket_id, first_contact FROM tickets"))
+    assert got == {"C0": True, "C1": False, "C2": True, "C3": True, "C4": False, "C5": True, "C6": None}
+    assert store.scalar("SELECT count(*) FROM surveys") == 0  # no satisfaction column: no survey rows
