@@ -271,18 +271,24 @@ def _table_columns(cur, table: str) -> set[str]:
                                       [table]).fetchall()}
 
 
-def _prepared(store, cur, kind: ImportKind, path: Path, shown: str, options: ImportOptions):
-    """Everything before the parse (shared by the plan and the import)."""
+def _prepared(store, cur, kind: ImportKind, path: Path, shown: str, options: ImportOptions, require: bool = True):
+    """Everything before the parse (shared by the plan and the import). Without `require`, a file lacking a
+    required field gets a plan (the user maps it by hand) and `ctx.facts['incomplete']` says so."""
     src = _stage(cur, path, shown, options, kind.noun)
     headers = src.columns
     fmt0 = options.fmt if options.fmt in kind.presets else _detect_preset(kind, headers)
     extra_rows, continuation = _continuation(cur, kind, headers, fmt0)
     fmt, mapping, remembered, info = _map(store, kind, headers, options, continuation)
-    _require(kind, mapping, shown)
+    if require:
+        _require(kind, mapping, shown)
+    incomplete = any(f not in mapping for f in kind.required)
     zone_from = info.zone_from if (not options.timezone and info.zone) else []
     source = (options.source or (f"{fmt}-{kind.name}" if fmt != "generic" else kind.name)).strip() or kind.name
     probe = replace(options, timezone=options.timezone or info.zone or "UTC")
     ctx, ts = _context(cur, kind, src, mapping, probe, fmt, continuation, source)
+    if incomplete:
+        ctx.facts["incomplete"] = True
+        return src, headers, fmt, mapping, remembered, info, ctx, ts, zone_from, source, probe
     skip = kind.skip(ctx) if kind.skip else "false"
     if kind.prepare is not None:
         kind.prepare(cur, STAGE, ctx, skip)
@@ -307,11 +313,15 @@ def plan_kind(store: Store, kind: ImportKind, path: str | Path, name: str | None
     with store.cursor() as cur:
         try:
             src, headers, fmt, mapping, remembered, info, ctx, ts, zone_from, source, probe = _prepared(
-                store, cur, kind, path, shown, options)
-            _parse(cur, kind, ctx, headers)
-            facts = kind.report(cur, ctx, PARSED) if kind.report else {}
+                store, cur, kind, path, shown, options, require=False)
+            if ctx.facts.get("incomplete"):
+                facts = {}
+                rows = cur.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+            else:
+                _parse(cur, kind, ctx, headers)
+                facts = kind.report(cur, ctx, PARSED) if kind.report else {}
+                rows = cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
             preview = cur.execute(f"SELECT * EXCLUDE (_row) FROM {STAGE} ORDER BY _row LIMIT 20").df()
-            rows = cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
             sheets = reader.list_sheets(path, shown) if src.sheet else []
         finally:
             drop_temp(cur)
