@@ -63,8 +63,16 @@ def choose_kind(path: Path, shown: str, kinds: dict[str, ImportKind]) -> ImportK
     Two kinds equally likely: a refusal naming them and --kind."""
     scored = []
     for headers in peek_headers(path, shown):
+        headers = [h.strip() for h in headers]
+        ticket_score = kinds["tickets"].score(headers) if headers and "tickets" in kinds else 0.0
+        scored.append((ticket_score, "tickets"))
         for kind in kinds.values():
-            scored.append((kind.score([h.strip() for h in headers]) if headers else 0.0, kind.name))
+            if kind.name == "tickets":
+                continue
+            if ticket_score >= 1.0 and not any(matcher.present(p.signature, headers) >= 4
+                                               for p in kind.presets.values()):
+                continue  # a vendor's ticket export: only another tool's own signature could outrank it
+            scored.append((kind.score(headers) if headers else 0.0, kind.name))
     best: dict[str, float] = {}
     for score, name in scored:
         best[name] = max(best.get(name, 0.0), score)
