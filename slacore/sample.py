@@ -12,6 +12,8 @@ from .store import Store
 SAMPLE_FILES = ("zendesk_tickets.csv", "freshdesk_tickets.csv")
 SAMPLE_SOURCE_PREFIX = "sample-"  # sample tickets never share a (source, id) with a user's real export
 SAMPLE_REMOVED_KEY = "sample_removed"  # in settings: the user removed the samples, never load them again
+# The sample outage log (uptime), imported beside the tickets when it ships; its absence does not stop the start.
+SAMPLE_OUTAGES = ("outages.csv", SAMPLE_SOURCE_PREFIX + "outages")
 
 
 class SampleDataMissing(UserError):
@@ -38,6 +40,12 @@ def load_sample_data(store: Store) -> list:
         if path.exists():
             source = SAMPLE_SOURCE_PREFIX + name.split("_")[0]
             reports.append(import_file(store, path, options=ImportOptions(timezone="UTC", source=source)))
+    outages, source = SAMPLE_OUTAGES
+    if reports and (config.SAMPLE_DIR / outages).exists():
+        from .kinds import import_any
+
+        reports.append(import_any(store, config.SAMPLE_DIR / outages, kind="incidents",
+                                  options=ImportOptions(timezone="UTC", source=source)))
     return reports
 
 
@@ -46,17 +54,19 @@ def has_sample_data(store: Store) -> bool:
 
 
 def sample_data_summary(store: Store) -> dict:
-    """What removing the sample data would remove: its imports, sources and tickets (asked before, said after)."""
-    imports, tickets = store.rows(
+    """What removing the sample data would remove: its imports, sources, tickets and outages (asked before, said
+    after)."""
+    imports, tickets, incidents = store.rows(
         "SELECT (SELECT count(*) FROM imports WHERE starts_with(source, ?)), "
-        "(SELECT count(*) FROM tickets WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 2)[0]
+        "(SELECT count(*) FROM tickets WHERE starts_with(source, ?)), "
+        "(SELECT count(*) FROM incidents WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 3)[0]
     sources = [r[0] for r in store.rows("SELECT DISTINCT source FROM imports WHERE starts_with(source, ?) "
                                         "ORDER BY source", [SAMPLE_SOURCE_PREFIX])]
-    return {"imports": int(imports), "tickets": int(tickets), "sources": sources}
+    return {"imports": int(imports), "tickets": int(tickets), "incidents": int(incidents), "sources": sources}
 
 
 def remove_sample_data(store: Store) -> int:
-    """Delete the sample imports and their tickets (targets stay); returns the tickets removed."""
+    """Delete the sample imports, their tickets and their outages (targets stay); returns the tickets removed."""
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction() as cur:
             gone = cur.execute("SELECT count(*) FROM tickets WHERE starts_with(source, ?)",
@@ -65,6 +75,7 @@ def remove_sample_data(store: Store) -> int:
             flags.touch("starts_with(t.source, ?)", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM tickets WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
             flags.finish()
+            cur.execute("DELETE FROM incidents WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
                         "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])

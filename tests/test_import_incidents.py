@@ -203,3 +203,14 @@ def test_plan_of_a_headerless_check_log(store):
     plan = plan_any(store, CHECKS / "headerless_up.csv")
     assert plan.import_kind == "checks" and plan.rows == 120
     assert set(plan.mapping) >= {"service", "checked_at", "up", "response_ms"}
+
+
+def test_first_start_imports_the_sample_outages_and_removing_the_samples_removes_them(store):
+    from slacore.sample import ensure_sample_data, remove_sample_data, sample_data_summary
+
+    assert ensure_sample_data(store)
+    assert rows(store, "SELECT source, count(*) FROM incidents GROUP BY ALL") == [("sample-outages", 40)]
+    assert sample_data_summary(store)["incidents"] == 40
+    remove_sample_data(store)
+    assert store.scalar("SELECT count(*) FROM incidents") == 0
+    assert not ensure_sample_data(store), "removed samples stay removed"
