@@ -103,12 +103,14 @@ chk AS (
     FROM chk_raw c JOIN gaps g USING (service), p
 ),
 down_raw AS (
-    SELECT service, source, incident_id, title, s, e, open, 0 AS failed_checks FROM inc WHERE down AND NOT planned AND e > s
+    SELECT service, source, incident_id, title, NULL AS check_text, s, e, open, 0 AS failed_checks
+    FROM inc WHERE down AND NOT planned AND e > s
     UNION ALL
-    SELECT service, source, NULL, NULL, s, e, false, 1 FROM chk WHERE NOT up AND e > s
+    SELECT service, source, NULL, NULL, nullif(trim(status_text), ''), s, e, false, 1 FROM chk WHERE NOT up AND e > s
 ),
 planned_raw AS (
-    SELECT service, source, incident_id, title, s, e, open, 0 AS failed_checks FROM inc WHERE down AND planned AND e > s
+    SELECT service, source, incident_id, title, NULL AS check_text, s, e, open, 0 AS failed_checks
+    FROM inc WHERE down AND planned AND e > s
 ),
 """
 
@@ -128,6 +130,7 @@ def _episodes_sql(raw: str, name: str) -> str:
     SELECT service, ep, min(s) AS s, max(e) AS e, arg_min(source, s) AS source,
            string_agg(DISTINCT incident_id, ', ' ORDER BY incident_id) AS incident_ids,
            arg_min(title, s) FILTER (WHERE title IS NOT NULL) AS title,
+           arg_min(check_text, s) FILTER (WHERE check_text IS NOT NULL) AS check_text,
            sum(failed_checks)::BIGINT AS failed_checks,
            bool_or(open) AS open
     FROM {name}_numbered GROUP BY service, ep
@@ -151,7 +154,8 @@ CASE WHEN {sec} < 60 THEN {sec}::VARCHAR || ' s' ELSE round({sec} / 60.0)::BIGIN
 def _what(alias: str) -> str:
     """The episode's words: its first incident's title, else what the failed checks said."""
     return (f"coalesce({alias}.title, CASE WHEN {alias}.failed_checks > 0 THEN {alias}.failed_checks::VARCHAR || "
-            f"' failed check' || CASE WHEN {alias}.failed_checks > 1 THEN 's' ELSE '' END END, 'no description')")
+            f"' failed check' || CASE WHEN {alias}.failed_checks > 1 THEN 's' ELSE '' END "
+            f"|| coalesce(' (' || {alias}.check_text || ')', '') END, 'no description')")
 
 
 def build_units(cur, lo: datetime, hi: datetime, as_of: datetime, tz: str, *,
@@ -259,6 +263,7 @@ units AS (
            CASE u.state WHEN 'down' THEN de.source WHEN 'planned' THEN pe.source END AS ep_source,
            CASE u.state WHEN 'down' THEN de.incident_ids WHEN 'planned' THEN pe.incident_ids END AS incident_ids,
            CASE u.state WHEN 'down' THEN de.title WHEN 'planned' THEN pe.title END AS title,
+           CASE u.state WHEN 'down' THEN de.check_text END AS check_text,
            CASE u.state WHEN 'down' THEN de.failed_checks WHEN 'planned' THEN pe.failed_checks END AS failed_checks,
            CASE u.state WHEN 'down' THEN de.open WHEN 'planned' THEN pe.open END AS open,
            CASE u.state WHEN 'down' THEN de.s WHEN 'planned' THEN pe.s END AS ep_s,
