@@ -356,7 +356,8 @@ def mtta_mttr(store_or_cur, lo: datetime | None = None, hi: datetime | None = No
 
 
 def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> list[dict]:
-    """Data-quality checks that skew uptime: outages over 30 days and monitors that went silent.
+    """Data-quality checks that skew uptime: outages ending before they start (the import rejected them), outages
+    over 30 days and monitors that went silent.
 
     Each: {"check", "label", "count", "examples" (a small DataFrame)}. A silent monitor: its last check is more
     than its max gap (as build_units uses it) before the newest check of the same log, so its end is 'unknown'.
@@ -384,7 +385,14 @@ def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> li
                WHERE n.newest_t - l.last_t > g.gap_s
                ORDER BY silent_hours DESC, l.source, l.service""",
             [gap_setting, DEFAULT_CHECK_GAP_S]).df()
+        backwards = cur.execute(
+            """SELECT i.source, i.file_name, r.row_number, r.reason, r.raw
+               FROM rejected_rows r JOIN imports i USING (import_id)
+               WHERE i.kind = 'incidents' AND starts_with(r.reason, 'end before start')
+               ORDER BY i.import_id, r.row_number""").df()
     return [
+        {"check": "end_before_start", "label": "Outages ending before they start (rejected at import)",
+         "count": len(backwards), "examples": backwards.head(limit)},
         {"check": "long_outage", "label": "Outages lasting over 30 days", "count": len(long),
          "examples": long.head(limit)},
         {"check": "silent_monitor", "label": "Monitors that went silent", "count": len(silent),

@@ -214,3 +214,11 @@ def test_first_start_imports_the_sample_outages_and_removing_the_samples_removes
     remove_sample_data(store)
     assert store.scalar("SELECT count(*) FROM incidents") == 0
     assert not ensure_sample_data(store), "removed samples stay removed"
+
+
+def test_quality_problems_list_the_rejected_backwards_outage(store):
+    import_any(store, INCIDENTS / "generic_log.csv")
+    found = {p["check"]: p for p in uptime.problems(store, as_of=ts("2026-01-22"))}
+    assert found["end_before_start"]["count"] == 1
+    assert list(found["end_before_start"]["examples"].row_number) == [7]
+    assert found["long_outage"]["count"] == 0  # the open VPN outage is 2 days old at the as-of time
