@@ -359,7 +359,7 @@ def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> li
     """Data-quality checks that skew uptime: outages ending before they start (the import rejected them), outages
     over 30 days and monitors that went silent.
 
-    Each: {"check", "label", "count", "examples" (a small DataFrame)}. A silent monitor: its last check is more
+    Each: {"check", "label", "count", "examples" (a small DataFrame), "explanation"}. A silent monitor: its last check is more
     than its max gap (as build_units uses it) before the newest check of the same log, so its end is 'unknown'.
     """
     as_of = as_of or datetime.now(timezone.utc)
@@ -392,9 +392,16 @@ def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> li
                ORDER BY i.import_id, r.row_number""").df()
     return [
         {"check": "end_before_start", "label": "Outages ending before they start (rejected at import)",
-         "count": len(backwards), "examples": backwards.head(limit)},
+         "count": len(backwards), "examples": backwards.head(limit),
+         "explanation": "The log says the outage ended before it started (swapped columns or a time-zone mix-up): "
+                        "the row was rejected, so its downtime is missing. Fix the row in the source and import "
+                        "again."},
         {"check": "long_outage", "label": "Outages lasting over 30 days", "count": len(long),
-         "examples": long.head(limit)},
+         "examples": long.head(limit),
+         "explanation": "An outage open or lasting more than 30 days is almost always an incident nobody closed: "
+                        "it eats the whole error budget. Close it in the source and import again."},
         {"check": "silent_monitor", "label": "Monitors that went silent", "count": len(silent),
-         "examples": silent.head(limit)},
+         "examples": silent.head(limit),
+         "explanation": "The monitor's checks stop well before the end of its log: the time after its last check "
+                        "is unknown (neither up nor down), not up."},
     ]
