@@ -225,7 +225,8 @@ ev AS (
     UNION ALL SELECT service, least(e, p.hi), 0, -1, 0, NULL, NULL, NULL FROM planned_eps, p WHERE e > p.lo AND s < p.hi
     UNION ALL SELECT service, s, 0, 0, 1, NULL, NULL, NULL FROM cov WHERE e > s
     UNION ALL SELECT service, e, 0, 0, -1, NULL, NULL, NULL FROM cov WHERE e > s
-    UNION ALL SELECT sp.service, sp.span_s, 0, 0, 0, NULL, NULL, sd.first_day FROM spans sp JOIN span_days sd USING (service)
+    UNION ALL SELECT sp.service, sp.span_s, 0, 0, 0, NULL, NULL, sd.first_day
+        FROM spans sp JOIN span_days sd USING (service)
     UNION ALL SELECT service, span_e, 0, 0, 0, NULL, NULL, NULL FROM spans
     UNION ALL SELECT sp.service, d.midnight, 0, 0, 0, NULL, NULL, d.midnight
         FROM spans sp JOIN days d ON d.midnight > sp.span_s AND d.midnight < sp.span_e
@@ -359,8 +360,9 @@ def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> li
     """Data-quality checks that skew uptime: outages ending before they start (the import rejected them), outages
     over 30 days and monitors that went silent.
 
-    Each: {"check", "label", "count", "examples" (a small DataFrame), "explanation"}. A silent monitor: its last check is more
-    than its max gap (as build_units uses it) before the newest check of the same log, so its end is 'unknown'.
+    Each: {"check", "label", "count", "examples" (a small DataFrame), "explanation"}. A silent monitor: its last
+    check is more than its max gap (as build_units uses it) before the newest check of the same log, so its end is
+    'unknown'.
     """
     as_of = as_of or datetime.now(timezone.utc)
     with _cursor(store_or_cur) as cur:

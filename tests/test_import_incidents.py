@@ -99,7 +99,7 @@ def test_uptimerobot_events_become_intervals(store):
     assert report.facts["up_events_skipped"] == 4
     assert rows(store, "SELECT service, started_at, ended_at, down, status, title FROM incidents "
                        "ORDER BY started_at") == [
-        ("Website", ts("2026-01-10 10:00"), ts("2026-01-10 11:03"), True, "down", "Connection Timeout"),  # 1 hrs, 3 mins
+        ("Website", ts("2026-01-10 10:00"), ts("2026-01-10 11:03"), True, "down", "Connection Timeout"),  # 1 hrs 3
         ("API", ts("2026-01-12 08:00"), ts("2026-01-12 08:05"), True, "down", "502 Bad Gateway"),
         ("Website", ts("2026-01-15 10:00"), ts("2026-01-15 10:30"), False, "paused", "Paused by user"),
         ("API", ts("2026-01-20 09:00"), None, True, "down", "Connection Timeout"),  # the latest event: still down
