@@ -11,7 +11,7 @@ from pages.shared import can_edit, get_store, guarded, show_chart, show_table
 from slacore import benchmarks, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.errors import UserError
-from slacore.text import md_escape
+from slacore.text import counted, md_escape
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority"}
 
@@ -191,7 +191,7 @@ def _internal(view, key, names) -> None:
             "median_minutes": st.column_config.NumberColumn("Median business minutes", format="%.1f"),
         })
     st.caption(_with_note(
-        f"n = decided tickets (met or breached). {small} group(s) with fewer than 30 decided tickets are pale: "
+        f"n = decided tickets (met or breached). {counted(small, 'group')} with fewer than 30 decided tickets {'is' if small == 1 else 'are'} pale: "
         "a few tickets more or less would move them a lot. Median in business minutes on the target's calendar."
         if small else "n = decided tickets (met or breached). Median in business minutes on the target's calendar.",
         view.note))

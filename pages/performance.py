@@ -9,7 +9,7 @@ from pages.shared import get_store, guarded, show_chart, show_drilldown, show_ta
 from slacore import analysis, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.metrics import Evaluation
-from slacore.text import md_escape
+from slacore.text import counted, day_range, md_escape
 from slacore.view_state import previous_period
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority", "customer": "Customer"}
@@ -38,6 +38,15 @@ def _tickets(db: str, version: int, tfp: str, view_key: str, target: str | None,
         return ev.tickets(target, outcome, dict(where), limit=20000, cell=cell)
 
 
+def _delta_text(delta) -> str | None:
+    """'+2.4 pts', '−13.1 pts'; no change reads '±0.0 pts' (grey, no arrow); nothing to compare: no delta."""
+    if delta != delta or delta is None:
+        return None
+    if round(float(delta), 1) == 0:
+        return "±0.0 pts"
+    return f"{delta:+.1f} pts"
+
+
 with guarded("The performance page"):
     view, targets, key = analysis_view(store)
     data = _page_data(*key, view)
@@ -47,7 +56,7 @@ with guarded("The performance page"):
         st.stop()
 
     p_start, p_end = data["previous"]
-    st.caption(f"{view.start:%d %b %Y} – {view.end:%d %b %Y}; deltas against {p_start:%d %b} – {p_end:%d %b %Y}; "
+    st.caption(f"{day_range(view.start, view.end)}; deltas against {day_range(p_start, p_end)}; "
                f"open tickets judged at {view.as_of:%Y-%m-%d %H:%M} UTC. {view.note}")
     by_name = {t.name: t for t in targets}
     for row_start in range(0, len(tiles), 4):
@@ -55,12 +64,18 @@ with guarded("The performance page"):
         for col, tile in zip(cols, tiles.iloc[row_start:row_start + 4].to_dict("records")):
             with col.container(border=True):
                 value = "–" if tile["attainment"] != tile["attainment"] else f"{tile['attainment']:.1f}%"
-                delta = None if tile["delta"] != tile["delta"] else f"{tile['delta']:+.1f} pts"
-                col_state = {"met": "Goal met", "breached": "Goal missed", "no data": "No decided tickets"}
-                st.metric(md_escape(tile["name"]), value, delta=delta, help=md_escape(by_name[tile["name"]].describe())
-                          if tile["name"] in by_name else None)
-                st.caption(f"{col_state[tile['state']]} · goal {tile['goal']:g}% · {tile['met']:,} met, "
-                           f"{tile['breached']:,} breached, {tile['pending']:,} pending")
+                st.metric(md_escape(tile["name"]), value, delta=_delta_text(tile["delta"]),
+                          delta_color=tile["tone"], delta_arrow="off" if tile["tone"] == "gray" else "auto",
+                          help=md_escape(by_name[tile["name"]].describe()) if tile["name"] in by_name else None)
+                state = tile["state"]
+                if state == "breached":
+                    st.badge(f"Goal missed: {tile['attainment']:.1f}% of {tile['goal']:g}%", color="red",
+                             icon=":material/error:")
+                elif state == "met":
+                    st.badge(f"Goal met ({tile['goal']:g}%)", color="green", icon=":material/check_circle:")
+                else:
+                    st.badge("No decided tickets", color="gray")
+                st.caption(f"{tile['met']:,} met, {tile['breached']:,} breached, {tile['pending']:,} pending")
                 if st.button("Tickets", key=f"tile-{tile['name']}", width="stretch"):
                     st.session_state["drill"] = {"target": tile["name"], "outcome": None, "where": (), "cell": None,
                                                  "label": f"all tickets of {tile['name']}"}
@@ -77,7 +92,7 @@ with guarded("The performance page"):
     bars = data["dims"][dimension]
     details = {"bars": bars[bars["target"] == target], "risk": data["risk"],
                "heat": data["heat"][data["heat"]["target"] == target]}
-    details["hist"], details["threshold"] = _distribution(*key, target, view)
+    details["hist"], details["threshold"], details["tail"] = _distribution(*key, target, view)
 
     left, right = st.columns(2)
     with left:
@@ -97,10 +112,16 @@ with guarded("The performance page"):
             st.info("No decided tickets to draw a distribution from.")
         else:
             what = metric_defs.get(by_name[target].metric).label
-            show_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note),
+            tail = details["tail"]
+            show_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note,
+                                                 tail["beyond_min"]),
                        f"distribution {target}", f"dl-hist-{target}")
+            beyond = ""
+            if tail["tickets"]:
+                beyond = (f" {counted(tail['tickets'], 'ticket')} beyond {format_duration(tail['beyond_min'] * 60)} "
+                          "are counted here, not drawn, so they do not squash the rest.")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "
-                       f"({md_escape(by_name[target].calendar)}), dashed.")
+                       f"({md_escape(by_name[target].calendar)}), dashed.{beyond}")
 
     if not details["heat"].empty:
         event = show_chart(charts.heatmap_chart(details["heat"], view.note), f"breaches by weekday and hour {target}",
@@ -117,7 +138,13 @@ with guarded("The performance page"):
         st.caption("No open ticket is running against a clock right now.")
     else:
         st.caption("Open tickets still within their threshold, least business time left first.")
-        show_table(risk, "at risk", "dl-risk", height=260)
+        risk = risk.assign(time_left=[format_duration(m * 60) if m > 0 else "due now" for m in risk["minutes_left"]])
+        show_table(risk, "at risk", "dl-risk", height=260,
+                   column_order=["time_left", "ticket_id", "target", "priority", "subject", "created_at", "team",
+                                 "channel", "source", "minutes_left", "business_minutes_so_far"],
+                   column_config={"time_left": st.column_config.TextColumn("Time left", width="small", pinned=True,
+                                                                           help="Business time before the breach"),
+                                  "ticket_id": st.column_config.TextColumn("Ticket", width="small")})
 
     drill = st.session_state.get("drill")
     if drill:

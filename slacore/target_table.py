@@ -18,8 +18,9 @@ from .store import Store
 from .targets import (SCOPE_FIELDS, Target, build_target, calendars, current_targets, missing_calendar, retire_target,
                       save_calendar, save_target)
 
-TARGET_COLUMNS = ["name", "metric", "priority", "team", "channel", "customer", "customer_tier", "category",
-                  "within", "goal_pct", "calendar", "measure", "pause"]
+# What a reader needs first (name, goal, threshold, calendar) comes first: at 1400 px the scope columns scroll.
+TARGET_COLUMNS = ["name", "goal_pct", "within", "calendar", "metric", "priority", "team", "channel", "customer",
+                  "customer_tier", "category", "measure", "pause"]
 CALENDAR_COLUMNS = ["name", "timezone", "hours", "holidays", "closed"]
 
 

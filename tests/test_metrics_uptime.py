@@ -101,3 +101,13 @@ def test_the_error_budget_burns_day_by_day_and_resets_each_month(outages):
     assert december["used_s"].iloc[0] == 20 * 60 and december["budget_s"].iloc[0] == pytest.approx(0.001 * 31 * 86400)
     spec = burn_chart(november, "API").to_dict()
     assert spec["title"]["text"] == "API" and len(spec["layer"]) == 4
+
+
+def test_the_drilldown_lists_downtime_first(outages):
+    from slacore.metric_defs import get
+
+    with Evaluation(outages, start=date(2025, 11, 1), end=date(2025, 11, 30), as_of=u(2025, 12, 15)) as ev:
+        rows = get("uptime").drilldown(ev, "API")
+        down = get("uptime").drilldown(ev, "API", "breached")
+    assert rows["outcome"].iloc[0] == "breached" and down["minutes"].sum() == 55.0
+    assert set(down["state"]) == {"down"} and set(down["service"]) == {"API"}

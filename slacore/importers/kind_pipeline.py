@@ -28,7 +28,7 @@ from .machinery import (FINAL, PARSED, REJECTS, STAGE, ImportOptions, ImportPlan
                         _check_timezone, _ident, _insert_rejects, _json_of, _keep_rejects, _lit, _nothing_loadable,
                         _number, _Source, _text, drop_temp, record_import)
 from .presets import MappedColumn, MappingInfo
-from .timestamps import EARLIEST_SQL, LATEST_SQL, clean_expr, describe, detect_formats, parse_expr
+from .timestamps import EARLIEST_SQL, LATEST_SQL, clean_expr, describe, describe_column, detect_formats, parse_expr
 
 
 # -- which kind a file is ------------------------------------------------------------------------------------------
@@ -63,8 +63,16 @@ def choose_kind(path: Path, shown: str, kinds: dict[str, ImportKind]) -> ImportK
     Two kinds equally likely: a refusal naming them and --kind."""
     scored = []
     for headers in peek_headers(path, shown):
+        headers = [h.strip() for h in headers]
+        ticket_score = kinds["tickets"].score(headers) if headers and "tickets" in kinds else 0.0
+        scored.append((ticket_score, "tickets"))
         for kind in kinds.values():
-            scored.append((kind.score([h.strip() for h in headers]) if headers else 0.0, kind.name))
+            if kind.name == "tickets":
+                continue
+            if ticket_score >= 1.0 and not any(matcher.present(p.signature, headers) >= 4
+                                               for p in kind.presets.values()):
+                continue  # a vendor's ticket export: only another tool's own signature could outrank it
+            scored.append((kind.score(headers) if headers else 0.0, kind.name))
     best: dict[str, float] = {}
     for score, name in scored:
         best[name] = max(best.get(name, 0.0), score)
@@ -243,12 +251,15 @@ def _parse(cur, kind: ImportKind, ctx: ParseContext, headers: list[str]) -> int:
         f"|| strftime({f}, '%Y-%m-%d %H:%M:%S')" for f in stamps if f in kind.columns)
     rules = kind.rules(ctx) if kind.rules else "CAST(NULL AS VARCHAR)"
     drop = kind.drop(ctx) if kind.drop else "false"
+    layered = STAGE
+    for layer in (kind.layers(ctx) if kind.layers else []):
+        layered = f"(SELECT *, {layer} FROM {layered})"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE {PARSED} AS
         SELECT * EXCLUDE (_summary_raw), _summary_raw AS _summary,
                _summary_raw OR coalesce({drop}, false) AS _blank,
                coalesce({rules}, CASE {out_of_range or 'WHEN false THEN NULL'} END) AS reason
-        FROM (SELECT _row, {skip} AS _summary_raw, {kind.select(ctx)}, {extra} AS extra FROM {STAGE})
+        FROM (SELECT _row, {skip} AS _summary_raw, {kind.select(ctx)}, {extra} AS extra FROM {layered})
     """)
     return cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
 
@@ -265,7 +276,7 @@ def _finalise(cur, kind: ImportKind) -> tuple[int, int]:
 
 def _key_match(kind: ImportKind) -> str:
     """t (the table) and f (FINAL) rows with the same key; a key may be several columns ('service, checked_at')."""
-    return " AND ".join(f"t.{k.strip()} = f.{k.strip()}" for k in kind.key.split(","))
+    return " AND ".join(f"t.{k.strip()} = f.{kind.renamed.get(k.strip(), k.strip())}" for k in kind.key.split(","))
 
 
 def _table_columns(cur, table: str) -> set[str]:
@@ -273,18 +284,24 @@ def _table_columns(cur, table: str) -> set[str]:
                                       [table]).fetchall()}
 
 
-def _prepared(store, cur, kind: ImportKind, path: Path, shown: str, options: ImportOptions):
-    """Everything before the parse (shared by the plan and the import)."""
+def _prepared(store, cur, kind: ImportKind, path: Path, shown: str, options: ImportOptions, require: bool = True):
+    """Everything before the parse (shared by the plan and the import). Without `require`, a file lacking a
+    required field gets a plan (the user maps it by hand) and `ctx.facts['incomplete']` says so."""
     src = _stage(cur, path, shown, options, kind.noun)
     headers = src.columns
     fmt0 = options.fmt if options.fmt in kind.presets else _detect_preset(kind, headers)
     extra_rows, continuation = _continuation(cur, kind, headers, fmt0)
     fmt, mapping, remembered, info = _map(store, kind, headers, options, continuation)
-    _require(kind, mapping, shown)
+    if require:
+        _require(kind, mapping, shown)
+    incomplete = any(f not in mapping for f in kind.required)
     zone_from = info.zone_from if (not options.timezone and info.zone) else []
     source = (options.source or (f"{fmt}-{kind.name}" if fmt != "generic" else kind.name)).strip() or kind.name
     probe = replace(options, timezone=options.timezone or info.zone or "UTC")
     ctx, ts = _context(cur, kind, src, mapping, probe, fmt, continuation, source)
+    if incomplete:
+        ctx.facts["incomplete"] = True
+        return src, headers, fmt, mapping, remembered, info, ctx, ts, zone_from, source, probe
     skip = kind.skip(ctx) if kind.skip else "false"
     if kind.prepare is not None:
         kind.prepare(cur, STAGE, ctx, skip)
@@ -293,7 +310,7 @@ def _prepared(store, cur, kind: ImportKind, path: Path, shown: str, options: Imp
         facts = ctx.facts
         ctx, ts = _context(cur, kind, src, mapping, probe, fmt, continuation, source)
         ctx.facts = facts
-        zone_from = ["the export's ImportId row"]
+        zone_from = [f"{mapping[f]} (its ImportId row)" for f in kind.timestamp_fields if f in mapping][:1]
     ctx.facts["header_rows"] = extra_rows
     return src, headers, fmt, mapping, remembered, info, ctx, ts, zone_from, source, probe
 
@@ -309,18 +326,22 @@ def plan_kind(store: Store, kind: ImportKind, path: str | Path, name: str | None
     with store.cursor() as cur:
         try:
             src, headers, fmt, mapping, remembered, info, ctx, ts, zone_from, source, probe = _prepared(
-                store, cur, kind, path, shown, options)
-            _parse(cur, kind, ctx, headers)
-            facts = kind.report(cur, ctx, PARSED) if kind.report else {}
+                store, cur, kind, path, shown, options, require=False)
+            if ctx.facts.get("incomplete"):
+                facts = {}
+                rows = cur.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0]
+            else:
+                _parse(cur, kind, ctx, headers)
+                facts = kind.report(cur, ctx, PARSED) if kind.report else {}
+                rows = cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
             preview = cur.execute(f"SELECT * EXCLUDE (_row) FROM {STAGE} ORDER BY _row LIMIT 20").df()
-            rows = cur.execute(f"SELECT count(*) FILTER (WHERE NOT _blank) FROM {PARSED}").fetchone()[0]
             sheets = reader.list_sheets(path, shown) if src.sheet else []
         finally:
             drop_temp(cur)
     return ImportPlan(
         file_name=shown, kind="xlsx" if src.sheet else "csv", sheet=src.sheet, sheets=sheets, headers=headers,
         format=fmt, mapping=mapping, remembered=remembered,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()},
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()},
         pii_columns=ticket_presets.pii_columns(headers, mapping), rows=rows, preview=preview,
         columns=info.columns, asked=info.asked, timezone=probe.timezone, timezone_from=zone_from,
         notes=info.notes, import_kind=kind.name, facts=facts, fields=kind.labels())
@@ -364,8 +385,9 @@ def import_kind(store: Store, kind: ImportKind, path: str | Path, name: str | No
                     import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
                     cur.execute(f"DELETE FROM {kind.table} t USING {FINAL} f WHERE t.source = ? AND {_key_match(kind)}",
                                 [source])
+                    selected = ", ".join(kind.renamed.get(c, c) for c in columns)
                     cur.execute(f"INSERT INTO {kind.table} (source, {', '.join(columns)}, import_id) "
-                                f"SELECT ?, {', '.join(columns)}, ? FROM {FINAL}", [source, import_id])
+                                f"SELECT ?, {selected}, ? FROM {FINAL}", [source, import_id])
                     rejected = _insert_rejects(cur, import_id, src.malformed)
                     notes = _notes(src, options, valid - final_rows) + list(info.notes)
                     covers = kind.covers(cur) if kind.covers else None
@@ -387,7 +409,7 @@ def import_kind(store: Store, kind: ImportKind, path: str | Path, name: str | No
         import_id=import_id, file_name=shown, sha256=src.sha256 or _sha(path), format=fmt, source=source,
         rows_read=rows + len(src.malformed), loaded=final_rows - updated, updated=updated, rejected=rejected,
         duplicates=valid - final_rows, seconds=time.perf_counter() - t0, mapping=mapping,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
         columns=info.columns, asked=info.asked, timezone=probe.timezone, timezone_from=zone_from,
         kind=kind.name, facts=facts, lines=kind_lines(kind, facts))
 

@@ -35,7 +35,7 @@ from .machinery import (FINAL, PARSED, RAW, REJECTS, SAMPLE, SPREAD, STAGE, Impo
 from .machinery import _open_source as _open_any_source
 from .priorities import priority_sql
 from .timestamps import (EARLIEST_SQL, LATEST_SQL, SUPPORTED_YEARS, ColumnFormat, clean_expr, describe,
-                         detect_formats, parse_expr, placeholder_sql)
+                         describe_column, detect_formats, parse_expr, placeholder_sql)
 
 if TYPE_CHECKING:  # slacore.clocks, slacore.quality and pandas load when the swap needs them (see _Preload)
     import pandas as pd
@@ -159,7 +159,7 @@ def plan_import(store: Store, path: str | Path, name: str | None = None,
     return ImportPlan(
         file_name=shown, kind=src.kind, sheet=src.sheet, sheets=sheets, headers=headers, format=fmt,
         mapping=mapping, remembered=remembered,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()},
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()},
         pii_columns=presets.pii_columns(headers, mapping), rows=rows, preview=preview,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping), notes=info.notes + dropped,
@@ -250,6 +250,10 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {text('subject')} AS subject,
             TRY_CAST(round({_number(m('reopens'))}) AS INTEGER) AS reopens,
             TRY_CAST(round({_number(m('agent_replies'))}) AS INTEGER) AS agent_replies,
+            TRY_CAST(round({_number(m('customer_replies'))}) AS INTEGER) AS customer_replies,
+            {_yes_no(m('first_contact'))} AS first_contact,
+            {text('satisfaction')} AS csat_raw,
+            {text('satisfaction_comment')} AS csat_comment,
             {text('activity')} AS activity,
             {extra} AS extra
         FROM {relation}
@@ -370,7 +374,8 @@ def _derived(mapping: dict[str, str]) -> str:
 
 PARSED_COLUMNS = (
     "_row, ticket_id, created_at, first_response_at, resolved_at, updated_at, status, priority_raw, team, "
-    "assignee, channel, customer, customer_tier, category, subject, reopens, agent_replies, "
+    "assignee, channel, customer, customer_tier, category, subject, reopens, agent_replies, customer_replies, "
+    "first_contact, csat_raw, csat_comment, "
     "vendor_first_response_business_min, vendor_resolution_business_min, on_hold_min, on_hold_business_min, "
     "pending_min, pending_business_min, activity, extra"
 )
@@ -419,7 +424,7 @@ def _placeholder_counts(cur, mapping: dict[str, str]) -> dict[str, dict]:
 
 FINAL_COLUMNS = (
     "ticket_id, created_at, first_response_at, resolved_at, status, priority, priority_raw, team, assignee, "
-    "channel, customer, customer_tier, category, subject, reopens, agent_replies, "
+    "channel, customer, customer_tier, category, subject, reopens, agent_replies, customer_replies, first_contact, "
     "vendor_first_response_business_min, vendor_resolution_business_min, on_hold_min, on_hold_business_min, "
     "pending_min, pending_business_min, updated_at, extra"
 )
@@ -476,6 +481,8 @@ def _collapse(cur, activities: bool, codes: dict[str, str]) -> tuple[int, int, b
                 arg_max(customer_tier, ord) AS customer_tier, arg_max(category, ord) AS category,
                 arg_max(subject, ord) AS subject, max(reopens) AS reopens,
                 count(*) FILTER (WHERE kind = 'response')::INTEGER AS agent_replies,
+                max(customer_replies) AS customer_replies, arg_max(first_contact, ord) AS first_contact,
+                arg_max(csat_raw, ord) AS csat_raw, arg_max(csat_comment, ord) AS csat_comment,
                 arg_max(vendor_first_response_business_min, ord) AS vendor_first_response_business_min,
                 arg_max(vendor_resolution_business_min, ord) AS vendor_resolution_business_min,
                 arg_max(on_hold_min, ord) AS on_hold_min, arg_max(on_hold_business_min, ord) AS on_hold_business_min,
@@ -505,7 +512,7 @@ def _collapse(cur, activities: bool, codes: dict[str, str]) -> tuple[int, int, b
     cur.execute(f"DROP TABLE IF EXISTS {FINAL}")
     cur.execute(f"""
         CREATE TEMP {kind} {FINAL} AS
-        SELECT {', '.join('v.' + c.strip() for c in cols.split(','))}, pr.priority
+        SELECT {', '.join('v.' + c.strip() for c in cols.split(','))}, v.csat_raw, v.csat_comment, pr.priority
         FROM ({source}) v LEFT JOIN {PRIO} pr ON pr.priority_raw = v.priority_raw
     """)
     return valid, tickets, event_log
@@ -537,6 +544,55 @@ def _insert_tickets(cur, source: str, import_id: int) -> None:
         )
 
 
+def _insert_surveys(cur, source: str, import_id: int, mapping: dict[str, str]) -> list[str]:
+    """A satisfaction column of the ticket export (Zendesk 'Satisfaction Score': Offered, Good, Bad, Not Offered,
+    numbers, blanks; Freshdesk 'Survey results') fills `surveys` in the same transaction: one response per ticket
+    (response_id = ticket id, source and ticket_source = the ticket source, no rating time), replacing the ones an
+    earlier import of these tickets wrote. Blank and 'Not Offered' give no row. Returns the import's notes."""
+    if "satisfaction" not in mapping:
+        return []
+    from ..kinds import surveys
+
+    header = mapping["satisfaction"]
+    annotated, zero_not_rated = surveys.annotated_scale(header)
+    low, high, _ = cur.execute(surveys.numeric_range_sql("csat_raw", FINAL, "true", zero_not_rated)).fetchone()
+    scale = surveys.decide_scale(low, high, annotated)
+    r = surveys.rating_sql("csat_raw", scale, zero_not_rated, surveys.label_mode(cur, "csat_raw", FINAL))
+    inner, outer = surveys.rating_inputs("csat_raw")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _csat AS SELECT ticket_id, {r['state']} AS state, {r['rating']} AS rating, "
+                f"{r['scale_min']} AS scale_min, {r['scale_max']} AS scale_max, {r['scale']} AS scale, "
+                f"{r['label']} AS label, csat_raw, csat_comment, team, assignee, channel, customer "
+                f"FROM (SELECT *, {outer} FROM (SELECT *, {inner} FROM {FINAL} WHERE csat_raw IS NOT NULL))")
+    cur.execute(f"DELETE FROM surveys WHERE source = ? AND response_id IN (SELECT ticket_id FROM {FINAL})", [source])
+    cur.execute(
+        "INSERT INTO surveys (source, response_id, ticket_id, ticket_source, answered, rating, scale_min, scale_max, "
+        "scale, label, comment, team, assignee, channel, customer, import_id) "
+        "SELECT ?, ticket_id, ticket_id, ?, state = 'answered', rating, scale_min, scale_max, scale, label, "
+        "csat_comment, team, assignee, channel, customer, ? FROM _csat WHERE state IN ('answered', 'offered')",
+        [source, source, import_id])
+    answered, offered, unread, example, kinds = cur.execute(
+        "SELECT count(*) FILTER (WHERE state = 'answered'), count(*) FILTER (WHERE state = 'offered'), "
+        "count(*) FILTER (WHERE state IN ('unreadable', 'outside')), "
+        "any_value(csat_raw) FILTER (WHERE state IN ('unreadable', 'outside')), "
+        "list(DISTINCT scale) FILTER (WHERE state = 'answered') FROM _csat").fetchone()
+    cur.execute("DROP TABLE _csat")
+    scales = ", ".join(sorted(k for k in kinds or [] if k))
+    notes = [f"satisfaction column {header!r}: {answered} survey responses" + (f" ({scales})" if scales else "")
+             + (f", {offered} offered but not answered" if offered else "")]
+    if unread:
+        notes.append(f"{unread} satisfaction values could not be read as a rating (e.g. {example!r}): no survey row")
+    return notes
+
+
+def _yes_no(header: str | None) -> str:
+    """A yes/no column ('Resolved on first call'): true, false, or NULL when it says neither."""
+    if header is None:
+        return "CAST(NULL AS BOOLEAN)"
+    v = f"lower(trim({_ident(header)}))"
+    return (f"CASE WHEN {v} IN ('yes', 'y', 'true', 't', '1', 'ja', 'sí', 'si', 'oui', 'x') THEN true "
+            f"WHEN {v} IN ('no', 'n', 'false', 'f', '0', 'nein', 'non') THEN false END")
+
+
 def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
           event_log, final_rows, started, mapping_notes=()) -> tuple[int, int, int, list[str]]:
     """Replace the incoming tickets of this source and record the import: one transaction, whole or nothing."""
@@ -550,10 +606,11 @@ def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, hea
             flags.touch(f"t.source = ? AND t.ticket_id IN (SELECT ticket_id FROM {FINAL})", [source])
             _delete_replaced(cur, source)
             _insert_tickets(cur, source, import_id)
+            survey_notes = _insert_surveys(cur, source, import_id, mapping)
             flags.touch("t.import_id = ?", [import_id])
             flags.finish()
             rejected = _insert_rejects(cur, import_id, src.malformed)
-            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes)
+            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes) + survey_notes
             rows_read = rows + len(src.malformed)
             record_import(cur, import_id=import_id, kind="tickets", shown=shown, sha=sha, fmt=fmt, source=source,
                           timezone=options.timezone, rows_read=rows_read, loaded=final_rows - updated,
@@ -697,7 +754,7 @@ def _import(store, path, shown, options, step, background, preload, scan) -> Imp
         import_id=import_id, file_name=shown, sha256=sha, format=fmt, source=source,
         rows_read=rows + len(src.malformed), loaded=final_rows - updated, updated=updated,
         rejected=rejected, duplicates=duplicates, seconds=time.perf_counter() - t0, mapping=mapping,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping, event_log),
         placeholders=placeholders,
@@ -727,7 +784,7 @@ def _always_cleaned(mapping: dict[str, str]) -> set[str]:
 
 
 def _drop_temp(cur) -> None:
-    drop_temp(cur, (PRIO, ACTS))
+    drop_temp(cur, (PRIO, ACTS, "_csat"))
 
 
 def _notes(src, fmt, mapping, ts, duplicates, event_log, options) -> list[str]:

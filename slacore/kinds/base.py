@@ -92,6 +92,8 @@ class ImportKind:
     presets: Mapping[str, KindPreset] = field(default_factory=dict)
     score: Callable[[list[str]], float] = lambda headers: 0.0
     skip: Callable[[ParseContext], str] | None = None
+    layers: Callable[[ParseContext], list[str]] | None = None  # select lists computed under `select`, innermost first
+    renamed: Mapping[str, str] = field(default_factory=dict)  # table column -> its name in `select` (a clash)
     drop: Callable[[ParseContext], str] | None = None  # SQL over the selected columns: rows that are no data
     report_lines: Callable[[dict], list[str]] | None = None  # the report's facts in sentences
     prepare: Callable | None = None

@@ -80,30 +80,47 @@ GOOD = ("good", "good_with_comment", "good, i'm satisfied", "good, i’m satisfi
         "gut", "bueno", "bon")
 BAD = ("bad", "bad_with_comment", "bad, i'm unsatisfied", "bad, i’m unsatisfied", "negative", "thumbs down", "👎",
        "schlecht", "malo", "mauvais")
-# Text labels -> their place on a 1..5 scale ('slightly' labels of 7-point scales sit half-way).
-LABELS: dict[str, float] = {}
-for _score, _words in {
-    5: ("very satisfied", "extremely satisfied", "completely satisfied", "very happy", "extremely happy", "awesome",
+# Text labels -> their level on a 7-point scale (7 very satisfied ... 4 neutral ... 1 very dissatisfied). A column's
+# labels take a place on 1..5: where it uses both plain ('Satisfied') and 'slightly'/'somewhat' labels it is a
+# 7-point scale (spread evenly over 1..5); otherwise a 5-point one ('Somewhat satisfied' of Qualtrics' five = 4).
+LABELS: dict[str, int] = {}
+for _level, _words in {
+    7: ("very satisfied", "extremely satisfied", "completely satisfied", "very happy", "extremely happy", "awesome",
         "excellent", "sehr zufrieden", "äußerst zufrieden", "ausgezeichnet", "muy satisfecho", "muy satisfecha",
         "totalmente satisfecho", "excelente", "très satisfait", "très satisfaite", "extrêmement satisfait"),
-    4: ("satisfied", "happy", "mostly satisfied", "zufrieden", "satisfecho", "satisfecha", "satisfait",
-        "satisfaite", ),
-    3.5: ("slightly satisfied", "somewhat satisfied", "eher zufrieden", "etwas zufrieden", "algo satisfecho",
-          "algo satisfecha", "plutôt satisfait", "plutôt satisfaite", "assez satisfait"),
-    3: ("neutral", "neither satisfied nor dissatisfied", "neither", "just okay", "okay", "ok", "weder noch",
-        "weder zufrieden noch unzufrieden", "teils/teils", "ni satisfecho ni insatisfecho",
-        "neutro", "neutre", "ni satisfait ni insatisfait"),
-    2.5: ("slightly dissatisfied", "somewhat dissatisfied", "slightly unsatisfied", "eher unzufrieden",
-          "etwas unzufrieden", "algo insatisfecho", "algo insatisfecha", "plutôt insatisfait", "plutôt insatisfaite",
-          "peu satisfait"),
-    2: ("dissatisfied", "unsatisfied", "unhappy", "not good", "unzufrieden", "insatisfecho", "insatisfecha",
-        "insatisfait", "insatisfaite", "mécontent"),
+    6: ("satisfied", "happy", "mostly satisfied", "zufrieden", "satisfecho", "satisfecha", "satisfait",
+        "satisfaite"),
+    5: ("slightly satisfied", "somewhat satisfied", "eher zufrieden", "etwas zufrieden", "algo satisfecho",
+        "algo satisfecha", "plutôt satisfait", "plutôt satisfaite", "assez satisfait"),
+    4: ("neutral", "neither satisfied nor dissatisfied", "neither", "just okay", "okay", "ok", "weder noch",
+        "weder zufrieden noch unzufrieden", "teils/teils", "ni satisfecho ni insatisfecho", "neutro", "neutre",
+        "ni satisfait ni insatisfait"),
+    3: ("slightly dissatisfied", "somewhat dissatisfied", "slightly unsatisfied", "eher unzufrieden",
+        "etwas unzufrieden", "algo insatisfecho", "algo insatisfecha", "plutôt insatisfait", "plutôt insatisfaite",
+        "peu satisfait"),
+    2: ("dissatisfied", "unsatisfied", "unhappy", "unzufrieden", "insatisfecho", "insatisfecha", "insatisfait",
+        "insatisfaite", "mécontent"),
     1: ("very dissatisfied", "very unsatisfied", "extremely dissatisfied", "extremely unhappy", "very unhappy",
-        "sehr unzufrieden", "äußerst unzufrieden", "muy insatisfecho", "muy insatisfecha", "très insatisfait",
-        "très insatisfaite", "très mécontent"),
+        "not good", "sehr unzufrieden", "äußerst unzufrieden", "muy insatisfecho", "muy insatisfecha",
+        "très insatisfait", "très insatisfaite", "très mécontent"),
 }.items():
     for _w in _words:
-        LABELS[_w] = float(_score)
+        LABELS[_w] = _level
+FIVE_POINT = {7: 5, 6: 4, 5: 4, 4: 3, 3: 2, 2: 2, 1: 1}
+
+
+def label_level_sql(value_sql: str) -> str:
+    t = _token(value_sql)
+    return f"(CASE {t} " + " ".join(f"WHEN {_lit(k)} THEN {v}" for k, v in LABELS.items()) + " END)"
+
+
+def label_mode(cur, value_sql: str, table: str, where: str = "true") -> str:
+    """'seven' when the column's labels use plain and 'slightly' levels both, else 'five'."""
+    levels = {r[0] for r in cur.execute(f"SELECT DISTINCT {label_level_sql('v')} FROM "
+                                        f"(SELECT DISTINCT {value_sql} AS v FROM {table} WHERE ({where}))"
+                                        ).fetchall() if r[0] is not None}
+    return "seven" if levels & {6, 2} and levels & {5, 3} else "five"
+
 
 SUMMARY_WORDS = ("average", "avg", "total", "totals", "grand total", "mean", "median", "sum", "summe", "gesamt",
                  "durchschnitt", "mittelwert", "promedio", "media", "total general", "moyenne", "somme", "overall")
@@ -136,8 +153,8 @@ def annotated_scale(*texts: str) -> tuple[tuple[int, int] | None, bool]:
         if m:
             return (int(m.group(1)), int(m.group(2))), zero_not_rated
         m = _OUT_OF.search(cleaned)
-        if m:
-            return (1, int(m.group(1))), zero_not_rated
+        if m:  # 'out of 10' states the top only: the bottom is 0 when the column holds a 0
+            return (-1, int(m.group(1))), zero_not_rated
     return None, zero_not_rated
 
 
@@ -159,6 +176,8 @@ def numeric_range_sql(value_sql: str, table: str, where: str = "true", zero_not_
 def decide_scale(low: float | None, high: float | None, annotated: tuple[int, int] | None) -> tuple[int, int] | None:
     """The numeric scale: the header's words, else from the column's range (0 seen: 0–10; up to 5: 1–5; up to 7:
     1–7; up to 10: 1–10). None: no numbers, or none this app knows (the rows say why)."""
+    if annotated and annotated[0] < 0:
+        return (0 if low is not None and low < 1 else 1), annotated[1]
     if annotated:
         return annotated
     if high is None:
@@ -171,30 +190,42 @@ def decide_scale(low: float | None, high: float | None, annotated: tuple[int, in
     return None
 
 
-def rating_sql(value_sql: str, scale: tuple[int, int] | None, zero_not_rated: bool = False) -> dict[str, str]:
-    """SQL for each part of a rating read from one cell: state ('answered', 'unanswered', 'offered',
-    'not offered', 'unreadable', 'outside'), rating, scale_min, scale_max, scale text and label."""
+def rating_inputs(value_sql: str) -> list[str]:
+    """The select lists that precompute a rating cell once (token, number, label level), innermost first:
+    `rating_sql` reads `_rt`, `_rn` and `_rl` (one 80-branch CASE per row instead of one per use)."""
     t = _token(value_sql)
-    n = _number_of(t)
-    labels = " ".join(f"WHEN {_lit(k)} THEN {v}" for k, v in LABELS.items())
-    label_pos = f"(CASE {t} {labels} END)"
+    return [f"{t} AS _rt, {_number_of(t)} AS _rn",
+            "(CASE _rt " + " ".join(f"WHEN {_lit(k)} THEN {v}" for k, v in LABELS.items()) + " END) AS _rl"]
+
+
+def rating_sql(value_sql: str, scale: tuple[int, int] | None, zero_not_rated: bool = False,
+               labels: str = "five") -> dict[str, str]:
+    """SQL for each part of a rating (over the `rating_inputs` columns): state ('answered', 'unanswered', 'offered',
+    'not offered', 'unreadable', 'outside'), rating, scale_min, scale_max, scale text and label. `labels`: how the
+    column's text labels sit on 1..5 (`label_mode`)."""
+    t, n = "_rt", "_rn"
+    if labels == "seven":
+        label_pos = "(1 + (_rl - 1) * 4 / 6.0)"
+    else:
+        label_pos = "(CASE _rl " + " ".join(f"WHEN {k} THEN {v}.0" for k, v in FIVE_POINT.items()) + " END)"
     lo, hi = scale if scale else (None, None)
     in_scale = f"({n} >= {lo} AND {n} <= {hi})" if scale else "false"
     zero = f"WHEN {n} = 0 THEN 'unanswered' " if zero_not_rated else ""
+    good_bad = _in(GOOD + BAD)
     state = (f"CASE WHEN {t} IN {_in(EMPTY_ANSWERS)} THEN 'unanswered' "
              f"WHEN {t} IN {_in(OFFERED)} THEN 'offered' "
              f"WHEN {t} IN {_in(NOT_OFFERED)} THEN 'not offered' "
-             f"WHEN {t} IN {_in(GOOD + BAD)} THEN 'answered' "
-             f"WHEN {label_pos} IS NOT NULL THEN 'answered' "
+             f"WHEN {t} IN {good_bad} THEN 'answered' "
+             f"WHEN _rl IS NOT NULL THEN 'answered' "
              f"{zero}WHEN {n} IS NULL THEN 'unreadable' "
              f"WHEN {in_scale} THEN 'answered' ELSE 'outside' END")
-    kind = (f"CASE WHEN {t} IN {_in(GOOD + BAD)} THEN 'good/bad' WHEN {label_pos} IS NOT NULL THEN 'labels' "
+    kind = (f"CASE WHEN {t} IN {good_bad} THEN 'good/bad' WHEN _rl IS NOT NULL THEN 'labels' "
             f"WHEN {n} IS NOT NULL THEN 'number' END")
     scale_text = f"'{lo}-{hi}'" if scale else "NULL"
     return {
         "state": state,
         "rating": (f"CASE WHEN {t} IN {_in(GOOD)} THEN 1.0 WHEN {t} IN {_in(BAD)} THEN 0.0 "
-                   f"WHEN {label_pos} IS NOT NULL THEN {label_pos} WHEN {in_scale} THEN {n} END"),
+                   f"WHEN _rl IS NOT NULL THEN {label_pos} WHEN {in_scale} THEN {n} END"),
         "scale_min": (f"CASE {kind} WHEN 'good/bad' THEN 0.0 WHEN 'labels' THEN 1.0 "
                       f"WHEN 'number' THEN {lo if scale else 'NULL'} END"),
         "scale_max": (f"CASE {kind} WHEN 'good/bad' THEN 1.0 WHEN 'labels' THEN 5.0 "
@@ -216,6 +247,8 @@ def _score(headers: list[str]) -> float:
     if any(matcher.present(p.signature, headers) >= 4 for p in PRESETS.values() if p.name != "zendesk"):
         return 1.0
     found = {m.field for m in matcher.match(headers, [SURVEYS.vocabulary()], SURVEYS.timestamp_fields) if m.sure}
+    if "rating" not in found and "rating" in _guess(headers, {}, {}):
+        found.add("rating")
     if "rating" not in found:
         return 0.0
     tickets = set(ticket_presets.propose_mapping(headers, ticket_presets.detect_format(headers)))
@@ -266,7 +299,7 @@ def _prepare(cur, table: str, ctx: ParseContext, skip_sql: str) -> None:
                                                        zero_not_rated)).fetchone()
     scale = decide_scale(low, high, annotated)
     ctx.facts.update(scale=scale, annotated=annotated, zero_not_rated=zero_not_rated, numbers=int(numbers),
-                     observed=(low, high))
+                     observed=(low, high), labels=label_mode(cur, ctx.raw("rating"), table, f"NOT ({skip_sql})"))
     zone = _qualtrics_zone(cur, table, ctx)
     if zone:
         ctx.facts["zone"] = zone
@@ -293,7 +326,8 @@ def _skip(ctx: ParseContext) -> str:
 
 
 def _select(ctx: ParseContext) -> str:
-    r = rating_sql(ctx.raw("rating"), ctx.facts.get("scale"), ctx.facts.get("zero_not_rated", False))
+    r = rating_sql(ctx.raw("rating"), ctx.facts.get("scale"), ctx.facts.get("zero_not_rated", False),
+                   ctx.facts.get("labels", "five"))
     if "response_id" in ctx.mapping:
         response_id = ctx.text("response_id")
     elif "ticket_id" in ctx.mapping:
@@ -315,7 +349,7 @@ def _select(ctx: ParseContext) -> str:
         {r['scale']} AS scale,
         {r['label']} AS label,
         {ctx.text('comment')} AS comment,
-        {ctx.text('reason')} AS reason,
+        {ctx.text('reason')} AS reason_given,
         {ctx.text('team')} AS team,
         {ctx.text('assignee')} AS assignee,
         lower({ctx.text('channel')}) AS channel,
@@ -405,6 +439,6 @@ SURVEYS = ImportKind(
     columns=("response_id", "ticket_id", "ticket_source", "rated_at", "offered_at", "answered", "rating",
              "scale_min", "scale_max", "scale", "label", "comment", "reason", "team", "assignee", "channel",
              "customer"),
-    select=_select, rules=_rules, presets=PRESETS, score=_score, skip=_skip, prepare=_prepare, report=_report,
-    header_rows=_header_rows, guess=_guess, report_lines=_report_lines, drop=_drop,
+    layers=lambda ctx: rating_inputs(ctx.raw("rating")), select=_select, rules=_rules, presets=PRESETS, score=_score, skip=_skip, prepare=_prepare, report=_report,
+    header_rows=_header_rows, guess=_guess, report_lines=_report_lines, drop=_drop, renamed={"reason": "reason_given"},
 )

@@ -21,7 +21,7 @@ def _score(headers: list[str]) -> float:
 
     if lifecycle and clearly_incidents(headers):
         return 0.5
-    return 0.9 if lifecycle else 0.5
+    return 0.8 if lifecycle else 0.5
 
 
 def _importer(store, path, name=None, options=None, progress=None):

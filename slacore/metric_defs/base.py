@@ -131,6 +131,11 @@ class Metric:
         under their own keys, never changing the shared ones. None: nothing extra."""
         return None
 
+    def drilldown(self, ev, target: str | None = None, outcome: str | None = None, where: dict | None = None,
+                  limit: int = 5000, cell: tuple | None = None):
+        """The units behind a number, as a frame a page lists: tickets by default (Evaluation.tickets)."""
+        return ev.tickets(target, outcome, where, limit=limit, cell=cell)
+
     def extra_lines(self, extra: dict) -> list[str]:
         """`summary_extra`'s figures as lines of the command line's text output (each follows the target's name)."""
         return []

@@ -135,10 +135,10 @@ class SurveyUnits(Units):
                    tk.resolved_at, tk.status AS ticket_status, tk.subject, CAST(NULL AS VARCHAR) AS service,
                    1::BIGINT AS weight,
                    CASE WHEN NOT s.answered THEN 'offered, not answered'
-                        ELSE concat_ws(' — ', coalesce(s.label, CAST(s.rating AS VARCHAR))
+                        ELSE concat_ws(' — ', coalesce(s.label, regexp_replace(CAST(s.rating AS VARCHAR), '[.]0$', ''))
                                        || CASE WHEN s.scale IS NOT NULL THEN ' (' || s.scale || ')' ELSE '' END,
                                        s.reason, s.comment) END AS detail,
-                   s.answered, s.rating, s.scale_min, s.scale_max, s.scale, s.comment, s.rated_at,
+                   s.answered, s.rating, s.scale_min, s.scale_max, s.scale, s.label, s.comment, s.rated_at,
                    {satisfied_sql('s', n)} AS satisfied, tk.ticket_id IS NOT NULL AS linked,
                    {suspicious_sql('tk')} AS _suspicious
             FROM surveys s LEFT JOIN tickets tk

@@ -55,6 +55,24 @@ class Uptime(Metric):
             })
         return {"budget": target.budget, "periods": periods}
 
+    def drilldown(self, ev, target=None, outcome=None, where=None, limit: int = 5000, cell=None):
+        """The stretches behind a number — downtime first, longest first — per service and day."""
+        clauses, params = ["true"], []
+        for name, value in (("target", target), ("outcome", outcome)):
+            if value:
+                clauses.append(f"{name} = ?")
+                params.append(value)
+        for col, value in (where or {}).items():
+            if col not in ("service", "source"):
+                raise ValueError(f"cannot filter uptime by {col}")
+            clauses.append(f"{col} = ?")
+            params.append(value)
+        return ev.sql(f"""
+            SELECT target, outcome, service, source, created_local AS starts, round(weight / 60.0, 1) AS minutes,
+                   ticket_status AS state, detail, ticket_id AS incident
+            FROM o WHERE {' AND '.join(clauses)}
+            ORDER BY CASE outcome WHEN 'breached' THEN 0 WHEN 'unmeasured' THEN 1 ELSE 2 END, weight DESC, created_local LIMIT {int(limit)}""", params)
+
     def extra_lines(self, extra: dict) -> list[str]:
         lines = []
         for p in extra["periods"]:
