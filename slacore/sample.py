@@ -16,6 +16,8 @@ SAMPLE_FILES = ("zendesk_tickets.csv", "freshdesk_tickets.csv")
 SAMPLE_SURVEYS = ("csat_survey.csv", "sample-csat", "sample-zendesk")  # file, source, the tickets' source
 SAMPLE_SOURCE_PREFIX = "sample-"  # sample tickets never share a (source, id) with a user's real export
 SAMPLE_REMOVED_KEY = "sample_removed"  # in settings: the user removed the samples, never load them again
+# The sample outage log (uptime), imported beside the tickets when it ships; its absence does not stop the start.
+SAMPLE_OUTAGES = ("outages.csv", SAMPLE_SOURCE_PREFIX + "outages")
 
 
 class SampleDataMissing(UserError):
@@ -47,6 +49,10 @@ def load_sample_data(store: Store) -> list:
     if reports and path.exists():
         reports.append(import_kind(store, KINDS["surveys"], path, options=ImportOptions(
             timezone="UTC", source=source, ticket_source=ticket_source)))
+    outages, source = SAMPLE_OUTAGES
+    if reports and (config.SAMPLE_DIR / outages).exists():
+        reports.append(import_kind(store, KINDS["incidents"], config.SAMPLE_DIR / outages,
+                                   options=ImportOptions(timezone="UTC", source=source)))
     return reports
 
 
@@ -55,20 +61,22 @@ def has_sample_data(store: Store) -> bool:
 
 
 def sample_data_summary(store: Store) -> dict:
-    """What removing the sample data would remove: its imports, sources, tickets and survey responses (asked
-    before, said after)."""
-    imports, tickets, surveys = store.rows(
+    """What removing the sample data would remove: its imports, sources, tickets, survey responses and outages
+    (asked before, said after)."""
+    imports, tickets, surveys, incidents = store.rows(
         "SELECT (SELECT count(*) FROM imports WHERE starts_with(source, ?)), "
         "(SELECT count(*) FROM tickets WHERE starts_with(source, ?)), "
-        "(SELECT count(*) FROM surveys WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 3)[0]
+        "(SELECT count(*) FROM surveys WHERE starts_with(source, ?)), "
+        "(SELECT count(*) FROM incidents WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 4)[0]
     sources = [r[0] for r in store.rows("SELECT DISTINCT source FROM imports WHERE starts_with(source, ?) "
                                         "ORDER BY source", [SAMPLE_SOURCE_PREFIX])]
-    return {"imports": int(imports), "tickets": int(tickets), "surveys": int(surveys), "sources": sources}
+    return {"imports": int(imports), "tickets": int(tickets), "surveys": int(surveys), "incidents": int(incidents),
+            "sources": sources}
 
 
 def remove_sample_data(store: Store) -> int:
-    """Delete the sample imports, their tickets and survey responses (targets stay); returns the tickets removed
-    (sample_data_summary, asked before, counts the survey responses)."""
+    """Delete the sample imports, their tickets, survey responses and outages (targets stay); returns the tickets
+    removed (sample_data_summary, asked before, counts the survey responses and outages)."""
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction() as cur:
             gone = cur.execute("SELECT count(*) FROM tickets WHERE starts_with(source, ?)",
@@ -79,6 +87,7 @@ def remove_sample_data(store: Store) -> int:
             flags.finish()
             cur.execute("DELETE FROM surveys WHERE starts_with(source, ?) OR import_id IN (SELECT import_id FROM "
                         "imports WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 2)
+            cur.execute("DELETE FROM incidents WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
                         "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])

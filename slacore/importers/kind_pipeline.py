@@ -274,6 +274,11 @@ def _finalise(cur, kind: ImportKind) -> tuple[int, int]:
     return valid, cur.execute(f"SELECT count(*) FROM {FINAL}").fetchone()[0]
 
 
+def _key_match(kind: ImportKind) -> str:
+    """t (the table) and f (FINAL) rows with the same key; a key may be several columns ('service, checked_at')."""
+    return " AND ".join(f"t.{k.strip()} = f.{kind.renamed.get(k.strip(), k.strip())}" for k in kind.key.split(","))
+
+
 def _table_columns(cur, table: str) -> set[str]:
     return {r[0] for r in cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
                                       [table]).fetchall()}
@@ -375,11 +380,11 @@ def import_kind(store: Store, kind: ImportKind, path: str | Path, name: str | No
             with store.write_lock():
                 with store.transaction(cur):
                     updated = cur.execute(
-                        f"SELECT count(*) FROM {kind.table} t SEMI JOIN {FINAL} f ON t.{kind.key} = f.{kind.key} "
+                        f"SELECT count(*) FROM {kind.table} t SEMI JOIN {FINAL} f ON {_key_match(kind)} "
                         "WHERE t.source = ?", [source]).fetchone()[0]
                     import_id = cur.execute("SELECT nextval('import_id_seq')").fetchone()[0]
-                    cur.execute(f"DELETE FROM {kind.table} WHERE source = ? AND {kind.key} IN "
-                                f"(SELECT {kind.key} FROM {FINAL})", [source])
+                    cur.execute(f"DELETE FROM {kind.table} t USING {FINAL} f WHERE t.source = ? AND {_key_match(kind)}",
+                                [source])
                     selected = ", ".join(kind.renamed.get(c, c) for c in columns)
                     cur.execute(f"INSERT INTO {kind.table} (source, {', '.join(columns)}, import_id) "
                                 f"SELECT ?, {selected}, ? FROM {FINAL}", [source, import_id])

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from ..errors import UserError
 from .base import ImportKind, KindField, KindPreset, ParseContext  # noqa: F401
+from .checks import CHECKS
+from .incidents import INCIDENTS
 from .surveys import SURVEYS
 from .tickets import TICKETS
 
-KINDS: dict[str, ImportKind] = {k.name: k for k in (TICKETS, SURVEYS)}
-# Kinds the command line names before their module exists (slacore.kinds.incidents, .checks: the uptime work).
-PLANNED = ("incidents", "checks")
+KINDS: dict[str, ImportKind] = {k.name: k for k in (TICKETS, SURVEYS, INCIDENTS, CHECKS)}
+# Kinds the command line names before their module exists.
+PLANNED: tuple[str, ...] = ()
 
 
 def get_kind(name: str) -> ImportKind:

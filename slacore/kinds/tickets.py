@@ -17,6 +17,10 @@ def _score(headers: list[str]) -> float:
         return 0.0
     lifecycle = mapped & {"resolved_at", "first_response_at", "status", "priority", "first_response_minutes",
                           "resolution_minutes", "first_response_hours", "resolution_hours", "subject", "activity"}
+    from .incidents import clearly_incidents  # an outage log's Start/End/Severity also read as a ticket's
+
+    if lifecycle and clearly_incidents(headers):
+        return 0.5
     return 0.8 if lifecycle else 0.5
 
 
