@@ -115,6 +115,7 @@ class Metric:
     measure_words: dict = field(default_factory=lambda: {"app": "this app's calendar over the time stamps",
                                                          "vendor": "the export's own business-minutes figure"})
     credits: bool = False  # a target may carry a service-credit schedule and an error-budget period
+    precision: int = 1  # decimals of its attainment percent (uptime: 3 — 99.95% and 100% are not "100.0")
 
     # -- judging ---------------------------------------------------------------------------------------------------
     def judge_sql(self, target: "Target", clock: "Clock", as_of: datetime) -> tuple[str, str]:

@@ -108,7 +108,7 @@ METRIC = Uptime(
     name="uptime", label="Uptime", noun="uptime", verb="up", units="seconds", reads="uptime",
     period_stamp="the stretch's start", threshold=False, calendar=False, weight="seconds",
     measures=tuple(DEFINITIONS), measure_label="Planned maintenance", measure_words=DEFINITIONS,
-    credits=True, no_pause_why="uptime is not a ticket clock",
+    credits=True, precision=3, no_pause_why="uptime is not a ticket clock",
     summary_fields={"met": "seconds up", "breached": "seconds down", "pending": "always 0",
                     "unmeasured": "seconds of planned maintenance (excluded) or with no monitor check"},
     benchmark=Benchmark(metric="uptime", label="Uptime", units=("percent",), share=True),
