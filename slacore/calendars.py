@@ -42,11 +42,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_pkg
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy, pandas and holidays load where a calendar is expanded or measured, not on import
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "Calendar",
@@ -115,8 +116,17 @@ def _split_holiday_code(code: str) -> tuple[str, str | None]:
     return country, (subdiv or None)
 
 
+# The template calendars' codes (TEMPLATE_CALENDARS): known to the holidays package (tests/test_calendars.py checks
+# it), so building the templates on import needs neither the package (~0.07 s) nor its lookups (~0.07 s).
+_SHIPPED_HOLIDAY_CODES = frozenset({"DE", "US", "GB-ENG"})
+
+
 @functools.lru_cache(maxsize=256)
 def _check_holiday_code(code: str) -> None:
+    if code in _SHIPPED_HOLIDAY_CODES:
+        return
+    import holidays as holidays_pkg
+
     country, subdiv = _split_holiday_code(code)
     try:
         holidays_pkg.country_holidays(country, subdiv=subdiv)
@@ -392,6 +402,7 @@ def calendar_to_dict(cal: Calendar) -> dict:
 
 def holiday_dates(cal: Calendar, start: date, end: date) -> set[date]:
     """Local dates in [start, end] (inclusive) on which the calendar is closed all day: public holidays + closed."""
+    import holidays as holidays_pkg
     out = {d for d in cal.closed if start <= d <= end}
     if cal.holidays and start <= end:
         country, subdiv = _split_holiday_code(cal.holidays)
@@ -426,6 +437,7 @@ class _Windows:
     __slots__ = ("start", "end", "cum_before", "start_f", "dur_f", "cum_f")
 
     def __init__(self, start: np.ndarray, end: np.ndarray, cum_before: np.ndarray):
+        import numpy as np
         self.start, self.end, self.cum_before = start, end, cum_before
         self.start_f = start.astype(np.float64)
         self.dur_f = (end - start).astype(np.float64)
@@ -436,6 +448,7 @@ class _Windows:
 
 @functools.lru_cache(maxsize=64)
 def _expand(cal: Calendar, start: date, end: date) -> _Windows:
+    import numpy as np
     tz = _zone(cal.timezone)
     off = holiday_dates(cal, start, end)
     starts: list[int] = []
@@ -504,6 +517,7 @@ def _cover_range(lo: float, hi: float) -> tuple[date, date]:
 
 
 def _as_epoch_array(x) -> np.ndarray:
+    import numpy as np
     a = np.asarray(x)
     if a.dtype.kind == "M":
         nat = np.isnat(a)
@@ -515,6 +529,7 @@ def _as_epoch_array(x) -> np.ndarray:
 
 def _elapsed_business(w: _Windows, t: np.ndarray) -> np.ndarray:
     """F(t): open seconds from the first window up to t (NaN stays NaN)."""
+    import numpy as np
     idx = np.searchsorted(w.start_f, t, side="right") - 1
     np.maximum(idx, 0, out=idx)  # before the first window: t - start[0] < 0 clips to 0, and cum_before[0] = 0
     f = t - w.start_f[idx]
@@ -529,6 +544,7 @@ def business_seconds(cal: Calendar, start_epoch, end_epoch) -> np.ndarray:
     The calendar is expanded over the inputs' date range (whole years, cached), so no caller has to know it.
     ``end < start`` gives 0: a clock that was stopped before it started has measured nothing.
     """
+    import numpy as np
     a, b = np.broadcast_arrays(_as_epoch_array(start_epoch), _as_epoch_array(end_epoch))
     shape = a.shape
     a, b = a.ravel(), b.ravel()
@@ -547,16 +563,15 @@ def business_seconds(cal: Calendar, start_epoch, end_epoch) -> np.ndarray:
     return out.reshape(shape)
 
 
-_EPOCH_TS = pd.Timestamp(0, tz="UTC")
-
-
 def _series_epoch(s: pd.Series, what: str) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
     s = pd.Series(s)
     if not isinstance(s.dtype, pd.DatetimeTZDtype):
         if s.isna().all():
             return np.full(len(s), np.nan)
         raise ValueError(f"{what} must be a time-zone-aware datetime Series (got dtype {s.dtype}); tz_localize it first")
-    return (s - _EPOCH_TS).dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
+    return (s - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def business_seconds_df(cal: Calendar, starts: pd.Series, ends: pd.Series) -> np.ndarray:
@@ -646,6 +661,8 @@ def _quote_ident(name: str) -> str:
 
 def register_windows(con, cal: Calendar, name: str, start: date, end: date) -> str:
     """Create or replace TEMP table ``name`` (start_epoch, end_epoch, cum_before BIGINT) from ``open_windows``."""
+    import numpy as np
+    import pandas as pd
     s, e, c = open_windows(cal, start, end)
     df = pd.DataFrame({"start_epoch": s.astype(np.int64), "end_epoch": e.astype(np.int64), "cum_before": c.astype(np.int64)})
     view = f"__slacal_src_{abs(hash((cal, start, end)))}"

@@ -21,15 +21,15 @@ import importlib.metadata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
-
-import numpy as np
-import pyarrow as pa
+from typing import TYPE_CHECKING, Iterator
 
 from .calendars import MAX_DATE, MIN_DATE, Calendar, _cover_range, _elapsed_business, _expand
 from .metric_defs import clock_stamps
 from .scope import workspace_timezone, workspace_timezone_of
 from .store import Store
+
+if TYPE_CHECKING:  # numpy and pyarrow load where positions are computed (an import without targets needs none)
+    import numpy as np
 
 ANCHOR_EPOCH = 946684800.0  # 2000-01-01 00:00 UTC
 _EDGE_LO = datetime(MIN_DATE.year + 1, 1, 1, tzinfo=timezone.utc).timestamp()
@@ -54,6 +54,7 @@ class Clock:
 
     def at(self, epoch: float) -> float:
         """The position of one instant (the as-of time)."""
+        import numpy as np
         return float(positions(self.calendar, np.array([epoch], dtype=float))[0])
 
 
@@ -84,6 +85,7 @@ def _package_version(name: str) -> str:
 
 def positions(cal: Calendar, epochs: np.ndarray) -> np.ndarray:
     """Open seconds of `cal` from the anchor to each instant (float64 epoch seconds; NaN stays NaN)."""
+    import numpy as np
     t = np.asarray(epochs, dtype=float)
     if cal.is_24x7():
         return t - ANCHOR_EPOCH
@@ -245,9 +247,11 @@ def _drop_function(cur, function: str) -> None:
 
 def _register_positions(cur, cal: Calendar, slot: int) -> str:
     """A SQL function computing `positions(cal, …)` with numpy over Arrow batches; returns its name."""
+    import pyarrow as pa
+
     function = f"_clock_positions_{slot}"
 
-    def compute(epochs: pa.Array) -> pa.Array:
+    def compute(epochs):  # an Arrow array in and out; no annotations: DuckDB evaluates them, `pa` is local here
         return pa.array(positions(cal, epochs.to_numpy(zero_copy_only=False).astype(float)), from_pandas=True)
 
     cur.create_function(function, compute, ["DOUBLE"], "DOUBLE", type="arrow", side_effects=False)

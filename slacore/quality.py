@@ -46,13 +46,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from .importers.timestamps import EARLIEST_SQL as EARLIEST
 from .scope import Filters, period_bounds, workspace_timezone
 from .store import Store
+
+if TYPE_CHECKING:  # pandas loads where a frame is built: the import path and the CLI start without it
+    import pandas as pd
 
 # An auto-acknowledgement or a bot reply lands within a second or two of creation (a few seconds when a mail
 # trigger queues); no person reads and answers a ticket in ten seconds. Exactly 10 s still counts.
@@ -357,6 +360,7 @@ def report(store: Store, start: date | None = None, end: date | None = None, fil
     """Everything the Data quality page shows, each computed once: `summary` (see `summary`), `weekly`
     (`weekly_volume`), `shifts` (`volume_shifts`), `total` (tickets in scope) and `suspicious_all` (tickets the
     switch drops over all the data, whatever the period and filters: what the switch really does)."""
+    import pandas as pd
     scope_sql, params = _scope(store, start, end, filters, now)
     selects = ", ".join(f"count(*) FILTER (WHERE {_condition(name, now)}) AS {name}" for name in CHECKS)
     suspicious = " OR ".join(_condition(name, now) for name in excluded_checks())
@@ -428,6 +432,7 @@ def check_tickets(store: Store, check: str, limit: int = 2000, start: date | Non
     """The tickets behind one check, newest first, with a `detail` column saying why each is there.
 
     before_created lists the tickets in the table (if any) and then the rejected import rows (file, row, raw)."""
+    import pandas as pd
     if check == "volume_shift":
         scope_sql, params = _scope(store, start, end, filters, now)
         shifts = volume_shifts(store, start=start, end=end, filters=filters, now=now)
@@ -544,6 +549,7 @@ def _shifts(weekly: pd.DataFrame) -> pd.DataFrame:
 def _volume_tickets(store: Store, shifts: pd.DataFrame, scope_sql: str, params: list, limit: int = 2000,
                     count_only: bool = False):
     """The tickets in scope created in a flagged source-week (or their number)."""
+    import pandas as pd
     if shifts.empty:
         columns = [c.split(".")[1] for c in _TICKET_COLUMNS.split(", ")]
         return 0 if count_only else pd.DataFrame(columns=columns[:2] + ["detail"] + columns[2:])

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from .store import Store
+
+if TYPE_CHECKING:  # pandas loads where a frame is needed: modules that import this one start without it
+    import pandas as pd
 
 # -- dimensions: the one list ---------------------------------------------------------------------------------------
 # What a target's scope may name (`where: {priority: urgent, team: Billing}`).
@@ -89,6 +91,8 @@ class Filters:
     def register_excluded(self, cur) -> None:
         """Make the excluded ids visible to `cur` as `_excluded` (nothing when there are none)."""
         if self.exclude_ids:
+            import pandas as pd
+
             cur.register("_excluded", pd.DataFrame(list(self.exclude_ids), columns=["source", "ticket_id"]))
 
 
@@ -126,6 +130,8 @@ def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[dateti
 def default_as_of(store: Store) -> datetime:
     """The newest time stamp in the data (tickets, survey ratings, incidents, checks) that is not in the future,
     capped at now: an old export is judged at its own end, not today (and one stray future stamp does not move it)."""
+    import pandas as pd
+
     newest = store.scalar("""
         SELECT greatest(
             (SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),

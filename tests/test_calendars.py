@@ -384,6 +384,19 @@ def test_format_duration_rounds_to_a_close_value(seconds):
     assert abs(back - seconds) <= tolerance
 
 
+def test_the_template_calendars_holiday_codes_are_known_to_the_holidays_package():
+    """The templates' codes are not looked up on import (slacore.calendars._SHIPPED_HOLIDAY_CODES): checked here."""
+    from slacore.calendars import _SHIPPED_HOLIDAY_CODES
+
+    used = {cal.holidays for cal in TEMPLATE_CALENDARS.values() if cal.holidays}
+    assert used == _SHIPPED_HOLIDAY_CODES
+    for code in used:
+        country, _, subdiv = code.partition("-")
+        assert len(holidays_pkg.country_holidays(country, subdiv=subdiv or None, years=2025)) >= 5, code
+    with pytest.raises(ValueError, match="unknown holidays code"):
+        Calendar("x", holidays="XX-NOWHERE")
+
+
 def test_calendar_dict_round_trip_and_templates():
     for name, cal in TEMPLATE_CALENDARS.items():
         assert cal.name == name

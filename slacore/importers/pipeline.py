@@ -344,8 +344,10 @@ def _blank_sql(mapping: dict[str, str], headers: list[str]) -> str:
     """A CSV row whose cells are all empty; the id (or first) cell is looked at first, so that a row with an id
     costs one comparison."""
     first = _ident(mapping.get("ticket_id") or headers[0])
-    return (f"(({first} IS NULL OR {first} = '' OR (starts_with({first}, ' ') AND trim({first}) = '')) "
-            f"AND {reader.blank_row_sql(headers)})")
+    # CASE, not AND: DuckDB evaluates both sides of an AND in a projection (every cell of every row, 0.5 s of CPU
+    # per 1M narrow rows), the THEN branch only for the rows that reach it.
+    return (f"CASE WHEN {first} IS NULL OR {first} = '' OR (starts_with({first}, ' ') AND trim({first}) = '') "
+            f"THEN {reader.blank_row_sql(headers)} ELSE false END")
 
 
 def _after(minutes_sql: str, unit_us: str) -> str:
