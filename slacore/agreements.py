@@ -20,7 +20,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from .errors import UserError
-from .scope import FILTER_DIMENSIONS, Filters, period_bounds, workspace_timezone
+from .scope import FILTER_DIMENSIONS, REVIEW_CADENCES, Filters, period_bounds, workspace_timezone
 from .store import Store
 from .targets import Target, targets_for_period
 
@@ -31,10 +31,8 @@ MAX_TEXT = 2000
 
 
 def cadences() -> dict[str, str]:
-    """The review cadences an agreement may name: the Review page's (slacore.reviews holds the list)."""
-    from .reviews import CADENCES
-
-    return CADENCES
+    """The review cadences an agreement may name: the Review page's (slacore.scope holds the list)."""
+    return REVIEW_CADENCES
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 
 from .errors import UserError
-from .scope import Filters
+from .scope import REVIEW_CADENCES, Filters
 from .review_figures import compute_snapshot, filters_dict, filters_from_dict
 from .store import Store
 
-CADENCES = {"two_weeks": "Every two weeks", "month": "Monthly", "quarter": "Quarterly", "custom": "Custom period"}
+CADENCES = REVIEW_CADENCES
 SECTIONS = {
     "targets": "Targets: met or missed",
     "movers": "Biggest movers",

@@ -34,6 +34,10 @@ DIMENSION_LABELS = {"priority": "Priority", "team": "Team", "channel": "Channel"
                     "customer_tier": "Tier", "category": "Category", "source": "Source", "assignee": "Assignee",
                     "service": "Service"}
 
+# How often an agreement is reviewed (slacore.reviews and slacore.agreements both name them).
+REVIEW_CADENCES = {"two_weeks": "Every two weeks", "month": "Monthly", "quarter": "Quarterly",
+                   "custom": "Custom period"}
+
 BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before any ticket: the first target version's start
 FOREVER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after any ticket: an open end
 
