@@ -207,7 +207,7 @@ def performance_view(store: Store, start: date, end: date, previous: tuple[date,
 
     The distribution of one target is `target_distribution` (the page asks for the target it shows)."""
     part = f"CASE WHEN created_local >= DATE '{start.isoformat()}' THEN 'current' ELSE 'previous' END"
-    dims = ("team", "channel", "priority", "customer")
+    dims = ("team", "channel", "priority", "customer", "service")  # service: uptime's (the others have none)
     groupings = {"period": ["part"], **{d: ["part", d] for d in dims}, "heat": ["part", "dow", "hour"]}
     with Evaluation(store, start=previous[0], end=end, as_of=as_of, filters=filters) as ev:
         counts = ev.status_counts(groupings, columns={"part": part, **HEAT_COLUMNS})

@@ -7,6 +7,8 @@ of every chart while it applies.
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -19,16 +21,24 @@ def _title(text: str, note: str = "") -> alt.TitleParams:
     return alt.TitleParams(text, subtitle=[note] if note else [], anchor="start")
 
 
-def attainment_bars(frame: pd.DataFrame, dimension: str, note: str = "") -> alt.LayerChart:
-    """Attainment per value of a dimension, the goal drawn as a rule; clicking a bar selects `value`."""
+def attainment_bars(frame: pd.DataFrame, dimension: str, note: str = "", zoom: bool = False) -> alt.LayerChart:
+    """Attainment per value of a dimension, the goal drawn as a rule; clicking a bar selects `value`.
+
+    `zoom` (uptime: 99.9 against 100 is the whole story) starts the axis below the lowest bar or goal instead of at
+    0, and the title says so."""
     pick = alt.selection_point(name="bar", fields=["value"], on="click")
     order = list(frame.sort_values("attainment", ascending=False)["value"])
+    low = 0.0
+    if zoom and frame["attainment"].notna().any():
+        lowest = float(min(frame["attainment"].min(), frame["goal"].min()))
+        low = max(0.0, math.floor((lowest - max(100 - lowest, 0.01)) * 100) / 100) if lowest > 50 else 0.0
     y = alt.Y("value:N", title=dimension.replace("_", " ").title(), sort=order,
               axis=alt.Axis(labelOverlap=False, labelLimit=280))
     base = alt.Chart(frame)
     bars = base.mark_bar().encode(
         y=y,
-        x=alt.X("attainment:Q", title="Attainment %", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("attainment:Q", title="Attainment %" + (f" (axis from {low:g}%)" if low else ""),
+                scale=alt.Scale(domain=[low, 100], clamp=True)),
         color=alt.condition(alt.datum.attainment >= alt.datum.goal, alt.value(MET_COLOR), alt.value(BREACH_COLOR)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
         tooltip=[alt.Tooltip("value:N", title=dimension), alt.Tooltip("attainment:Q", title="Attainment %"),
@@ -60,7 +70,7 @@ def distribution_chart(frame: pd.DataFrame, threshold_min: float, what: str, not
     return alt.layer(bars, rule).properties(height=240, title=_title(f"Distribution of {what.lower()} times", note))
 
 
-def heatmap_chart(frame: pd.DataFrame, note: str = "") -> alt.Chart:
+def heatmap_chart(frame: pd.DataFrame, note: str = "", what: str = "Breaches") -> alt.Chart:
     pick = alt.selection_point(name="cell", fields=["weekday", "hour"], on="click")
     return alt.Chart(frame).mark_rect().encode(
         # Every hour and weekday on the axes, also those without tickets (a gap is information too).
@@ -68,13 +78,13 @@ def heatmap_chart(frame: pd.DataFrame, note: str = "") -> alt.Chart:
         y=alt.Y("weekday:N", title=None, scale=alt.Scale(domain=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
                 axis=alt.Axis(labelOverlap=False)),
         # Zero breaches is white: a scheme's palest red on an empty cell reads as "some breaches".
-        color=alt.Color("breached:Q", title="Breaches",
+        color=alt.Color("breached:Q", title=what,
                         scale=alt.Scale(type="linear", domainMin=0, range=HEAT_RANGE, interpolate="rgb"),
                         legend=alt.Legend(tickMinStep=1, format="d")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.5)),
         tooltip=["weekday:N", "hour:O", "breached:Q", "decided:Q",
                  alt.Tooltip("breach_rate:Q", title="Breach rate %")],
-    ).add_params(pick).properties(height=alt.Step(30), title=_title("Breaches by weekday and hour of creation", note))
+    ).add_params(pick).properties(height=alt.Step(30), title=_title(f"{what} by weekday and hour of creation", note))
 
 
 PARTIAL_OPACITY = 0.35

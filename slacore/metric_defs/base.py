@@ -137,6 +137,13 @@ class Metric:
         """The units behind a number, as a frame a page lists: tickets by default (Evaluation.tickets)."""
         return ev.tickets(target, outcome, where, limit=limit, cell=cell)
 
+    drill_label: str = "Tickets"  # the button that lists the units behind a tile
+    breach_label: str = "Breaches"  # what its breached units are called on charts
+
+    def counts_text(self, met: int, breached: int, pending: int, unmeasured: int = 0) -> str:
+        """The tile's line under the percent: what met / breached / pending are for this metric, counted."""
+        return f"{met:,} met, {breached:,} breached, {pending:,} pending"
+
     def extra_lines(self, extra: dict) -> list[str]:
         """`summary_extra`'s figures as lines of the command line's text output (each follows the target's name)."""
         return []

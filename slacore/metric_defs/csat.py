@@ -72,6 +72,9 @@ class Csat(Metric):
                      s.comment IS NULL, s.rated_at DESC
             LIMIT {int(limit)}""", params)
 
+    def counts_text(self, met, breached, pending, unmeasured=0) -> str:
+        return f"{met:,} satisfied, {breached:,} not, {unmeasured:,} offered but unanswered"
+
     def extra_lines(self, extra: dict) -> list[str]:
         if not extra["offered"]:
             return []
@@ -97,6 +100,8 @@ class Csat(Metric):
 
 
 METRIC = Csat(
+    breach_label="Unsatisfied responses",
+    drill_label="Responses",
     name="csat", label="CSAT", noun="customer satisfaction", verb="satisfied", units="survey responses",
     reads="surveys", period_stamp="rated_at", threshold=False, calendar=False,
     no_pause_why="a rating is not a clock",

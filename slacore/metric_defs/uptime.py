@@ -73,6 +73,12 @@ class Uptime(Metric):
             FROM o WHERE {' AND '.join(clauses)}
             ORDER BY CASE outcome WHEN 'breached' THEN 0 WHEN 'unmeasured' THEN 1 ELSE 2 END, weight DESC, created_local LIMIT {int(limit)}""", params)
 
+    def counts_text(self, met, breached, pending, unmeasured=0) -> str:
+        from ..calendars import format_duration
+
+        text = f"up {format_duration(met)}, down {format_duration(breached)}"
+        return text + (f"; {format_duration(unmeasured)} not measured (planned or unmonitored)" if unmeasured else "")
+
     def extra_lines(self, extra: dict) -> list[str]:
         lines = []
         for p in extra["periods"]:
@@ -105,6 +111,7 @@ class Uptime(Metric):
 
 
 METRIC = Uptime(
+    drill_label="Downtime",
     name="uptime", label="Uptime", noun="uptime", verb="up", units="seconds", reads="uptime",
     period_stamp="the stretch's start", threshold=False, calendar=False, weight="seconds",
     measures=tuple(DEFINITIONS), measure_label="Planned maintenance", measure_words=DEFINITIONS,
