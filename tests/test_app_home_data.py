@@ -40,6 +40,12 @@ def _ticket_count(db_path) -> int:
     return open_store(db_path).scalar("SELECT count(*) FROM tickets")
 
 
+def _store(db_path):
+    from slacore.store import open_store
+
+    return open_store(db_path)
+
+
 def _upload(at: AppTest, inputs, name: str, mime: str = "text/csv") -> AppTest:
     at.file_uploader(key="uploads").set_value((name, (inputs / name).read_bytes(), mime))
     at.run()
@@ -51,13 +57,36 @@ def _upload(at: AppTest, inputs, name: str, mime: str = "text/csv") -> AppTest:
 def test_first_start_loads_the_sample_data_on_home(app_env):
     at = _app()
     assert [t.value for t in at.title] == ["SLA dashboard"]
+    store = _store(app_env)
+    answered, outages, services = store.rows(
+        "SELECT (SELECT count(*) FILTER (WHERE answered) FROM surveys), (SELECT count(*) FROM incidents), "
+        "(SELECT count(DISTINCT service) FROM incidents)")[0]
+    assert answered > 0 and outages > 0 and services == 4
     assert _metrics(at) == {"Tickets": f"{SAMPLE_TICKETS:,}", "Open": f"{SAMPLE_OPEN:,}",
-                            "Sources": "2", "Imports": "4"}  # zendesk + freshdesk, the survey export, the outage log
+                            "Sources": "2", "Imports": "4",  # zendesk + freshdesk, the survey export, the outage log
+                            "Survey responses": f"{answered:,}", "Outages": f"{outages:,}", "Services": "4",
+                            "Monitor checks": "0"}
     assert not at.info
     caption = next(c.value for c in at.caption if str(app_env) in c.value)  # names the database in use
     assert caption.startswith(f"Tickets created from {SAMPLE_FIRST} to {SAMPLE_LAST} (UTC).")
     titles = [json.loads(c.proto.spec).get("title") for c in charts(at)]
     assert titles == ["Tickets created per week", "By priority", "By channel"]
+    # The five promises over the last 30 days, in the registry's order, each as the summary computes it.
+    from datetime import timedelta
+
+    from slacore.metrics import summarize
+    from slacore.scope import default_as_of
+
+    promises = next(d.value for d in at.dataframe if "promise" in d.value.columns)
+    as_of = default_as_of(store)
+    expected = summarize(store, (as_of - timedelta(days=29)).date(), as_of.date(), as_of).set_index("name")
+    assert set(promises["promise"]) == {"First response", "Resolution", "CSAT", "First contact resolution", "Uptime"}
+    assert list(promises["promise"]).index("CSAT") > list(promises["promise"]).index("Resolution")
+    for row in promises.to_dict("records"):
+        got = expected.loc[row["target"]]
+        assert row["status"] == {True: "met", False: "missed", None: "nothing decided"}[got["goal_met"]]
+    uptime = promises[promises["promise"] == "Uptime"].iloc[0]
+    assert uptime["shown"].count(".") == 1 and len(uptime["shown"].split(".")[1]) == 4  # 99.953%: three decimals
 
 
 def test_first_start_with_sample_data_is_not_repeated_on_rerun(app_env):
