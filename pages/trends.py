@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
 from pages.shared import get_store, guarded, show_chart, show_table
-from slacore import analysis, charts
+from slacore import analysis, charts, metric_defs
 from slacore.metrics import Evaluation
 from slacore.text import counted, day_range, md_escape, period_name
 from slacore.targets import current_targets
@@ -44,9 +44,11 @@ def _verdict(mine, grain: str) -> None:
         st.caption(f"No whole {grain} with decided tickets in the period: no control limits to judge against.")
         return
     shifts = judged[judged["signal"].astype(bool)]
+    digits = metric_defs.get(mine["metric"].iloc[0]).precision
     if len(shifts):
         st.warning(f"{counted(len(shifts), grain)} outside the control limits — a real shift, not noise: "
-                   + ", ".join(f"{period_name(p, grain)} ({a:.1f}%)" for p, a in zip(shifts["period"], shifts["attainment"])))
+                   + ", ".join(f"{period_name(p, grain)} ({a:.{digits}f}%)"
+                               for p, a in zip(shifts["period"], shifts["attainment"])))
     else:
         st.caption(f"Every whole {grain} is inside the control limits: the ups and downs are within normal noise.")
 
@@ -92,10 +94,14 @@ with guarded("The trends page"):
                                                      f"({md_escape(r) or 'no reason given'})"
                                                      for d, c, r in zip(changes["date"], changes["change"],
                                                                         changes["reason"])))
-        show_chart(charts.times_chart(mine, view.note, grain), f"business times {target}", "dl-times")
+        kind = metric_defs.get(mine["metric"].iloc[0])
+        if kind.threshold:  # CSAT, FCR and uptime have no business times to show
+            show_chart(charts.times_chart(mine, view.note, grain), f"business times {target}", "dl-times")
         with st.expander("Numbers"):
-            show_table(mine[["period", "partial", "met", "breached", "pending", "attainment", "center", "lcl", "ucl",
-                             "rolling", "p50_min", "p90_min"]], f"trend {target}", "dl-trend-numbers",
+            columns = ["period", "partial", "met", "breached", "pending", "attainment", "center", "lcl", "ucl",
+                       "rolling"] + (["p50_min", "p90_min"] if kind.threshold else [])
+            digits = f"%.{kind.precision}f"
+            show_table(mine[columns], f"trend {target}", "dl-trend-numbers",
                        column_config={
                            "period": st.column_config.DateColumn("Period", format=PERIOD_FORMATS[grain]),
                            "partial": st.column_config.CheckboxColumn("Partial", help="Only part of this period "
@@ -103,10 +109,10 @@ with guarded("The trends page"):
                            "met": st.column_config.NumberColumn("Met", format="%d"),
                            "breached": st.column_config.NumberColumn("Breached", format="%d"),
                            "pending": st.column_config.NumberColumn("Pending", format="%d"),
-                           "attainment": st.column_config.NumberColumn("Attainment %", format="%.1f"),
-                           "center": st.column_config.NumberColumn("Centre line %", format="%.1f"),
-                           "lcl": st.column_config.NumberColumn("Lower control limit %", format="%.1f"),
-                           "ucl": st.column_config.NumberColumn("Upper control limit %", format="%.1f"),
+                           "attainment": st.column_config.NumberColumn("Attainment %", format=digits),
+                           "center": st.column_config.NumberColumn("Centre line %", format=digits),
+                           "lcl": st.column_config.NumberColumn("Lower control limit %", format=digits),
+                           "ucl": st.column_config.NumberColumn("Upper control limit %", format=digits),
                            "rolling": st.column_config.NumberColumn("3-period average %", format="%.1f"),
                            "p50_min": st.column_config.NumberColumn("Median, business min", format="%.1f"),
                            "p90_min": st.column_config.NumberColumn("p90, business min", format="%.1f"),

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from . import metric_defs
 from .metrics import Evaluation, filter_sql
 from .scope import Filters, period_bounds, require_dimension
 from .store import Store
@@ -92,7 +93,8 @@ def mark_partial(frame: pd.DataFrame, grain: str, start: date, end: date) -> pd.
 
 
 def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
-    """Control limits for attainment (a p-chart): centre = pooled share met, limits = ±3 σ for each period's n.
+    """Control limits for attainment (a p-chart): centre = pooled share met, limits = ±3 σ for each period's n;
+    for a time-weighted metric (uptime) an individuals chart instead (see below).
 
     Points outside the limits are a real shift, not noise. Also a 3-period rolling average. Periods marked
     `partial` (mark_partial) are kept, but neither count towards the centre nor get limits or a signal: a week cut
@@ -111,6 +113,18 @@ def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
         whole = g[~g["partial"].astype(bool)]
         if whole.empty:
             g["center"], g["ucl"], g["lcl"], g["signal"] = np.nan, np.nan, np.nan, False
+        elif "metric" in g and metric_defs.get(g["metric"].iloc[0]).weight != "count":
+            # Time-weighted (uptime): seconds are not independent trials, so a p-chart's limits would be a hair
+            # wide and flag every period. An individuals (XmR) chart on the periods' shares instead: centre = their
+            # mean, limits = ±2.66 × the mean moving range.
+            shares = whole["met"] / whole["decided"]
+            centre, spread = shares.mean(), shares.diff().abs().mean()
+            spread = 0.0 if spread != spread else spread
+            limited = ~g["partial"].astype(bool)
+            g["center"] = np.where(limited, round(100 * centre, 3), np.nan)
+            g["ucl"] = np.where(limited, min(100 * (centre + 2.66 * spread), 100), np.nan).round(3)
+            g["lcl"] = np.where(limited, max(100 * (centre - 2.66 * spread), 0), np.nan).round(3)
+            g["signal"] = limited & (len(whole) >= 3) & ((g["attainment"] > g["ucl"]) | (g["attainment"] < g["lcl"]))
         else:
             p = whole["met"].sum() / whole["decided"].sum()
             sigma = np.sqrt(p * (1 - p) / g["decided"])

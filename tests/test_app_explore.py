@@ -186,7 +186,7 @@ def test_targets_template_loads_into_an_empty_database(empty_app):
     from slacore.targets import current_targets
 
     names = [t.name for t in current_targets(open_store(empty_app))]
-    assert names == ["Critical response", "Critical restore", "High response", "High restore"]
+    assert names == ["Critical response", "Critical restore", "High response", "High restore", "Platform uptime"]
     assert list(at.dataframe[0].value["name"]) == names
 
 
@@ -194,7 +194,7 @@ def test_targets_bad_yaml_is_refused_with_the_line(empty_app):
     at = _app("pages/targets.py")
     at.text_area(key="yaml-input").set_value("targets:\n  - name: x\n    metric: speed\n    within: 1h\n    goal: 90%\n")
     at.button(key="apply-yaml").click().run()
-    assert_errors(at, ["line 3: targets[1].metric: 'speed' is not one of first_response, resolution"])
+    assert_errors(at, ["line 3: targets[1].metric: 'speed' is not one of first_response, resolution, csat, fcr, uptime"])
     from slacore.store import open_store
 
     assert open_store(empty_app).scalar("SELECT count(*) FROM targets") == 0, "nothing applied"
