@@ -113,14 +113,23 @@ with tab_targets:
                         "customer": st.column_config.TextColumn("Customer"),
                         "customer_tier": st.column_config.TextColumn("Tier"),
                         "category": st.column_config.TextColumn("Category"),
+                        "service": st.column_config.TextColumn("Service", help="uptime only: the services of the "
+                                                                                "outage and check logs"),
+                        "credits": st.column_config.TextColumn(
+                            "Credits", help="uptime only: below this uptime, this service credit — "
+                                            "'99.9%: 10%; 99%: 25%'"),
+                        "budget": st.column_config.SelectboxColumn(
+                            "Budget period", options=["month", "quarter"],
+                            help="uptime only: when the error budget resets"),
                         "within": st.column_config.TextColumn(
                             "Within", required=all(m.threshold for m in metric_defs.METRICS.values())),
-                        "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
-                                                                  required=True),
+                        "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.01,
+                                                                  format="%g", required=True),
                         "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
-                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
-                                                                    help="app: this app's calendar; vendor: the "
-                                                                         "export's business-minutes figure"),
+                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES), help="; ".join(
+                            f"{m.label}: " + ", ".join(f"{k} = {w}" for k, w in m.measure_words.items()
+                                                       if k in m.measures)
+                            for m in metric_defs.METRICS.values())),
                         "pause": st.column_config.TextColumn("Pause", help=" and ".join(
                             m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
                     },
