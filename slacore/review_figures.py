@@ -168,6 +168,7 @@ def compute_snapshot(store: Store, start: date, end: date, filters: Filters | No
         current = ev.summary()
         targets = _targets_table(current, previous)
         drivers, hot, breaches, trend = _drivers(ev), _hot_cells(ev), _top_breaches(ev), _trend(ev, grain)
+        extras = ev.extras()  # each metric's own figures: CSAT response rate, FCR definition, error budget, credits
     snapshot = {
         "version": SNAPSHOT_VERSION,
         "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -184,10 +185,24 @@ def compute_snapshot(store: Store, start: date, end: date, filters: Filters | No
         "trend": trend,
         "quality": _quality(store, start, end, filters),
         "benchmarks": _benchmarks(store, start, end, filters),
+        "extras": extras,
     }
     if agreement is not None:
         snapshot["agreement"] = agreement.header()
     return snapshot
+
+
+def credits_rows(snapshot: dict) -> list[dict]:
+    """Per uptime target and budget period of the review: uptime, downtime, the budget and the credit owed (the
+    pack's Service credits sheet). Snapshots frozen before metrics had their own figures have none."""
+    rows = []
+    for name, extra in (snapshot.get("extras") or {}).items():
+        for p in extra.get("periods", []) if isinstance(extra, dict) else []:
+            rows.append({"target": name, "period": p["period"][:10], "attainment": p["attainment"],
+                         "down_min": round(p["down_s"] / 60, 1), "allowed_min": round(p["allowed_down_s"] / 60, 1),
+                         "budget_used": p["budget_used_percent"], "credit": p["credit_percent"],
+                         "partial": p["partial"]})
+    return rows
 
 
 def summary_json(snapshot: dict) -> dict:

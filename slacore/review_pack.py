@@ -62,11 +62,30 @@ def summary_frame(snapshot: dict) -> pd.DataFrame:
     rows = [{"Target": t["name"], "Metric": _metric_label(t["metric"]), "Goal": _share(t["goal"]),
              "Attainment": _share(t["attainment"]),
              "Result": {"met": "met", "missed": "missed"}.get(t["state"], "no decided tickets"),
-             "Met": t["met"], "Breached": t["breached"], "Pending": t["pending"],
+             "Met": t["met"], "Breached": t["breached"], "Pending": t["pending"], "Counted in": _units(t["metric"]),
              "Previous period": _share(t["previous"]),
              "Change (points)": t["delta"]} for t in snapshot["targets"]]
     return pd.DataFrame(rows, columns=["Target", "Metric", "Goal", "Attainment", "Result", "Met", "Breached",
-                                       "Pending", "Previous period", "Change (points)"])
+                                       "Pending", "Counted in", "Previous period", "Change (points)"])
+
+
+def _units(metric: str) -> str:
+    """What Met / Breached count for the metric: tickets, survey responses, seconds (uptime)."""
+    from .metric_defs import METRICS
+
+    return METRICS[metric].units if metric in METRICS else ""
+
+
+def _precise_rows(ws, summary: pd.DataFrame) -> None:
+    """Percents of the metrics with more decimals (uptime: 99.953%) keep them in the Summary sheet."""
+    from .metric_defs import METRICS
+
+    precise = {m.label: m.precision for m in METRICS.values() if m.precision > 1}
+    columns = [summary.columns.get_loc(c) + 1 for c in ("Goal", "Attainment", "Previous period")]
+    for i, label in enumerate(summary["Metric"], start=HEADER_ROW + 1):
+        if label in precise:
+            for j in columns:
+                ws.cell(row=i, column=j).number_format = "0." + "0" * precise[label] + "%"
 
 
 def trend_frame(snapshot: dict) -> pd.DataFrame:
@@ -97,6 +116,21 @@ def quality_frame(snapshot: dict) -> pd.DataFrame:
     frame["share"] = (frame["share"] / 100).round(6)
     return frame.drop(columns="check").rename(columns={"what": "Check", "tickets": "Tickets", "share": "Share",
                                                       "effect": "Effect", "note": "Note"})
+
+
+def credits_frame(snapshot: dict) -> pd.DataFrame:
+    """Uptime per budget period with the error budget and the service credit owed (shares as real percents)."""
+    from .review_figures import credits_rows
+
+    frame = pd.DataFrame(credits_rows(snapshot), columns=["target", "period", "attainment", "down_min",
+                                                           "allowed_min", "budget_used", "credit", "partial"])
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    for col in ("attainment", "budget_used", "credit"):
+        frame[col] = (pd.to_numeric(frame[col]) / 100).round(8)
+    frame["partial"] = frame["partial"].map({True: "part of the period", False: ""})
+    return frame.rename(columns={"target": "Target", "period": "Period", "attainment": "Uptime",
+                                 "down_min": "Downtime, min", "allowed_min": "Allowed, min",
+                                 "budget_used": "Budget used", "credit": "Credit owed", "partial": "Note"})
 
 
 def actions_frame(actions: pd.DataFrame | None) -> pd.DataFrame:
@@ -168,7 +202,8 @@ def chart_images(snapshot: dict, fmt: str = "png") -> dict[str, bytes | str]:
 # -- Excel ---------------------------------------------------------------------------------------------------------
 _PERCENT = "0.0%"
 _FORMATS = {"Goal": _PERCENT, "Attainment": _PERCENT, "Previous period": _PERCENT, "Share": "0.00%",
-            "Change (points)": "+0.0;-0.0;0.0"}
+            "Change (points)": "+0.0;-0.0;0.0", "Uptime": "0.000%", "Budget used": "0%", "Credit owed": "0.##%",
+            "Downtime, min": "#,##0.0", "Allowed, min": "#,##0.0"}
 
 
 def _cell_value(value):
@@ -252,10 +287,15 @@ def workbook_bytes(snapshot: dict, review: dict | None = None, notes: dict | Non
     summary = summary_frame(snapshot)
     _write_table(ws, summary, title, snapshot)
     _colour_attainment(ws, len(summary))
+    _precise_rows(ws, summary)
     if who := _who(review):
         ws["A4"] = _text(who)
-    for sheet, frame in (("Trend", trend_frame(snapshot)), ("Breaches", breaches_frame(snapshot)),
-                         ("Data quality", quality_frame(snapshot))):
+    sheets = [("Trend", trend_frame(snapshot)), ("Breaches", breaches_frame(snapshot)),
+              ("Data quality", quality_frame(snapshot))]
+    credits = credits_frame(snapshot)
+    if len(credits):
+        sheets.insert(1, ("Service credits", credits))
+    for sheet, frame in sheets:
         _write_table(wb.create_sheet(sheet), frame, f"{title}: {sheet.lower()}", snapshot)
     ws = wb.create_sheet("Notes & actions")
     notes_table = notes_frame(notes)
@@ -325,8 +365,11 @@ th{background:#f1f5f9} td.num{text-align:right;font-variant-numeric:tabular-nums
 def _fmt(value, name: str = "") -> str:
     if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
         return ""
-    if name in ("Goal", "Attainment", "Previous period", "Share") and isinstance(value, (int, float)):
+    if name in ("Goal", "Attainment", "Previous period", "Share", "Budget used", "Credit owed") \
+            and isinstance(value, (int, float)):
         return f"{value * 100:.1f}%"
+    if name == "Uptime" and isinstance(value, (int, float)):
+        return f"{value * 100:.3f}%"
     if name == "Change (points)" and isinstance(value, (int, float)):
         return f"{value:+.1f}"
     if isinstance(value, pd.Timestamp):
@@ -383,6 +426,9 @@ def html_report(snapshot: dict, review: dict | None = None, notes: dict | None =
         columns={"weekday": "Weekday", "hour": "Hour", "breached": "Breached", "decided": "Decided"})
     parts += ["<h3>Weekday × hour of creation</h3>", _html_table(hot)]
     parts += ["<h2>Most breached tickets</h2>", _html_table(breaches_frame(snapshot))]
+    credits = credits_frame(snapshot)
+    if len(credits):
+        parts += ["<h2>Uptime: error budget and service credits</h2>", _html_table(credits)]
     parts += ["<h2>Data quality</h2>", _html_table(quality_frame(snapshot))]
     bench = pd.DataFrame(snapshot["benchmarks"], columns=["metric_label", "figure_for", "figure", "yours",
                                                           "standing", "cited"]).rename(

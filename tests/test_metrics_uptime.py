@@ -128,3 +128,26 @@ def test_saving_the_targets_table_keeps_uptimes_service_credits_and_budget(outag
     frame.loc[frame["name"] == "API", "credits"] = "99.5%: 5%"
     save_targets_table(outages, frame, author="t", reason="new contract", effective=None)
     assert {t.name: t for t in current_targets(outages)}["API"].credits == ((0.995, 0.05),)
+
+
+def test_the_review_pack_shows_the_credit_owed_per_month(outages):
+    import io
+
+    from openpyxl import load_workbook
+
+    from slacore.review_figures import compute_snapshot
+    from slacore.review_pack import html_report, workbook_bytes
+
+    snapshot = compute_snapshot(outages, date(2025, 11, 1), date(2025, 11, 30), as_of=u(2025, 12, 15))
+    book = load_workbook(io.BytesIO(workbook_bytes(snapshot, with_charts=False)))
+    assert "Service credits" in book.sheetnames
+    rows = [[c.value for c in r] for r in book["Service credits"].iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0] == "Target")
+    api = next(r for r in rows[header + 1:] if r[0] == "API")
+    values = dict(zip(rows[header], api))
+    assert values["Credit owed"] == pytest.approx(0.10) and values["Downtime, min"] == 55.0
+    assert book["Service credits"].cell(row=header + 2, column=3).number_format == "0.000%"
+    summary = [[c.value for c in r] for r in book["Summary"].iter_rows()]
+    head = next(i for i, r in enumerate(summary) if r[0] == "Target")
+    assert "Counted in" in summary[head] and "seconds" in [r[summary[head].index("Counted in")] for r in summary[head + 1:]]
+    assert "Uptime: error budget and service credits" in html_report(snapshot)
