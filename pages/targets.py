@@ -69,6 +69,8 @@ if "proposal-saved" in st.session_state:
 with guarded("The proposed target change"):
     _review_proposal()
 
+MEASURE_WORDS = {"app": "this app's calendar", "vendor": "the export's own figure"}
+
 tab_targets, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
     ["Targets", "What-if", "Calendars", "History", "YAML"])
 
@@ -100,7 +102,8 @@ with tab_targets:
                     targets_frame(targets), num_rows="dynamic", hide_index=True, width="stretch", key="targets-editor",
                     column_config={
                         "name": st.column_config.TextColumn("Name", required=True),
-                        "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True),
+                        "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True,
+                                                                   format_func=lambda m: metric_defs.get(m).label),
                         "priority": st.column_config.TextColumn("Priority", help="urgent, high, normal, low"),
                         "team": st.column_config.TextColumn("Team"),
                         "channel": st.column_config.TextColumn("Channel"),
@@ -112,9 +115,10 @@ with tab_targets:
                         "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
                                                                   required=True),
                         "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
-                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
-                                                                    help="app: this app's calendar; vendor: the "
-                                                                         "export's business-minutes figure"),
+                        "measure": st.column_config.SelectboxColumn("Measured by", options=list(MEASURES),
+                                                                    format_func=lambda m: MEASURE_WORDS.get(m, m),
+                                                                    help="This app's calendar, or the export's own "
+                                                                         "business-minutes figure"),
                         "pause": st.column_config.TextColumn("Pause", help=" and ".join(
                             m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
                     },
