@@ -13,7 +13,7 @@ from slacore.scope import workspace_timezone
 from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
 from slacore import charts, metric_defs
-from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
+from slacore.targets import (MEASURE_WORDS, MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
                              targets_fingerprint, unreadable_calendars)
 from slacore.templates import TEMPLATES, template_yaml
 from slacore.text import counted, md_escape
@@ -106,7 +106,8 @@ with tab_targets:
                     targets_frame(targets), num_rows="dynamic", hide_index=True, width="stretch", key="targets-editor",
                     column_config={
                         "name": st.column_config.TextColumn("Name", required=True),
-                        "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True),
+                        "metric": st.column_config.SelectboxColumn("Metric", options=list(METRICS), required=True,
+                                                                   format_func=lambda m: metric_defs.get(m).label),
                         "priority": st.column_config.TextColumn("Priority", help="urgent, high, normal, low"),
                         "team": st.column_config.TextColumn("Team"),
                         "channel": st.column_config.TextColumn("Channel"),
@@ -126,10 +127,12 @@ with tab_targets:
                         "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.01,
                                                                   format="%g", required=True),
                         "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
-                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES), help="; ".join(
-                            f"{m.label}: " + ", ".join(f"{k} = {w}" for k, w in m.measure_words.items()
-                                                       if k in m.measures)
-                            for m in metric_defs.METRICS.values())),
+                        "measure": st.column_config.SelectboxColumn(
+                            "Measured by", options=list(MEASURES), format_func=lambda m: MEASURE_WORDS.get(m, m),
+                            help="; ".join(f"{m.label}: " + ", ".join(f"{m.measure_words.get(k, k)}"
+                                                                      + (" (default)" if k == "app" else "")
+                                                                      for k in m.measures)
+                                           for m in metric_defs.METRICS.values())),
                         "pause": st.column_config.TextColumn("Pause", help=" and ".join(
                             m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
                     },

@@ -112,8 +112,9 @@ def period_x(periods: pd.Series, grain: str, title: str | None = None, field: st
                         labelOverlap=True)
     elif grain == "quarter":
         axis = alt.Axis(values=[_local(t) for t in starts], labelExpr=_QUARTER_LABEL)
-    else:
-        axis = alt.Axis(format="%d %b %Y" if crosses_year else "%d %b", labelOverlap=True)
+    else:  # ticks on the weeks' Mondays (Vega's own week ticks fall on Sundays)
+        axis = alt.Axis(values=[_local(t) for t in starts], format="%d %b %Y" if crosses_year else "%d %b",
+                        labelOverlap=True)
     return alt.X(f"{field}:T", title=title, axis=axis, scale=period_scale(starts))
 
 

@@ -27,6 +27,9 @@ from .store import Store
 METRICS = {name: metric.label for name, metric in metric_defs.METRICS.items()}  # what a target can promise
 # app: our calendar over time stamps; vendor: the export's business-minutes figure (the metrics that offer it)
 MEASURES = tuple(dict.fromkeys(m for metric in metric_defs.METRICS.values() for m in metric.measures))
+# Each measure in words (the Targets editor's choices): the default, then every metric's other measures.
+MEASURE_WORDS = {"app": "the default", **{k: m.measure_words.get(k, k) for m in reversed(metric_defs.METRICS.values())
+                                          for k in m.measures if k != "app"}}
 PAUSES = tuple(dict.fromkeys(p for metric in metric_defs.METRICS.values() for p in metric.pauses))
 
 

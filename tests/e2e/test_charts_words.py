@@ -69,7 +69,9 @@ def test_charts_draw_without_a_vega_error(streamlit_server, page, path, name):
         drawn.wait_for(state="visible")
         box = drawn.bounding_box()
         assert box and box["width"] > 300 and box["height"] > 100, (name, i, box)
-    vega = [p for p in problems if "vega" in p.lower() or "Error" in p]
+        assert "error" not in charts.nth(i).inner_text().lower(), (name, i)
+    # Vega reports a spec it cannot draw on the console; a dropped websocket under load is not this test's business.
+    vega = [p for p in problems if "vega" in p.lower() or "invalid" in p.lower()]
     assert not vega, vega
     _shot(page, name)
 
@@ -86,7 +88,8 @@ def test_a_missed_goal_is_said_in_its_tile_and_no_cell_reads_none(streamlit_serv
     # The at-risk table: its first visible column is the time left.
     risk = page.get_by_test_id("stDataFrame").last
     risk.scroll_into_view_if_needed()
-    headers = risk.locator('[role="columnheader"]').all_inner_texts()
+    risk.locator('[role="columnheader"]').first.wait_for(state="attached")  # the grid draws after it scrolls in
+    headers = [h for h in risk.locator('[role="columnheader"]').all_inner_texts() if h.strip()]
     assert headers and headers[0].strip() == "Time left", headers
     assert not [h for h in headers if "_" in h], headers
     _shot(page, "performance-tiles")
