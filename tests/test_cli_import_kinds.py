@@ -34,7 +34,7 @@ def test_a_ticket_export_without_kind_imports_as_before(tmp_path):
 def test_refusals_name_the_kind_and_store_nothing(tmp_path):
     db = tmp_path / "r.duckdb"
     assert_refused(cli("import", SURVEYS / "summary_rows.csv", "--db", db, "--kind", "incidents"),
-                   "incidents", "not supported yet")
+                   "can be the service", "--map service=")
     assert_refused(cli("import", FIXTURES / "freshdesk_export.csv", "--db", db, "--kind", "surveys"),
                    "rating", "--map rating=")
     assert_refused(cli("import", SURVEYS / "summary_rows.csv", "--db", db, "--kind", "surveys", "--format", "jira"),
