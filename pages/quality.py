@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.filterbar import filter_bar, set_extra
-from pages.shared import get_store, guarded, show_chart, show_table
-from slacore import quality
+from pages.shared import get_store, guarded, plain, show_chart, show_table
+from slacore import quality, unit_quality
 from slacore.exports import csv_bytes
 
 LIMIT = 20000
@@ -97,6 +97,23 @@ def _drilldown(frame: pd.DataFrame, check: str, note: str) -> None:
                        on_click="ignore", key="quality-download")
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _other_problems(path: str, version: int) -> list[dict]:
+    return unit_quality.problems(store)
+
+
+def _other_checks(path, version) -> None:
+    """The checks that skew CSAT, FCR and uptime (slacore.unit_quality): a line each, examples on demand."""
+    for item in _other_problems(str(path), version):
+        n = item["count"]
+        if n:
+            with st.expander(f"{item['label']}: {n:,}", icon=":material/warning:"):
+                st.markdown(plain(item["explanation"]))
+                show_table(item["examples"], f"quality {item['check']}", f"dl-quality-{item['check']}")
+        else:
+            st.caption(f"{plain(item['label'])}: none.")
+
+
 with guarded("The data quality page"):
     view = filter_bar(store)
     if not store.scalar("SELECT count(*) > 0 FROM tickets"):
@@ -127,6 +144,9 @@ with guarded("The data quality page"):
     if check != view.state.get("check", default):
         set_extra(check=check)
     _drilldown(_tickets(*key, check, view), check, note)
+
+    st.subheader("Surveys, outages and monitors")
+    _other_checks(store.path, store.version)
 
     st.subheader("Volume by source")
     weekly, shifts = data["weekly"], data["shifts"]

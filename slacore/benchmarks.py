@@ -45,6 +45,7 @@ METRICS = {name: b.label for name, b in metric_defs.BENCHMARKS.items()}
 UNITS = tuple(dict.fromkeys(u for b in metric_defs.BENCHMARKS.values() for u in b.units))  # the unit choices
 METRIC_UNITS = {name: b.units for name, b in metric_defs.BENCHMARKS.items()}
 MEASURED = tuple(name for name, b in metric_defs.BENCHMARKS.items() if b.measured)  # the team's figure is measured
+SHARES = tuple(name for name, b in metric_defs.BENCHMARKS.items() if b.share)  # percent metrics: CSAT, FCR, uptime
 NOT_MEASURED_WHY = {name: b.not_measured_why for name, b in metric_defs.BENCHMARKS.items() if b.not_measured_why}
 SMALL_SAMPLE = 30  # fewer decided tickets than this: a verdict is shown, flagged to be read with care
 TIME_MINUTES = {"minutes": 1.0, "hours": 60.0}
@@ -242,12 +243,57 @@ def _measure(store: Store, thresholds: pd.DataFrame, start: date | None, end: da
         {"tickets": "int64", "answered": "int64", "median_minutes": "float64", "within": "int64", "over": "int64"})
 
 
+def _shares(store: Store, start: date | None, end: date | None, filters: Filters,
+            as_of: datetime) -> pd.DataFrame:
+    """The team's own CSAT / FCR / uptime percent in the period: each percent metric judged by the engine as an
+    unscoped target with its default measure (so it is exactly what a target on it would show)."""
+    from .targets import Target
+
+    probes = [Target(name=f"_share_{m}", metric=m, within_s=0, goal=1.0) for m in SHARES]
+    frame = pd.DataFrame({"metric": pd.Series(dtype="object"), "share_met": pd.Series(dtype="int64"),
+                          "share_decided": pd.Series(dtype="int64"), "share_pct": pd.Series(dtype="float64")})
+    if not probes:
+        return frame
+    with Evaluation(store, probes, start, end, as_of, filters) as ev:
+        summary = ev.summary()
+    decided = summary["met"] + summary["breached"]
+    return pd.DataFrame({"metric": summary["metric"], "share_met": summary["met"].astype("int64"),
+                         "share_decided": decided.astype("int64"),
+                         "share_pct": (100 * summary["met"] / decided.where(decided > 0)).round(2)})
+
+
+def _share_text(row: dict) -> tuple[str, str | None, str]:
+    """A percent figure against the team's own percent (higher is better for CSAT, FCR and uptime)."""
+    kind = metric_defs.get(row["metric"])
+    if not row["share_decided"] or row["share_pct"] != row["share_pct"]:
+        return "no data", None, f"no {kind.units} of yours in this period"
+    diff = row["share_pct"] - float(row["value"])
+    precise = 2 if kind.weight == "seconds" else 1  # 99.95 vs 99.9: uptime figures differ in the second decimal
+    if abs(diff) < 0.5 * 10 ** -precise:
+        return "against", "level", "level with this figure"
+    gap = f"{abs(diff):.{precise}f} pts"
+    if diff > 0:
+        return "against", "ahead", f"ahead: yours is {gap} higher"
+    return "against", "behind", f"behind: yours is {gap} lower"
+
+
+def _share_yours(row: dict) -> str:
+    kind = metric_defs.get(row["metric"])
+    if not row["share_decided"]:
+        return "no data of yours yet"
+    if kind.weight == "seconds":
+        return f"{row['share_pct']:.2f}% of {row['share_decided'] / 3600:,.0f} h"
+    return f"{row['share_pct']:.1f}% (n={int(row['share_decided']):,})"
+
+
 def _standing_text(row: dict) -> tuple[str, str | None, str]:
     """(comparison, verdict, sentence) for one figure with the team's numbers merged in."""
     metric, unit = row["metric"], row["unit"]
     if unit == INDEX_UNIT:  # never against anything of ours, even once we measure satisfaction
-        tail = "; no data of yours yet" if metric not in MEASURED else ""
+        tail = "; no data of yours yet" if metric not in MEASURED + SHARES else ""
         return "beside", None, f"beside, not against{tail}"
+    if metric in SHARES and unit == "percent":
+        return _share_text(row)
     if metric not in MEASURED:
         return "no data", None, "no data of yours yet"
     if not row["answered"]:
@@ -286,19 +332,24 @@ def team_standing(store: Store, start: date | None, end: date | None, filters: F
     timed = table[table["metric"].isin(MEASURED) & table["minutes"].notna()]
     measured = _measure(store, timed, start, end, filters, as_of)
     out = table.merge(measured, on="key", how="left")
+    out = out.merge(_shares(store, start, end, filters, as_of), on="metric", how="left")
+    out["share_decided"] = out["share_decided"].fillna(0).astype("int64")
     for col in ("tickets", "answered", "within", "over"):
         out[col] = out[col].fillna(0).astype("int64")
     out["decided"] = out["within"] + out["over"]
     out["within_pct"] = (100 * out["within"] / out["decided"].where(out["decided"] > 0)).round(1)
     out["team_value"] = out["median_minutes"] / out["unit"].map(lambda u: TIME_MINUTES.get(u, np.nan))
+    shares = out["metric"].isin(SHARES) & (out["unit"] == "percent")
+    out.loc[shares, "team_value"] = out.loc[shares, "share_pct"]
     judged = [_standing_text(r) for r in out.to_dict("records")]  # one per figure, never per ticket
     out["comparison"] = [j[0] for j in judged]
     out["verdict"] = pd.Series([j[1] for j in judged], index=out.index, dtype="object")
     out["standing"] = [j[2] for j in judged]
     out["yours"] = [
-        format_duration(m * 60) + f" (n={a:,})" if c == "against"
-        else ("no data of yours yet" if r not in MEASURED else "–")
-        for m, a, c, r in zip(out["median_minutes"], out["answered"], out["comparison"], out["metric"])]
+        _share_yours(row) if share else
+        format_duration(row["median_minutes"] * 60) + f" (n={row['answered']:,})" if row["comparison"] == "against"
+        else ("no data of yours yet" if row["metric"] not in MEASURED else "–")
+        for share, row in zip(shares, out.to_dict("records"))]
     out["cited"] = [f"{src}, {int(y)}" if pd.notna(y) else str(src) for src, y in zip(out["source"], out["year"])]
     out["figure_for"] = (out["statistic"] + " · " + out["segment"]
                          + np.where(out["origin"] == ORIGIN_YOURS, " (yours)", ""))

@@ -69,28 +69,41 @@ def cmd_targets(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from .metrics import summarize
+    from . import metric_defs
+    from .metrics import Evaluation
     from .store import open_store
 
     store = open_store(args.db)
     start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
     if end < start:
         raise UserError("--to is before --from.")
-    frame = summarize(store, start, end, _as_of(args.as_of))
+    with Evaluation(store, start=start, end=end, as_of=_as_of(args.as_of)) as ev:
+        frame, extras = ev.summary(), ev.extras()
     targets = []
     for r in frame.to_dict("records"):
-        targets.append({
+        row = {
             "name": r["name"], "metric": r["metric"], "goal": r["goal"], "met": int(r["met"]),
             "breached": int(r["breached"]), "pending": int(r["pending"]),
             "attainment": None if r["attainment"] != r["attainment"] else float(r["attainment"]),
             "goal_met": None if r["goal_met"] is None else bool(r["goal_met"]),
-        })
+        }
+        if "unmeasured" in metric_defs.get(r["metric"]).summary_fields:  # the metrics that explain it (not the
+            row["unmeasured"] = int(r["unmeasured"])                     # ticket ones: their keys stay as they were)
+        if r["name"] in extras:
+            row[r["metric"]] = extras[r["name"]]
+        targets.append(row)
     lines = [f"{'target':32} {'metric':15} {'goal':>6} {'met':>7} {'breached':>8} {'pending':>7} {'attain.':>8}"]
     for t in targets:
         att = "–" if t["attainment"] is None else f"{t['attainment']:.1f}%"
         mark = "" if t["goal_met"] is None else ("  ok" if t["goal_met"] else "  MISSED")
-        lines.append(f"{t['name'][:32]:32} {t['metric']:15} {t['goal']:>5g}% {t['met']:>7} {t['breached']:>8} "
+        met, breached = t["met"], t["breached"]
+        if metric_defs.get(t["metric"]).weight == "seconds":  # uptime counts seconds: shown as hours up / down
+            met, breached = f"{met / 3600:.1f}h", f"{breached / 3600:.1f}h"
+        lines.append(f"{t['name'][:32]:32} {t['metric']:15} {t['goal']:>5g}% {met:>7} {breached:>8} "
                      f"{t['pending']:>7} {att:>8}{mark}")
+    for t in targets:  # the figures only some metrics have, in the metric's own words
+        if t["metric"] in t:
+            lines.extend(f"  {t['name']}{line}" for line in metric_defs.get(t["metric"]).extra_lines(t[t["metric"]]))
     if not targets:
         lines = ["No targets yet: apply a YAML file (python -m slacore targets apply FILE) or load a template."]
     _emit(args, {"targets": targets}, "\n".join(lines))

@@ -29,6 +29,7 @@ import pandas as pd
 from .clocks import ensure as ensure_clocks
 from .errors import UserError
 from .metric_defs import get as metric_of
+from .metric_defs.units import UNITS
 from .quality import ensure_duplicates, suspicious_sql
 from .scope import (BEGINNING, DIMENSIONS, FOREVER, Filters, default_as_of, period_bounds, require_dimension,
                     set_workspace_timezone, sql_string as _lit, sql_timestamp as _ts, workspace_timezone)
@@ -46,12 +47,7 @@ def filter_sql(filters: Filters, store: Store, alias: str = "t") -> str:
     """The whole filter bar as one literal condition on tickets `alias`: the data-quality switch, the dimensions and
     the excluded ids (register them with `filters.register_excluded(cur)`). Call it before a read transaction: the
     switch brings the duplicate flags up to date first."""
-    clauses = []
-    if filters.exclude_suspicious:
-        ensure_duplicates(store)
-        clauses.append(f"NOT {suspicious_sql(alias)}")
-    clauses.extend(filters.literal_sql(alias))
-    return " AND ".join(clauses) or "true"
+    return UNITS["tickets"].filter_sql(filters, store, alias)
 
 
 def _scope_sql(target: Target) -> str:
@@ -75,10 +71,6 @@ class _Segment:
     hi: datetime
 
 
-# Columns of the judged views beside the verdict: the dimensions and what a ticket listing shows.
-_TICKET_FIELDS = ("t.rowid AS rid, t.created_at, t.created_local, t.priority, t.team, t.channel, t.customer, "
-                  "t.customer_tier, t.category, t.source, t.assignee, t.ticket_id, t.first_response_at, "
-                  "t.resolved_at, t.status AS ticket_status, t.subject")
 STATUS_NAMES = ("met", "breached", "pending", "unmeasured")
 _CODE_BASE, _CODE_CHUNK = 5, 20  # a ticket's statuses for 20 targets packed in one BIGINT (4 = out of scope)
 
@@ -117,14 +109,23 @@ class Evaluation:
 
     def __enter__(self) -> "Evaluation":
         segments = self._segments()
-        used = {s.version.calendar: self.calendars[s.version.calendar] for s in segments}
+        # Business clocks are kept on tickets (slacore.clocks), for the calendars of the metrics that use one.
+        used = {s.version.calendar: self.calendars[s.version.calendar] for s in segments
+                if metric_of(s.version.metric).reads == "tickets"}
         self._clocks = ensure_clocks(self.store, list(used.values()))
+        # The units each metric reads; tickets always (the wide view's rows when no other kind is judged).
+        kinds = dict.fromkeys(["tickets", *(metric_of(s.version.metric).reads for s in segments)])
+        self._units = {k: UNITS[k] for k in kinds}
         # Before the read transaction starts: the exclusion switch may bring the duplicate flags up to date first.
-        self._filter_sql = filter_sql(self.filters, self.store)
+        self._filters_sql = {k: u.filter_sql(self.filters, self.store) for k, u in self._units.items()}
+        self._filter_sql = self._filters_sql["tickets"]
         self._cm = self.store.cursor()
         self.cur = self._cm.__enter__()
         self.cur.begin()
         try:
+            lo, hi = self._bounds()
+            self._relations = {k: u.prepare(self.cur, self.store, lo, hi, self.as_of, self.tz)
+                               for k, u in self._units.items()}
             self._create_views(segments)
         except BaseException:
             self.__exit__(None, None, None)
@@ -136,6 +137,15 @@ class Evaluation:
             self.cur.rollback()
         finally:
             self._cm.__exit__(None, None, None)
+
+    def _bounds(self) -> tuple[datetime, datetime]:
+        """The period as [lo, hi) of the units' period stamps; nothing after the as-of time counts."""
+        lo, hi = period_bounds(self.start, self.end, self.tz)
+        return lo, min(hi, self.as_of + timedelta(microseconds=1))
+
+    def units_of(self, metric: str):
+        """The Units a metric's rows come from (slacore.metric_defs.units)."""
+        return UNITS[metric_of(metric).reads]
 
     def _segments(self) -> list[_Segment]:
         lo, hi = period_bounds(self.start, self.end, self.tz)
@@ -158,69 +168,93 @@ class Evaluation:
                 out.append(_Segment(position, target, version if target.target_id > 0 else target, a, b))
         return out
 
+    def _judge(self, version: Target) -> tuple[str, str]:
+        metric = metric_of(version.metric)
+        return metric.judge_sql(version, self._clocks.get(version.calendar), self.as_of)
+
     def _create_views(self, segments: list[_Segment]) -> None:
         self.filters.register_excluded(self.cur)
-        filters = self._filter_sql
         slices = []
         for seg in segments:
             v = seg.version
             metric = metric_of(v.metric)
-            done, elapsed = metric.judge_sql(v, self._clocks[v.calendar], self.as_of)
+            units = metric.reads
+            done, elapsed = self._judge(v)
+            left = (f"CASE WHEN status = 2 THEN {float(v.within_s)} - coalesce(elapsed_s, 0) END" if metric.threshold
+                    else "CAST(NULL AS DOUBLE)")
             slices.append(f"""
                 SELECT rid, {seg.target.target_id} AS target_id, {v.version or 0} AS version,
                        {_lit(seg.target.name)} AS target, {_lit(seg.target.metric)} AS metric,
                        {seg.position} AS position, status::TINYINT AS status,
                        ['met', 'breached', 'pending', 'unmeasured'][status + 1] AS outcome, elapsed_s,
-                       CASE WHEN status = 2 THEN {float(v.within_s)} - coalesce(elapsed_s, 0) END AS left_s,
+                       {left} AS left_s,
                        {float(v.within_s)} AS within_s, {float(v.goal)} AS goal, * EXCLUDE (rid, _done, status, elapsed_s)
                 FROM (SELECT *, {metric.status_sql(v, '_done', 'elapsed_s')} AS status FROM (
-                      SELECT {_TICKET_FIELDS}, {done} AS _done, {elapsed} AS elapsed_s FROM tickets t
+                      SELECT {self._units[units].fields()}, {done} AS _done, ({elapsed})::DOUBLE AS elapsed_s
+                      FROM {self._relations[units]} t
                       WHERE t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)}
-                        AND {_scope_sql(v)} AND {filters}))""")
+                        AND {_scope_sql(v)} AND {self._filters_sql[units]}))""")
         if not slices:  # no target in force: an empty view with the right columns
             slices.append(f"""SELECT NULL::BIGINT AS rid, 0 AS target_id, 0 AS version, '' AS target, '' AS metric,
                        0 AS position, 0::TINYINT AS status, '' AS outcome, 0.0 AS elapsed_s, 0.0 AS left_s,
                        0.0 AS within_s, 0.0 AS goal, * EXCLUDE (rid)
-                       FROM (SELECT {_TICKET_FIELDS} FROM tickets t) WHERE false""")
+                       FROM (SELECT {self._units['tickets'].fields()} FROM tickets t) WHERE false""")
         self.cur.execute("CREATE TEMP VIEW o AS " + " UNION ALL ".join(slices))
         self.cur.register("_target_names", pd.DataFrame({
             "position": pd.Series(range(len(self.targets)), dtype="int64"),
             "target": pd.Series([t.name for t in self.targets], dtype=object),
             "metric": pd.Series([t.metric for t in self.targets], dtype=object)}))
         self.cur.execute("CREATE TEMP VIEW od AS SELECT * FROM o")
-        self._create_wide_view(segments, filters)
+        self._create_wide_view(segments)
 
-    def _create_wide_view(self, segments: list[_Segment], filters: str) -> None:
-        """`_w`: one row per ticket of the period with every target's status packed in BIGINT codes (5 per digit:
-        the status, or 4 out of scope), so counting all targets by any grouping is one scan and one hash key."""
-        lo, hi = period_bounds(self.start, self.end, self.tz)
-        hi = min(hi, self.as_of + timedelta(microseconds=1))
-        clock_columns, inner = {}, []
+    def _create_wide_view(self, segments: list[_Segment]) -> None:
+        """`_w`: one row per unit of the period with every target's status packed in BIGINT codes (5 per digit:
+        the status, or 4 out of scope), so counting all targets by any grouping is one scan and one hash key.
+
+        Units of several kinds (tickets, survey responses, uptime stretches) are one UNION ALL of the same
+        columns; a target's status is out of scope (4) on the rows of another kind."""
+        lo, hi = self._bounds()
+        judges: dict[tuple, int] = {}  # one judged (done, value) pair per distinct way of judging
+        judged_sql: dict[int, tuple[str, str]] = {}
         for seg in segments:
             v = seg.version
-            key = (v.calendar, v.metric, v.measure, tuple(v.pause))
-            if key not in clock_columns:
-                done, elapsed = metric_of(v.metric).judge_sql(v, self._clocks[v.calendar], self.as_of)
-                clock_columns[key] = j = len(clock_columns)
-                inner.append(f"{done} AS _d{j}, {elapsed} AS _e{j}")
+            key = (metric_of(v.metric).reads, v.calendar, v.metric, v.measure, tuple(v.pause))
+            if key not in judges:
+                judges[key] = len(judges)
+                judged_sql[judges[key]] = self._judge(v)
         per_target: dict[int, list[str]] = {}
         for seg in segments:
-            j = clock_columns[(seg.version.calendar, seg.version.metric, seg.version.measure, tuple(seg.version.pause))]
-            when = (f"t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)} AND {_scope_sql(seg.version)}")
+            v = seg.version
+            units = metric_of(v.metric).reads
+            j = judges[(units, v.calendar, v.metric, v.measure, tuple(v.pause))]
+            kind = f"_kind = {_lit(units)} AND " if len(self._units) > 1 else ""
+            when = f"{kind}t.created_at >= {_ts(seg.lo)} AND t.created_at < {_ts(seg.hi)} AND {_scope_sql(v)}"
             per_target.setdefault(seg.position, []).append(
-                f"WHEN {when} THEN {metric_of(seg.version.metric).status_sql(seg.version, f'_d{j}', f'_e{j}')}")
+                f"WHEN {when} THEN {metric_of(v.metric).status_sql(v, f'_d{j}', f'_e{j}')}")
         codes = []
         for chunk in range(0, max(len(self.targets), 1), _CODE_CHUNK):
-            # A target with no version in force in the period is out of scope (4) for every ticket.
+            # A target with no version in force in the period is out of scope (4) for every unit.
             terms = [(f"(CASE {' '.join(per_target[k])} ELSE 4 END)::BIGINT" if k in per_target else "4::BIGINT")
                      + f" * {_CODE_BASE ** (k - chunk)}"
                      for k in range(chunk, min(chunk + _CODE_CHUNK, len(self.targets)))]
             codes.append(f"({' + '.join(terms) or '0'})::BIGINT AS code{chunk // _CODE_CHUNK}")
         self._code_columns = [f"code{i}" for i in range(len(codes))]
+        parts = []
+        for kind, units in self._units.items():
+            judged = []
+            for (k, *_), j in judges.items():
+                if k == kind:
+                    done, value = judged_sql[j]
+                    judged.append(f"{done} AS _d{j}, ({value})::DOUBLE AS _e{j}")
+                else:
+                    judged.append(f"CAST(NULL AS BOOLEAN) AS _d{j}, CAST(NULL AS DOUBLE) AS _e{j}")
+            parts.append(f"""
+                SELECT {units.fields()}{''.join(', ' + c for c in judged)}, {_lit(kind)} AS _kind
+                FROM {self._relations[kind]} t
+                WHERE t.created_at >= {_ts(lo)} AND t.created_at < {_ts(hi)} AND {self._filters_sql[kind]}""")
         self.cur.execute(f"""
             CREATE TEMP VIEW _w AS SELECT t.* EXCLUDE (t.rid), {', '.join(codes)}
-            FROM (SELECT {_TICKET_FIELDS}{''.join(', ' + c for c in inner)} FROM tickets t
-                  WHERE t.created_at >= {_ts(lo)} AND t.created_at < {_ts(hi)} AND {filters}) t""")
+            FROM ({' UNION ALL '.join(parts)}) t""")
 
     def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
         """Run `query`, which may use `o` / `od` (one row per target and ticket, see the class docstring)."""
@@ -257,7 +291,7 @@ class Evaluation:
         # Packed codes are unpacked in SQL too: a cross join of the (small) grouped result with the target numbers.
         frame = self.cur.execute(f"""
             WITH g AS (
-                SELECT {lead}{codes}, {grouping}, count(*) AS n
+                SELECT {lead}{codes}, {grouping}, sum(weight)::BIGINT AS n
                 FROM (SELECT *{''.join(f', ({expr}) AS {name}' for name, expr in columns.items())} FROM _w)
                 WHERE {where} GROUP BY {group}
             ), u AS (
@@ -302,6 +336,15 @@ class Evaluation:
         frame["goal_met"] = np.where(decided > 0, exact >= goal_share - 1e-12, None)
         return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
 
+    def extras(self) -> dict[str, dict]:
+        """{target name: the figures only its metric has} (Metric.summary_extra), for the targets that have any."""
+        out = {}
+        for target in self.targets:
+            extra = metric_of(target.metric).summary_extra(self, target)
+            if extra is not None:
+                out[target.name] = extra
+        return out
+
     def by_dimension(self, dimension: str, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
         """Attainment per target and value of `dimension`; `where` narrows the tickets (SQL on `o`).
 
@@ -322,10 +365,11 @@ class Evaluation:
             raise ValueError(f"unknown period grain {grain}")
         return self.sql(f"""
             SELECT target, metric, date_trunc('{grain}', created_local)::DATE AS period,
-                   count(*) FILTER (WHERE status = 0) AS met, count(*) FILTER (WHERE status = 1) AS breached,
-                   count(*) FILTER (WHERE status = 2) AS pending,
-                   round(100.0 * count(*) FILTER (WHERE status = 0)
-                         / nullif(count(*) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
+                   coalesce(sum(weight) FILTER (WHERE status = 0), 0)::BIGINT AS met,
+                   coalesce(sum(weight) FILTER (WHERE status = 1), 0)::BIGINT AS breached,
+                   coalesce(sum(weight) FILTER (WHERE status = 2), 0)::BIGINT AS pending,
+                   round(100.0 * coalesce(sum(weight) FILTER (WHERE status = 0), 0)
+                         / nullif(sum(weight) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
                    max(goal) * 100 AS goal, min(goal) * 100 AS goal_min,
                    quantile_cont(elapsed_s, 0.5) FILTER (WHERE status IN (0, 1)) AS p50_s,
                    quantile_cont(elapsed_s, 0.9) FILTER (WHERE status IN (0, 1)) AS p90_s
@@ -367,7 +411,7 @@ class Evaluation:
         return self.sql(f"""
             SELECT target, source, ticket_id, created_at, priority, team, channel, subject,
                    round(left_s / 60, 1) AS minutes_left, round(elapsed_s / 60, 1) AS business_minutes_so_far
-            FROM od WHERE status = 2 AND {where} ORDER BY left_s, created_at LIMIT {int(limit)}
+            FROM od WHERE status = 2 AND left_s IS NOT NULL AND {where} ORDER BY left_s, created_at LIMIT {int(limit)}
         """)
 
 

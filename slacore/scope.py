@@ -27,9 +27,12 @@ SCOPE_FIELDS = ("priority", "team", "channel", "customer", "customer_tier", "cat
 # What the filter bar narrows by, in the bar's order (also the URL's keys and the Filters fields).
 FILTER_DIMENSIONS = ("team", "priority", "channel", "customer")
 # What judged units can be grouped and listed by.
-DIMENSIONS = (*SCOPE_FIELDS, "source", "assignee")
+# Uptime's units are per service (slacore.metric_defs.units): a scope field and a grouping of theirs only.
+UNIT_SCOPE_FIELDS = ("service",)
+DIMENSIONS = (*SCOPE_FIELDS, "source", "assignee", *UNIT_SCOPE_FIELDS)
 DIMENSION_LABELS = {"priority": "Priority", "team": "Team", "channel": "Channel", "customer": "Customer",
-                    "customer_tier": "Tier", "category": "Category", "source": "Source", "assignee": "Assignee"}
+                    "customer_tier": "Tier", "category": "Category", "source": "Source", "assignee": "Assignee",
+                    "service": "Service"}
 
 BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before any ticket: the first target version's start
 FOREVER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after any ticket: an open end
@@ -125,15 +128,19 @@ def period_bounds(start: date | None, end: date | None, tz: str) -> tuple[dateti
 
 # -- the as-of time -----------------------------------------------------------------------------------------------
 def default_as_of(store: Store) -> datetime:
-    """The newest time stamp in the data that is not in the future, capped at now: an old export is judged at its
-    own end, not today (and one stray future stamp does not move it)."""
+    """The newest time stamp in the data (tickets, survey ratings, incidents, checks) that is not in the future,
+    capped at now: an old export is judged at its own end, not today (and one stray future stamp does not move it)."""
     import pandas as pd
     newest = store.scalar("""
-        SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
-                        max(first_response_at) FILTER (WHERE first_response_at <= now()),
-                        max(resolved_at) FILTER (WHERE resolved_at <= now()),
-                        max(updated_at) FILTER (WHERE updated_at <= now()))
-        FROM tickets
+        SELECT greatest(
+            (SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),
+                             max(first_response_at) FILTER (WHERE first_response_at <= now()),
+                             max(resolved_at) FILTER (WHERE resolved_at <= now()),
+                             max(updated_at) FILTER (WHERE updated_at <= now())) FROM tickets),
+            (SELECT max(rated_at) FILTER (WHERE rated_at <= now()) FROM surveys),
+            (SELECT greatest(max(started_at) FILTER (WHERE started_at <= now()),
+                             max(ended_at) FILTER (WHERE ended_at <= now())) FROM incidents),
+            (SELECT max(checked_at) FILTER (WHERE checked_at <= now()) FROM checks))
     """)
     now = datetime.now(timezone.utc)
     if newest is None or pd.isna(newest):

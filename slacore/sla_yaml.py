@@ -14,8 +14,23 @@
         goal: 95%
         calendar: berlin-office
 
-Optional per target: `measure: vendor` (the export's business-minutes figure), `pause: [pending, on_hold]`
-(resolution only), `effective: 2025-01-01` (when this version starts to apply). A bad file is refused whole, with
+      - name: Customer satisfaction
+        metric: csat
+        goal: 85%
+      - name: First contact resolution
+        metric: fcr
+        goal: 70%
+      - name: API uptime
+        metric: uptime
+        where: {service: API}
+        goal: 99.9%
+        budget: month
+        credits: [{below: 99.9%, credit: 10%}, {below: 99%, credit: 25%}]
+
+Optional per target: `measure: vendor` (the export's business-minutes figure; for fcr the definition of first
+contact: no_follow_up or first_contact; for uptime with_planned), `pause: [pending, on_hold]` (resolution only),
+`credits` and `budget` (uptime only), `effective: 2025-01-01` (when this version starts to apply). `within` is
+asked only of the metrics with a threshold (first_response, resolution). A bad file is refused whole, with
 the line and field named; applying is one transaction, so nothing is half-applied.
 """
 
@@ -33,7 +48,8 @@ from .store import Store
 from .targets import (Target, build_target, calendars as stored_calendars, current_targets, retire_target, save_calendar,
                       save_target)
 
-TARGET_KEYS = {"name", "metric", "where", "within", "goal", "calendar", "measure", "pause", "effective", "reason"}
+TARGET_KEYS = {"name", "metric", "where", "within", "goal", "calendar", "measure", "pause", "effective", "reason",
+               "credits", "budget"}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -152,7 +168,8 @@ def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
         try:
             target = build_target(str(item["name"]), str(item["metric"]), within, item["goal"],
                                   item.get("where"), str(item.get("calendar") or "24x7"),
-                                  str(item.get("measure") or "app"), item.get("pause"))
+                                  str(item.get("measure") or "app"), item.get("pause"), item.get("credits"),
+                                  item.get("budget"))
         except ValueError as exc:
             field = str(exc).split(":", 1)[0]
             _fail(item.line_of(field), f"{where}.{field}", str(exc).split(":", 1)[-1].strip())
@@ -220,6 +237,10 @@ def export_yaml(store: Store) -> str:
             item["measure"] = t.measure
         if t.pause:
             item["pause"] = list(t.pause)
+        if t.credits:
+            item["credits"] = [{"below": f"{b * 100:g}%", "credit": f"{c * 100:g}%"} for b, c in t.credits]
+        if metric_defs.get(t.metric).credits and t.budget != "month":
+            item["budget"] = t.budget
         doc["targets"].append(item)
     if not doc["calendars"]:
         del doc["calendars"]

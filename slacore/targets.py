@@ -21,7 +21,7 @@ from . import metric_defs
 from .calendars import (CAL_24X7, TEMPLATE_CALENDARS, Calendar, calendar_from_dict, calendar_to_dict,
                         parse_duration)
 from .errors import UserError
-from .scope import SCOPE_FIELDS, workspace_timezone_of
+from .scope import SCOPE_FIELDS, UNIT_SCOPE_FIELDS, workspace_timezone_of
 from .store import Store
 
 METRICS = {name: metric.label for name, metric in metric_defs.METRICS.items()}  # what a target can promise
@@ -40,6 +40,10 @@ class Target:
     calendar: str = "24x7"
     measure: str = "app"
     pause: tuple = ()
+    # uptime (metrics with `credits`): service credits ((below share, credit share), ...) highest 'below' first, and
+    # the period the error budget resets in
+    credits: tuple = ()
+    budget: str = "month"
     # version information (None until stored)
     target_id: int | None = None
     version: int | None = None
@@ -57,8 +61,11 @@ class Target:
 
     def definition(self) -> dict:
         """The fields that define the promise (not the bookkeeping): equal definitions need no new version."""
-        return {"metric": self.metric, "within_s": self.within_s, "goal": self.goal, "where": self.scope,
-                "calendar": self.calendar, "measure": self.measure, "pause": list(self.pause)}
+        out = {"metric": self.metric, "within_s": self.within_s, "goal": self.goal, "where": self.scope,
+               "calendar": self.calendar, "measure": self.measure, "pause": list(self.pause)}
+        if metric_defs.get(self.metric).credits:  # only where they mean something: older definitions stay equal
+            out |= {"credits": [list(c) for c in self.credits], "budget": self.budget}
+        return out
 
 
 def make_where(scope: dict | None) -> tuple:
@@ -67,8 +74,8 @@ def make_where(scope: dict | None) -> tuple:
     if scope and not isinstance(scope, dict):
         raise ValueError(f"the scope must be a mapping like {{priority: urgent, team: Billing}}, not {scope!r}")
     for key, values in (scope or {}).items():
-        if key not in SCOPE_FIELDS:
-            raise ValueError(f"unknown scope field {key!r}; use {', '.join(SCOPE_FIELDS)}")
+        if key not in SCOPE_FIELDS + UNIT_SCOPE_FIELDS:
+            raise ValueError(f"unknown scope field {key!r}; use {', '.join(SCOPE_FIELDS + UNIT_SCOPE_FIELDS)}")
         if values is None or values == "" or values == []:
             continue
         if isinstance(values, (str, int, float)):
@@ -99,8 +106,34 @@ def parse_goal(value) -> float:
     return round(share, 6)
 
 
+BUDGET_PERIODS = ("month", "quarter")
+
+
+def parse_credits(value) -> tuple:
+    """[{below: 99.9%, credit: 10%}, ...] -> ((0.999, 0.1), ...), highest 'below' first."""
+    if value in (None, "", []):
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("a list like [{below: 99.9%, credit: 10%}, {below: 99%, credit: 25%}]")
+    out = []
+    for item in value:
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            below, credit = item
+        elif isinstance(item, dict) and set(item) == {"below", "credit"}:
+            below, credit = item["below"], item["credit"]
+        else:
+            raise ValueError(f"{item!r}: each step needs 'below' and 'credit', e.g. {{below: 99.9%, credit: 10%}}")
+        out.append((parse_goal(below), parse_goal(credit)))
+    out.sort(key=lambda c: -c[0])
+    if len({b for b, _ in out}) != len(out):
+        raise ValueError("two steps with the same 'below'")
+    if any(later[1] < earlier[1] for earlier, later in zip(out, out[1:])):
+        raise ValueError("a lower uptime must not earn a smaller credit")
+    return tuple(out)
+
+
 def build_target(name: str, metric: str, within, goal, where: dict | None = None, calendar: str = "24x7",
-                 measure: str = "app", pause=None) -> Target:
+                 measure: str = "app", pause=None, credits=None, budget: str | None = None) -> Target:
     """A validated Target from user-facing values (raises ValueError naming the bad field)."""
     name = (name or "").strip()
     if not name:
@@ -127,6 +160,23 @@ def build_target(name: str, metric: str, within, goal, where: dict | None = None
         scope = make_where(where)
     except ValueError as exc:
         raise ValueError(f"where: {exc}") from None
+    allowed = metric_defs.units.UNITS[kind.reads].scope_fields
+    wrong = [k for k, _ in scope if k not in allowed]
+    if wrong:
+        raise ValueError(f"where: {kind.noun} is scoped by {', '.join(allowed)}, not {', '.join(wrong)}")
+    if kind.credits:
+        try:
+            credit_steps = parse_credits(credits)
+        except ValueError as exc:
+            raise ValueError(f"credits: {exc}") from None
+        budget = budget or "month"
+        if budget not in BUDGET_PERIODS:
+            raise ValueError(f"budget: {budget!r} is not one of {', '.join(BUDGET_PERIODS)}")
+    elif credits not in (None, "", [], ()):
+        raise ValueError(f"credits: only {', '.join(m.noun for m in metric_defs.METRICS.values() if m.credits)} "
+                         "targets carry service credits")
+    else:
+        credit_steps, budget = (), "month"
     if measure not in kind.measures:
         raise ValueError(f"measure: {measure!r} is not one of {', '.join(kind.measures)}")
     if pause is not None and not isinstance(pause, (str, list, tuple, set)):
@@ -139,7 +189,8 @@ def build_target(name: str, metric: str, within, goal, where: dict | None = None
         pausing = " and ".join(m.noun for m in metric_defs.METRICS.values() if m.pauses)
         raise ValueError(f"pause: only {pausing} clocks pause ({kind.no_pause_why or f'{kind.noun} has no clock'})")
     return Target(name=name, metric=metric, within_s=int(within_s), goal=share, where=scope,
-                  calendar=str(calendar or "24x7"), measure=measure, pause=pauses)
+                  calendar=str(calendar or "24x7"), measure=measure, pause=pauses, credits=credit_steps,
+                  budget=budget)
 
 
 # -- storage -------------------------------------------------------------------------------------------------
@@ -209,7 +260,8 @@ def _row_to_target(row: dict) -> Target:
     return Target(
         name=row["name"], metric=d["metric"], within_s=int(d["within_s"]), goal=float(d["goal"]),
         where=make_where(d.get("where")), calendar=d.get("calendar", "24x7"), measure=d.get("measure", "app"),
-        pause=tuple(d.get("pause", ())), target_id=int(row["target_id"]), version=int(row["version"]),
+        pause=tuple(d.get("pause", ())), credits=tuple(tuple(c) for c in d.get("credits", ())),
+        budget=d.get("budget", "month"), target_id=int(row["target_id"]), version=int(row["version"]),
         effective_from=row["effective_from"], author=row["author"], reason=row["reason"],
     )
 
@@ -274,7 +326,8 @@ def history(store: Store, name: str | None = None) -> pd.DataFrame:
             "target": r["name"], "version": r["version"], "effective_from": r["effective_from"],
             "change": "retired" if r["retired"] else
             build_target(r["name"], d["metric"], int(d["within_s"]) or None, d["goal"], d.get("where"),
-                         d.get("calendar"), d.get("measure", "app"), d.get("pause")).describe(),
+                         d.get("calendar"), d.get("measure", "app"), d.get("pause"), d.get("credits"),
+                         d.get("budget")).describe(),
             "author": r["author"], "reason": r["reason"], "recorded_at": r["recorded_at"],
         })
     return pd.DataFrame(rows, columns=["target", "version", "effective_from", "change", "author", "reason",

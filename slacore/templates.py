@@ -23,12 +23,16 @@ targets:
   - {name: P3 resolution, metric: resolution, where: {priority: normal}, within: 30h, goal: 85%, calendar: office}
   - {name: P4 first response, metric: first_response, where: {priority: low}, within: 20h, goal: 85%, calendar: office}
   - {name: P4 resolution, metric: resolution, where: {priority: low}, within: 50h, goal: 80%, calendar: office}
+  - {name: Customer satisfaction, metric: csat, goal: 85%}
+  - {name: First contact resolution, metric: fcr, goal: 70%}
+  - {name: Service availability, metric: uptime, goal: 99.5%}
 """,
     },
     "b2b-saas": {
         "label": "B2B SaaS support",
         "description": "Customer support for a software product on US business hours, tighter for urgent tickets; "
-                       "resolution clocks pause while waiting on the customer.",
+                       "resolution clocks pause while waiting on the customer; CSAT, one-touch resolution and a "
+                       "99.9% uptime promise with service credits.",
         "yaml": """
 calendars:
   us-business:
@@ -41,6 +45,9 @@ targets:
   - {name: Standard first response, metric: first_response, where: {priority: [normal, low]}, within: 8h, goal: 90%, calendar: us-business}
   - {name: Urgent resolution, metric: resolution, where: {priority: urgent}, within: 8h, goal: 85%, calendar: us-business, pause: [pending]}
   - {name: Standard resolution, metric: resolution, where: {priority: [high, normal, low]}, within: 30h, goal: 80%, calendar: us-business, pause: [pending]}
+  - {name: Customer satisfaction, metric: csat, goal: 85%}
+  - {name: First contact resolution, metric: fcr, goal: 35%}
+  - {name: Service uptime, metric: uptime, goal: 99.9%, credits: [{below: 99.9%, credit: 10%}, {below: 99.5%, credit: 25%}]}
 """,
     },
     "critical-ops-24x7": {
@@ -52,6 +59,7 @@ targets:
   - {name: Critical restore, metric: resolution, where: {priority: urgent}, within: 4h, goal: 95%, calendar: 24x7}
   - {name: High response, metric: first_response, where: {priority: high}, within: 1h, goal: 95%, calendar: 24x7}
   - {name: High restore, metric: resolution, where: {priority: high}, within: 24h, goal: 90%, calendar: 24x7}
+  - {name: Platform uptime, metric: uptime, goal: 99.95%, measure: with_planned, credits: [{below: 99.95%, credit: 10%}, {below: 99.9%, credit: 25%}, {below: 99%, credit: 50%}]}
 """,
     },
     "retail-care": {
@@ -69,6 +77,8 @@ targets:
   - {name: Email first response, metric: first_response, where: {channel: [email, web]}, within: 12h, goal: 90%, calendar: care-hours}
   - {name: All first response, metric: first_response, within: 24h, goal: 95%, calendar: care-hours}
   - {name: All resolution, metric: resolution, within: 72h, goal: 85%, calendar: care-hours}
+  - {name: Customer satisfaction, metric: csat, goal: 85%}
+  - {name: First contact resolution, metric: fcr, goal: 75%}
 """,
     },
 }

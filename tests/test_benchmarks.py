@@ -218,15 +218,30 @@ def test_without_tickets_time_figures_say_so(store):
     assert timed["standing"].str.contains("no answered tickets").all()
 
 
-def test_unmeasured_figures_are_shown_with_no_data_of_yours(tiny):
+def test_percent_figures_without_data_of_yours_say_so(tiny):
     frame = bm.team_standing(tiny, DAY, DAY, Filters(), as_of=AS_OF)
     assert set(frame["metric"]) == set(bm.METRICS) - {"resolution"}  # every published metric is kept
-    for metric in ("csat", "fcr", "uptime"):
+    for metric, units in (("csat", "survey responses"), ("fcr", "resolved tickets"), ("uptime", "seconds")):
         rows = frame[frame["metric"] == metric]
         assert len(rows) and rows["verdict"].isna().all()
         assert (rows["comparison"] == "no data").all()
-        assert rows["standing"].str.startswith("no data of yours yet").all()
+        assert (rows["standing"] == f"no {units} of yours in this period").all()
         assert (rows["yours"] == "no data of yours yet").all()
+
+
+def test_csat_and_uptime_figures_are_compared_with_the_teams_own_percent(tiny):
+    with tiny.transaction() as cur:
+        cur.executemany("INSERT INTO surveys (source, response_id, rated_at, answered, rating, scale_min, scale_max) "
+                        "VALUES ('poll', ?, ?, true, ?, 0, 1)",
+                        [(str(i), _at(9), 1 if i < 9 else 0) for i in range(10)])  # 9 of 10 good: 90%
+    frame = bm.team_standing(tiny, DAY, DAY, Filters(), as_of=AS_OF)
+    csat = frame[(frame["metric"] == "csat") & (frame["unit"] == "percent")]
+    assert (csat["team_value"] == 90.0).all() and (csat["yours"] == "90.0% (n=10)").all()
+    low, high = csat[csat["value"] < 90], csat[csat["value"] > 90]
+    assert len(low) and len(high)
+    assert (low["verdict"] == "ahead").all() and (high["verdict"] == "behind").all()
+    row = csat[csat["value"] == csat["value"].min()].iloc[0]
+    assert row["standing"] == f"ahead: yours is {90 - row['value']:.1f} pts higher"
 
 
 def test_index_rows_never_get_a_verdict(tiny):

@@ -141,7 +141,7 @@ def test_round_trip_of_awkward_values(store):
 def test_the_documented_example_applies(store):
     doc = sla_yaml.__doc__
     example = textwrap.dedent(doc[doc.index("    calendars:"):doc.index("Optional per target")])
-    assert apply_yaml(store, example) == {"calendars": 1, "created": 1, "changed": 0, "unchanged": 0}
+    assert apply_yaml(store, example) == {"calendars": 1, "created": 4, "changed": 0, "unchanged": 0}
     t = get_target(store, "Urgent first response")
     assert (t.metric, t.within_s, t.goal, t.scope, t.calendar) == (
         "first_response", 3600, 0.95, {"priority": ["urgent"]}, "berlin-office")

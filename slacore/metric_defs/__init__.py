@@ -6,10 +6,10 @@ Add a metric as a module of this package holding a `METRIC` (see base.Metric for
 
 from __future__ import annotations
 
-from . import first_response, published, resolution
+from . import csat, fcr, first_response, published, resolution, units, uptime
 from .base import MET, BREACHED, PENDING, UNMEASURED, Benchmark, ElapsedMetric, Metric, Published
 
-_MODULES = (first_response, resolution)  # in the order the pages list them
+_MODULES = (first_response, resolution, csat, fcr, uptime)  # in the order the pages list them
 
 METRICS: dict[str, Metric] = {m.METRIC.name: m.METRIC for m in _MODULES}
 # Every metric with benchmark figures, measured first (the Benchmarks page's order).

@@ -68,9 +68,12 @@ class Benchmark:
     calendar_end_sql: str | None = None
     calendar_help: str = ""  # what the team's calendar-time median means (the Benchmarks tile's help)
     not_measured_why: str | None = None  # shown beside the figures while the app cannot measure it
+    # A percent metric (CSAT, FCR, uptime): the team's own figure is its attainment over the period.
+    share: bool = False
 
     @property
     def measured(self) -> bool:
+        """Measured in calendar time from tickets (the time metrics; the percent ones are `share`)."""
         return self.calendar_end_sql is not None
 
 
@@ -106,6 +109,12 @@ class Metric:
     weight: str = "count"
     summary_fields: dict = field(default_factory=dict)  # met / breached / pending -> what they count
     benchmark: Benchmark | None = None
+    # What `measure` means for this metric: its label on the Targets page and the words per value (FCR: the
+    # definition of first contact; uptime: planned maintenance excluded or counted).
+    measure_label: str = "Measure"
+    measure_words: dict = field(default_factory=lambda: {"app": "this app's calendar over the time stamps",
+                                                         "vendor": "the export's own business-minutes figure"})
+    credits: bool = False  # a target may carry a service-credit schedule and an error-budget period
 
     # -- judging ---------------------------------------------------------------------------------------------------
     def judge_sql(self, target: "Target", clock: "Clock", as_of: datetime) -> tuple[str, str]:
@@ -115,6 +124,16 @@ class Metric:
     def status_sql(self, target: "Target", done: str, value: str) -> str:
         """0 met, 1 breached, 2 pending, 3 unmeasured, from `judge_sql`'s two expressions (or column names)."""
         raise NotImplementedError
+
+    def summary_extra(self, ev, target: "Target") -> dict | None:
+        """Figures beside met/breached/attainment that only this metric has (CSAT's response rate, uptime's error
+        budget and credits), from the evaluation `ev` (slacore.metrics.Evaluation) — added to `summary --json`
+        under their own keys, never changing the shared ones. None: nothing extra."""
+        return None
+
+    def extra_lines(self, extra: dict) -> list[str]:
+        """`summary_extra`'s figures as lines of the command line's text output (each follows the target's name)."""
+        return []
 
     # -- words -------------------------------------------------------------------------------------------------------
     def describe(self, target: "Target") -> str:

@@ -10,11 +10,6 @@ from .base import Benchmark, Published
 INDEX_UNIT = "index 0-100"
 
 FIGURES = (
-    Published(Benchmark("csat", "Customer satisfaction (CSAT)", ("percent",),
-                        not_measured_why="needs a satisfaction-survey import")),
     Published(Benchmark("csat_index", "Satisfaction index (e.g. ACSI)", (INDEX_UNIT,),
-                        not_measured_why="needs a satisfaction-survey import")),
-    Published(Benchmark("fcr", "First-contact resolution (FCR)", ("percent",),
-                        not_measured_why="needs contact counts per ticket")),
-    Published(Benchmark("uptime", "Uptime", ("percent",), not_measured_why="needs an outage log import")),
+                        not_measured_why="an index is computed by its publisher from its own survey, not from a team's responses")),
 )
