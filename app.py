@@ -29,9 +29,19 @@ def _clean_stale_uploads() -> int:
 
 gate()  # login (when the secrets turn it on): stops here until someone is signed in
 
+HOME = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="overview")
+
+
+def _home_by_name() -> None:
+    """/home opens Home. Streamlit serves the default page at / only and ignores its url_path, so /home needs a page
+    of its own; it cannot carry the default page's url_path too (two pages with one URL break navigation)."""
+    st.switch_page(HOME)
+
+
 PAGES = {
     "": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True, url_path="home"),
+        HOME,
+        st.Page(_home_by_name, title="Home", url_path="home", visibility="hidden"),
     ],
     "Explore": [
         st.Page("pages/performance.py", title="Performance", icon=":material/speed:", url_path="performance"),

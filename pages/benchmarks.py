@@ -11,7 +11,7 @@ from pages.shared import can_edit, get_store, guarded, show_chart, show_table
 from slacore import benchmarks, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.errors import UserError
-from slacore.text import md_escape
+from slacore.text import counted, md_escape
 
 DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority"}
 
@@ -76,6 +76,12 @@ def _industry(view, standing) -> None:
             continue
         st.subheader(label)
         measured = metric in benchmarks.MEASURED
+        share = metric in benchmarks.SHARES
+        if share:  # the team's own percent, once, above the figures it is compared with
+            yours = rows[rows["unit"] == "percent"]["yours"]
+            if len(yours):
+                st.metric(f"Your {metric_defs.get(metric).label}, {view.start:%d %b} – {view.end:%d %b %Y}",
+                          yours.iloc[0].split(" ")[0], help=yours.iloc[0])
         is_index = benchmarks.INDEX_UNIT in benchmarks.METRIC_UNITS[metric]
         # Most important first (the number, its source, where you stand); the rest scrolls sideways.
         columns = ["figure", "cited", "url", "figure_for", "standing", "note"] + (["within_text"] if measured else [])
@@ -101,6 +107,11 @@ def _industry(view, standing) -> None:
             caption = ("Median over the tickets answered by the as-of time; 'yours within it' counts tickets still "
                        f"waiting past the figure's time as over. A verdict on fewer than {benchmarks.SMALL_SAMPLE} "
                        "tickets says 'read with care'.")
+        elif share:
+            kind = metric_defs.get(metric)
+            caption = (f"Yours is what an unscoped {kind.label} target shows for the period and filters "
+                       f"({kind.measure_words.get('app', 'the default definition')}), in percentage points "
+                       f"against each figure; higher is better.")
         else:
             caption = (f"Not measured by this app yet ({benchmarks.NOT_MEASURED_WHY.get(metric, 'no data')}): the "
                        "figures are here so you know the bar.")
@@ -191,7 +202,7 @@ def _internal(view, key, names) -> None:
             "median_minutes": st.column_config.NumberColumn("Median business minutes", format="%.1f"),
         })
     st.caption(_with_note(
-        f"n = decided tickets (met or breached). {small} group(s) with fewer than 30 decided tickets are pale: "
+        f"n = decided tickets (met or breached). {counted(small, 'group')} with fewer than 30 decided tickets {'is' if small == 1 else 'are'} pale: "
         "a few tickets more or less would move them a lot. Median in business minutes on the target's calendar."
         if small else "n = decided tickets (met or breached). Median in business minutes on the target's calendar.",
         view.note))

@@ -1,4 +1,5 @@
-"""Data: upload ticket exports, check how they will be read, import them, and manage past imports."""
+"""Data: upload ticket and survey exports, check how they will be read (and as which kind), import them, and
+manage past imports."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded, upload_spool
+from pages.shared import VIEW_ONLY, can_edit, fmt_int, get_store, guarded, upload_spool, worded
 from slacore.config import MAX_UPLOAD_MB
 from slacore.errors import UserError
 from slacore.exports import csv_bytes
 from slacore.importers import presets
-from slacore.importers.pipeline import (ImportOptions, delete_import, import_file, list_imports, plan_import,
-                                        rejected_rows)
+from slacore.importers.kind_pipeline import choose_kind
+from slacore.importers.pipeline import ImportOptions, delete_import, list_imports, rejected_rows
+from slacore.kinds import KINDS, import_any, plan_any
 from slacore.importers.priorities import CANONICAL, priority_values, save_priority_mapping
 from slacore.sample import has_sample_data, remove_sample_data, sample_data_summary
 from slacore.text import md_escape
@@ -46,13 +48,14 @@ def _mapping_editor(plan, key: str) -> dict[str, str]:
     what differs from the proposal)."""
     found = {c.field: c for c in plan.columns}
     asked = {m.field: m for m in plan.asked}
+    fields = _fields(plan)
     rows = pd.DataFrame({
-        "field": list(presets.FIELDS),
-        "meaning": list(presets.FIELDS.values()),
-        "column": [plan.mapping.get(f, "") for f in presets.FIELDS],
-        "sure": [_sureness(found.get(f), asked.get(f)) for f in presets.FIELDS],
+        "field": list(fields),
+        "meaning": list(fields.values()),
+        "column": [plan.mapping.get(f, "") for f in fields],
+        "sure": [_sureness(found.get(f), asked.get(f)) for f in fields],
         "why": [found[f].how if f in found else (f"“{asked[f].header}”? {asked[f].explain()}" if f in asked else "")
-                for f in presets.FIELDS],
+                for f in fields],
     })
     edited = st.data_editor(
         rows, key=key, hide_index=True, width="stretch", disabled=["field", "meaning", "sure", "why"],
@@ -72,6 +75,30 @@ def _mapping_editor(plan, key: str) -> dict[str, str]:
     return overrides
 
 
+def _fields(plan) -> dict[str, str]:
+    """The fields of the plan's kind, with what each means (tickets: the ticket fields)."""
+    return plan.fields or presets.FIELDS
+
+
+def _kind_choice(path, upload, i: int) -> str:
+    """The kind the file is read as: detected from its header, changeable here."""
+    names = list(KINDS)
+    try:
+        detected = choose_kind(path, upload.name, KINDS).name
+        why = "detected from the header"
+    except UserError:  # the header could be two kinds: the user says which
+        detected, why = "tickets", "the header could be more than one kind: choose"
+    return st.selectbox(f"What the file holds ({why})", names, index=names.index(detected),
+                        format_func=lambda n: KINDS[n].label, key=f"kind-{i}-{upload.name}")
+
+
+def _format_label(plan) -> str:
+    if plan.import_kind == "tickets":
+        return presets.PRESETS[plan.format].label
+    preset = KINDS[plan.import_kind].presets.get(plan.format)
+    return preset.label if preset else f"Generic {KINDS[plan.import_kind].label.lower()}"
+
+
 def _sureness(column, asked) -> str:
     if column is not None:
         return f"{column.score:.0%}"
@@ -86,7 +113,7 @@ def _confirm_unsure(plan, key: str) -> dict[str, str]:
                + ": confirm what each column is, or choose it in the field mapping.")
     confirmed = {}
     for m in plan.asked:
-        if st.checkbox(f"Use the column “{md_escape(m.header)}” as {presets.FIELDS[m.field].lower()}", key=f"{key}-{m.field}",
+        if st.checkbox(f"Use the column “{md_escape(m.header)}” as {_fields(plan)[m.field].lower()}", key=f"{key}-{m.field}",
                        help=f"Match {m.score:.0%}: {md_escape(m.explain())}."):
             confirmed[m.field] = m.header
     return confirmed
@@ -104,10 +131,17 @@ def _source_zone(plan, chosen: str, key: str) -> str:
 
 def _show_report(report) -> None:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("New tickets", fmt_int(report.loaded))
+    if report.kind == "surveys":
+        c1.metric("New responses", fmt_int(report.loaded))
+        c4.metric("Offered, not answered", fmt_int(report.facts.get("offered_only", 0)))
+    else:
+        c1.metric("New tickets" if report.kind == "tickets" else f"New {KINDS[report.kind].noun}",
+                  fmt_int(report.loaded))
+        c4.metric("Repeated ids", fmt_int(report.duplicates))
     c2.metric("Updated", fmt_int(report.updated))
     c3.metric("Rejected rows", fmt_int(report.rejected))
-    c4.metric("Repeated ids", fmt_int(report.duplicates))
+    for line in report.lines:
+        st.caption(md_escape(line[0].upper() + line[1:]) + ".")
     st.caption(f"{md_escape(report.file_name)}: format {md_escape(report.format)}, "
                f"source “{md_escape(report.source)}”, time zone {md_escape(report.timezone)}, {report.seconds:.1f} s. "
                + "; ".join(md_escape(n) for n in report.notes))
@@ -131,7 +165,8 @@ with tab_upload:
         st.info(VIEW_ONLY)
     else:
         uploads = st.file_uploader(
-            f"Ticket exports: CSV or XLSX from Zendesk, Freshdesk, Jira, ServiceNow or any tool (up to {MAX_UPLOAD_MB} MB each)",
+            f"Ticket or survey exports: CSV or XLSX from Zendesk, Freshdesk, Jira, ServiceNow, SurveyMonkey, Qualtrics "
+            f"or any tool (up to {MAX_UPLOAD_MB} MB each)",
             type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="uploads",
         )
         o1, o2, o3 = st.columns(3)
@@ -156,11 +191,17 @@ with tab_upload:
                 continue
             with guarded(f"Reading {upload.name}"):
                 path = _save_upload(upload)
-                fmt_choice = st.selectbox("Format", ["auto"] + list(presets.PRESETS), key=f"fmt-{i}-{upload.name}")
+                try:
+                    kind = _kind_choice(path, upload, i)
+                except UserError:
+                    path.unlink(missing_ok=True)
+                    raise
+                formats = list(presets.PRESETS) if kind == "tickets" else [*KINDS[kind].presets, "generic"]
+                fmt_choice = st.selectbox("Format", ["auto"] + formats, key=f"fmt-{i}-{upload.name}")
                 # no zone yet: the plan proposes the one a header names, the page's choice applies otherwise
                 options = ImportOptions(fmt=fmt_choice, timezone=None, dayfirst=dayfirst, pii=pii)
                 try:
-                    plan = plan_import(store, path, upload.name, options)
+                    plan = plan_any(store, path, upload.name, options, kind=kind)
                 except UserError:
                     path.unlink(missing_ok=True)
                     raise
@@ -169,20 +210,25 @@ with tab_upload:
                                          key=f"sheet-{i}-{upload.name}")
                     if sheet != plan.sheet:
                         options.sheet = sheet
-                        plan = plan_import(store, path, upload.name, options)
-                st.write(f"**{presets.PRESETS[plan.format].label}** export, {fmt_int(plan.rows)} rows, "
+                        plan = plan_any(store, path, upload.name, options, kind=kind)
+                st.write(f"**{md_escape(_format_label(plan))}** export, {fmt_int(plan.rows)} rows, "
                          f"{len(plan.headers)} columns" + (" — mapping remembered from an earlier file"
                                                            if plan.remembered else ""))
                 st.dataframe(plan.preview.head(10), hide_index=True, width="stretch")
-                if "created_at" not in plan.mapping:
-                    st.warning("No column was recognised as the creation time: choose it below.")
+                missing = [f for f in KINDS[kind].required if f not in plan.mapping]
+                if missing:
+                    st.warning(f"No column was recognised as the {_fields(plan)[missing[0]].split(' (')[0].lower()}: "
+                               "choose it below." if kind != "tickets" else
+                               "No column was recognised as the creation time: choose it below.")
+                for line in KINDS[kind].report_lines(plan.facts) if KINDS[kind].report_lines and plan.facts else []:
+                    st.caption(md_escape(line[0].upper() + line[1:]) + ".")
                 read_loosely = [c for c in plan.columns if c.score < 1.0]
                 st.caption(f"{len(plan.columns)} fields mapped" + (
                     "; read through the headers' decorations: "
                     + ", ".join(f"{c.field} ← “{md_escape(c.header)}” ({c.score:.0%} sure)" for c in read_loosely)
                     if read_loosely else ", all by their exact names") + " (see the field mapping).")
                 confirmed = _confirm_unsure(plan, key=f"ask-{i}-{upload.name}")
-                with st.expander("Field mapping", expanded="created_at" not in plan.mapping or bool(plan.asked)):
+                with st.expander("Field mapping", expanded=bool(missing) or bool(plan.asked)):
                     overrides = _mapping_editor(plan, key=f"map-{i}-{upload.name}")
                     if plan.timestamp_formats:
                         st.caption("Dates: " + "; ".join(f"{md_escape(k)}: {md_escape(v)}"
@@ -204,8 +250,8 @@ with tab_upload:
                     options.source = source
                     bar = st.progress(0.0, text="Starting")
                     try:
-                        report = import_file(store, path, upload.name, options,
-                                             progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+                        report = import_any(store, path, upload.name, options, kind=kind,
+                                            progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
                     finally:
                         path.unlink(missing_ok=True)  # the upload stays in the widget; no copy lingers on disk
                     st.session_state.setdefault("reports", {})[path.name] = report
@@ -226,14 +272,16 @@ with tab_imports:
                 st.session_state["confirm-sample"] = True
             if st.session_state.get("confirm-sample"):
                 what = sample_data_summary(store)
-                st.warning(f"Remove {what['tickets']:,} sample tickets of {what['imports']} sample imports "
+                surveys = f" and {what['surveys']:,} sample survey responses" if what["surveys"] else ""
+                st.warning(f"Remove {what['tickets']:,} sample tickets{surveys} of {what['imports']} sample imports "
                            f"({md_escape(', '.join(what['sources']))})? Your own imports and the targets stay.")
                 yes, no = st.columns([1, 5])
                 if yes.button("Yes, remove", key="remove-sample-yes", type="primary"):
                     gone = remove_sample_data(store)
                     st.session_state.pop("confirm-sample", None)
                     st.session_state["sample-removed"] = (
-                        f"Removed {gone:,} sample tickets and {what['imports']} sample imports "
+                        f"Removed {gone:,} sample tickets{surveys.replace(' and ', ', ')} and {what['imports']} "
+                        "sample imports "
                         f"({md_escape(', '.join(what['sources']))}); targets kept.")
                     st.rerun()
                 if no.button("Cancel", key="remove-sample-no"):
@@ -245,8 +293,9 @@ with tab_imports:
         else:
             event = st.dataframe(
                 imports.drop(columns=["sha256"]), hide_index=True, width="stretch", key="imports-table",
-                on_select="rerun", selection_mode="single-row",
-                column_config={"finished_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm")},
+                on_select="rerun", selection_mode="single-row", placeholder="",
+                column_config=worded(imports, {"finished_at": st.column_config.DatetimeColumn(
+                    "Imported", format="D MMM YYYY, HH:mm")}),
             )
             selected = event.selection.rows if event else []
             if selected:
@@ -260,9 +309,10 @@ with tab_imports:
                                        file_name=f"rejected-import-{import_id}.csv", on_click="ignore")
                 else:
                     st.caption("No rejected rows.")
-                if can_edit() and st.button("Delete this import and the tickets it last wrote", key="delete-import"):
+                noun = KINDS[row["kind"]].noun if row["kind"] in KINDS else "rows"
+                if can_edit() and st.button(f"Delete this import and the {noun} it last wrote", key="delete-import"):
                     gone = delete_import(store, import_id)
-                    st.success(f"Deleted import {import_id} ({gone} tickets).")
+                    st.success(f"Deleted import {import_id} ({gone} {noun}).")
                     st.rerun()
             st.caption("Select a row to see its rejected rows or delete it.")
 

@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from pages.shared import fmt_int, get_store, guarded, show_chart
+from pages.shared import fmt_int, get_store, guarded, show_chart, show_table
 from slacore import overview
 
 st.title("SLA dashboard")
@@ -13,7 +13,8 @@ st.title("SLA dashboard")
 def _overview(db: str, version: int) -> dict:
     """Everything Home shows; recomputed only when the data changes (store.version)."""
     store = get_store()
-    return {"totals": overview.totals(store), "weekly": overview.weekly_volume(store),
+    return {"totals": overview.totals(store), "others": overview.other_totals(store),
+            "promises": overview.promises(store), "weekly": overview.weekly_volume(store),
             "priority": overview.breakdown(store, "priority"), "channel": overview.breakdown(store, "channel")}
 
 
@@ -31,10 +32,28 @@ with guarded("The home page"):
     c2.metric("Open", fmt_int(t["open"]))
     c3.metric("Sources", fmt_int(t["sources"]))
     c4.metric("Imports", fmt_int(t["imports"]))
+    o = data["others"]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Survey responses", fmt_int(o["answered"]),
+              help=f"{o['responses']:,} surveys offered, {o['answered']:,} answered (CSAT)")
+    c2.metric("Outages", fmt_int(o["outages"]), help="Incidents counted as downtime in the outage logs (uptime)")
+    c3.metric("Services", fmt_int(o["services"]), help="Services in the outage and monitor check logs")
+    c4.metric("Monitor checks", fmt_int(o["checks"]))
     st.caption(
         f"Tickets created from {t['first_day']} to {t['last_day']} (UTC). "
         f"Database: `{store.path}`"
     )
+
+    promises = data["promises"]
+    if not promises.empty:
+        st.subheader("The promises, last 30 days")
+        show_table(promises.drop(columns=["attainment"]), "promises last 30 days", "dl-promises", height=min(
+            420, 35 * (len(promises) + 1) + 3), column_config={
+            "promise": st.column_config.TextColumn("Promise"), "target": st.column_config.TextColumn("Target"),
+            "shown": st.column_config.TextColumn("Attainment"),
+            "goal": st.column_config.NumberColumn("Goal", format="%g%%"),
+            "status": st.column_config.TextColumn("Status")})
+        st.page_link("pages/performance.py", label="Details on Performance", icon=":material/speed:")
 
     weekly = data["weekly"]
     chart = (

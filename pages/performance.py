@@ -6,13 +6,14 @@ import streamlit as st
 
 from pages.filterbar import analysis_view, set_extra
 from pages.shared import get_store, guarded, show_chart, show_drilldown, show_table
-from slacore import analysis, charts, metric_defs
+from slacore import analysis, budget, charts, metric_defs
 from slacore.calendars import format_duration
 from slacore.metrics import Evaluation
-from slacore.text import md_escape
+from slacore.text import counted, day_range, md_escape
 from slacore.view_state import previous_period
 
-DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority", "customer": "Customer"}
+DIMENSION_LABELS = {"team": "Team", "channel": "Channel", "priority": "Priority", "customer": "Customer",
+                    "service": "Service"}
 
 st.title("Performance")
 store = get_store()
@@ -34,8 +35,58 @@ def _distribution(db: str, version: int, tfp: str, view_key: str, target: str, _
 @st.cache_data(show_spinner="Finding the tickets…", max_entries=32)
 def _tickets(db: str, version: int, tfp: str, view_key: str, target: str | None, outcome: str | None,
              where: tuple, cell: tuple | None, _view):
+    """The units behind a number, as the target's metric lists them (tickets; CSAT responses; downtime)."""
+    metric = metric_defs.get(_metric_of(target)) if target else metric_defs.get("first_response")
     with Evaluation(store, start=_view.start, end=_view.end, as_of=_view.as_of, filters=_view.filters) as ev:
-        return ev.tickets(target, outcome, dict(where), limit=20000, cell=cell)
+        return metric.drilldown(ev, target, outcome, dict(where), limit=20000, cell=cell)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _extras(db: str, version: int, tfp: str, view_key: str, _view, _targets) -> dict:
+    """Each metric's own figures for the period (CSAT response rate, FCR definition, uptime budget) and the burn
+    of every target with an error budget."""
+    with Evaluation(store, list(_targets), _view.start, _view.end, _view.as_of, _view.filters) as ev:
+        extras = ev.extras()
+        burns = {t.name: budget.burn(ev, t) for t in _targets if metric_defs.get(t.metric).credits}
+    return {"extras": extras, "burns": burns}
+
+
+def _metric_of(target: str) -> str:
+    return next((t.metric for t in _targets_shown if t.name == target), "first_response")
+
+
+def _percent(value, metric: str) -> str:
+    """An attainment with its metric's decimals (uptime: 99.953%, not 100.0%)."""
+    return "–" if value != value or value is None else f"{value:.{metric_defs.get(metric).precision}f}%"
+
+
+def _extra_caption(metric, extra: dict | None) -> str | None:
+    """One line of the metric's own figures under its tile."""
+    if not extra:
+        return None
+    if "response_rate" in extra:
+        rate = "–" if extra["response_rate"] is None else f"{extra['response_rate']:.1f}%"
+        return f"Response rate {rate} of {extra['offered']:,} surveys; {extra['satisfied']}"
+    if "definition" in extra:
+        return f"First contact: {extra['definition']}"
+    periods = extra.get("periods") or []
+    if periods:
+        last = periods[-1]
+        left = last["budget_left_s"]
+        state = (f"{format_duration(left)} of error budget left" if left >= 0
+                 else f"error budget overspent by {format_duration(-left)}")
+        credit = f"; credit owed {last['credit_percent']:g}%" if last["credit_percent"] else ""
+        return f"{last['period'][:7]}: {state} (allowed {format_duration(last['allowed_down_s'])}){credit}"
+    return None
+
+
+def _delta_text(delta) -> str | None:
+    """'+2.4 pts', '−13.1 pts'; no change reads '±0.0 pts' (grey, no arrow); nothing to compare: no delta."""
+    if delta != delta or delta is None:
+        return None
+    if round(float(delta), 1) == 0:
+        return "±0.0 pts"
+    return f"{delta:+.1f} pts"
 
 
 with guarded("The performance page"):
@@ -47,44 +98,64 @@ with guarded("The performance page"):
         st.stop()
 
     p_start, p_end = data["previous"]
-    st.caption(f"{view.start:%d %b %Y} – {view.end:%d %b %Y}; deltas against {p_start:%d %b} – {p_end:%d %b %Y}; "
+    st.caption(f"{day_range(view.start, view.end)}; deltas against {day_range(p_start, p_end)}; "
                f"open tickets judged at {view.as_of:%Y-%m-%d %H:%M} UTC. {view.note}")
     by_name = {t.name: t for t in targets}
+    _targets_shown = list(targets)
+    own_figures = tuple(t for t in targets if not metric_defs.get(t.metric).threshold)  # CSAT, FCR, uptime
+    extra = _extras(*key, view, own_figures) if own_figures else {"extras": {}, "burns": {}}
     for row_start in range(0, len(tiles), 4):
         cols = st.columns(4)
         for col, tile in zip(cols, tiles.iloc[row_start:row_start + 4].to_dict("records")):
             with col.container(border=True):
-                value = "–" if tile["attainment"] != tile["attainment"] else f"{tile['attainment']:.1f}%"
-                delta = None if tile["delta"] != tile["delta"] else f"{tile['delta']:+.1f} pts"
-                col_state = {"met": "Goal met", "breached": "Goal missed", "no data": "No decided tickets"}
-                st.metric(md_escape(tile["name"]), value, delta=delta, help=md_escape(by_name[tile["name"]].describe())
-                          if tile["name"] in by_name else None)
-                st.caption(f"{col_state[tile['state']]} · goal {tile['goal']:g}% · {tile['met']:,} met, "
-                           f"{tile['breached']:,} breached, {tile['pending']:,} pending")
-                if st.button("Tickets", key=f"tile-{tile['name']}", width="stretch"):
+                kind = metric_defs.get(tile["metric"])
+                value = _percent(tile["attainment"], tile["metric"])
+                st.metric(md_escape(tile["name"]), value, delta=_delta_text(tile["delta"]),
+                          delta_color=tile["tone"], delta_arrow="off" if tile["tone"] == "gray" else "auto",
+                          help=md_escape(by_name[tile["name"]].describe()) if tile["name"] in by_name else None)
+                state = tile["state"]
+                if state == "breached":
+                    st.badge(f"Goal missed: {value} of {tile['goal']:g}%", color="red",
+                             icon=":material/error:")
+                elif state == "met":
+                    st.badge(f"Goal met ({tile['goal']:g}%)", color="green", icon=":material/check_circle:")
+                else:
+                    st.badge(f"Nothing decided yet ({kind.units})", color="gray")
+                st.caption(kind.counts_text(int(tile["met"]), int(tile["breached"]), int(tile["pending"]),
+                                            int(tile.get("unmeasured") or 0)))
+                line = _extra_caption(kind, extra["extras"].get(tile["name"]))
+                if line:
+                    st.caption(md_escape(line))
+                if st.button(kind.drill_label, key=f"tile-{tile['name']}", width="stretch"):
                     st.session_state["drill"] = {"target": tile["name"], "outcome": None, "where": (), "cell": None,
-                                                 "label": f"all tickets of {tile['name']}"}
+                                                 "label": f"all {kind.units} of {tile['name']}"}
 
     st.divider()
     names = list(tiles["name"])
     chosen = view.state.get("target") if view.state.get("target") in names else names[0]
     c1, c2 = st.columns([1.3, 1])
     target = c1.selectbox("Target for the charts below", names, index=names.index(chosen), key="perf-target")
-    dimension = c2.segmented_control("Attainment by", list(DIMENSION_LABELS), format_func=DIMENSION_LABELS.get,
-                                     default=view.state.get("dim", "team"), key="perf-dim") or "team"
+    kind = metric_defs.get(_metric_of(target))
+    groupable = [d for d in DIMENSION_LABELS if d in metric_defs.units.UNITS[kind.reads].groupings]
+    asked = view.state.get("dim", "team")
+    dimension = c2.segmented_control("Attainment by", groupable, format_func=DIMENSION_LABELS.get,
+                                     default=asked if asked in groupable else groupable[0],
+                                     key=f"perf-dim-{kind.reads}") or groupable[0]
     if target != view.state.get("target", names[0]) or dimension != view.state.get("dim", "team"):
         set_extra(target=target, dim=dimension)
     bars = data["dims"][dimension]
     details = {"bars": bars[bars["target"] == target], "risk": data["risk"],
                "heat": data["heat"][data["heat"]["target"] == target]}
-    details["hist"], details["threshold"] = _distribution(*key, target, view)
+    if kind.threshold:
+        details["hist"], details["threshold"], details["tail"] = _distribution(*key, target, view)
 
     left, right = st.columns(2)
     with left:
         if details["bars"].empty:
-            st.info("No tickets for this target.")
+            st.info(f"No {kind.units} for this target by {DIMENSION_LABELS[dimension].lower()}.")
         else:
-            event = show_chart(charts.attainment_bars(details["bars"], dimension, view.note), "attainment by "
+            event = show_chart(charts.attainment_bars(details["bars"], dimension, view.note, zoom=kind.precision > 1),
+                               "attainment by "
                                + dimension, f"dl-bars-{target}-{dimension}", on_select="rerun",
                                key=f"bars-{target}-{dimension}")
             picked = event.selection.get("bar") if event else None
@@ -93,17 +164,40 @@ with guarded("The performance page"):
                 st.session_state["drill"] = {"target": target, "outcome": None, "where": ((dimension, value),),
                                              "cell": None, "label": f"{target}, {dimension} = {value}"}
     with right:
-        if details["hist"].empty:
+        if kind.credits:  # an error budget: its burn over the budget period
+            burn = extra["burns"].get(target)
+            if burn is None or burn.empty:
+                st.info("No measured service time for this target in the period.")
+            else:
+                month = f"{burn['period'].iloc[0]:%B %Y}" if by_name[target].budget == "month" else \
+                    f"the quarter from {burn['period'].iloc[0]:%d %b %Y}"
+                show_chart(budget.burn_chart(burn, f"Error budget, {month}", view.note),
+                           f"error budget {target}", f"dl-burn-{target}")
+                used, allowed = burn["used_s"].iloc[-1], burn["budget_s"].iloc[0]
+                st.caption(f"{format_duration(used)} of downtime used of {format_duration(allowed)} allowed "
+                           f"({by_name[target].goal * 100:g}% of the {by_name[target].budget}); the budget resets "
+                           f"each {by_name[target].budget}.")
+        elif not kind.threshold:
+            line = _extra_caption(kind, extra["extras"].get(target))
+            st.caption(md_escape(line or kind.describe(by_name[target])))
+        elif details["hist"].empty:
             st.info("No decided tickets to draw a distribution from.")
         else:
-            what = metric_defs.get(by_name[target].metric).label
-            show_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note),
+            what = kind.label
+            tail = details["tail"]
+            show_chart(charts.distribution_chart(details["hist"], details["threshold"], what, view.note,
+                                                 tail["beyond_min"]),
                        f"distribution {target}", f"dl-hist-{target}")
+            beyond = ""
+            if tail["tickets"]:
+                beyond = (f" {counted(tail['tickets'], 'ticket')} beyond {format_duration(tail['beyond_min'] * 60)} "
+                          "are counted here, not drawn, so they do not squash the rest.")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "
-                       f"({md_escape(by_name[target].calendar)}), dashed.")
+                       f"({md_escape(by_name[target].calendar)}), dashed.{beyond}")
 
-    if not details["heat"].empty:
-        event = show_chart(charts.heatmap_chart(details["heat"], view.note), f"breaches by weekday and hour {target}",
+    if not details["heat"].empty and kind.weight == "count":  # uptime's stretches are time, not arrivals
+        event = show_chart(charts.heatmap_chart(details["heat"], view.note, kind.breach_label),
+                           f"breaches by weekday and hour {target}",
                            f"dl-heat-{target}", on_select="rerun", key=f"heat-{target}")
         picked = event.selection.get("cell") if event else None
         if picked:
@@ -117,7 +211,13 @@ with guarded("The performance page"):
         st.caption("No open ticket is running against a clock right now.")
     else:
         st.caption("Open tickets still within their threshold, least business time left first.")
-        show_table(risk, "at risk", "dl-risk", height=260)
+        risk = risk.assign(time_left=[format_duration(m * 60) if m > 0 else "due now" for m in risk["minutes_left"]])
+        show_table(risk, "at risk", "dl-risk", height=260,
+                   column_order=["time_left", "ticket_id", "target", "priority", "subject", "created_at", "team",
+                                 "channel", "source", "minutes_left", "business_minutes_so_far"],
+                   column_config={"time_left": st.column_config.TextColumn("Time left", width="small", pinned=True,
+                                                                           help="Business time before the breach"),
+                                  "ticket_id": st.column_config.TextColumn("Ticket", width="small")})
 
     drill = st.session_state.get("drill")
     if drill:

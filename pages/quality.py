@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.filterbar import filter_bar, set_extra
-from pages.shared import get_store, guarded, plain, show_chart, show_table
+from pages.shared import get_store, guarded, plain, show_chart, show_table, worded
 from slacore import quality, unit_quality
 from slacore.exports import csv_bytes
 
@@ -92,7 +92,8 @@ def _drilldown(frame: pd.DataFrame, check: str, note: str) -> None:
     if frame.empty:
         st.info("No tickets behind this check for the period and filters.")
         return
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(320, 35 * (len(frame) + 1) + 3))
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(320, 35 * (len(frame) + 1) + 3), placeholder="",
+                 column_config=worded(frame))
     st.download_button("Download CSV", lambda: csv_bytes(frame), file_name=f"quality-{check}.csv", mime="text/csv",
                        on_click="ignore", key="quality-download")
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_table
-from slacore import reviews
+from slacore import agreements, reviews
 from slacore.errors import UserError
 from slacore.scope import Filters, default_as_of
 from slacore.overview import dimension_values
@@ -41,22 +41,36 @@ def _open(review_id: int | None) -> None:
 
 
 def _start_form() -> None:
-    """Start a review: name, series, cadence, period (the last complete one by default), attendees, scope."""
+    """Start a review: name, series, cadence, period (the last complete one by default), attendees, scope — or
+    for an agreement, whose cadence, scope and series are pre-filled."""
     today = default_as_of(store).date()
     series = reviews.series_names(store)
+    held_for = None
+    defined = agreements.names(store)
+    if defined:  # asked only where agreements exist: otherwise the form is as it always was
+        picked = st.selectbox("For an agreement", ["(no agreement: every target)"] + defined, key="new-agreement",
+                              help="Only the agreement's targets are judged; its cadence and scope are filled in.")
+        held_for = agreements.get_agreement(store, picked) if picked in defined else None
+    slot = f"-{held_for.agreement_id}" if held_for else ""  # the fields start from the agreement's values
     c1, c2 = st.columns(2)
     cadence = c1.segmented_control("Cadence", list(reviews.CADENCES), format_func=reviews.CADENCES.get,
-                                   default="two_weeks", key="new-cadence") or "two_weeks"
+                                   default=held_for.cadence if held_for else "two_weeks",
+                                   key=f"new-cadence{slot}") or "two_weeks"
     start, end = reviews.default_period(cadence, today)
     c2.caption(f"Last complete period of this cadence: {start:%d %b %Y} – {end:%d %b %Y} (the data ends "
                f"{today:%d %b %Y}).")
     shared = st.session_state.get("filterbar-state")
+    if held_for is not None:
+        shared = held_for.filters
     options = dimension_values(store)
+    if held_for is not None and held_for.name not in series:
+        series = [held_for.name] + series
     with st.form("new-review"):
         c1, c2 = st.columns(2)
         name = c1.text_input("Name", placeholder=f"e.g. Team check-in {end:%d %b %Y}")
-        series_choice = c2.selectbox("Series (open action items carry over within a series)",
-                                     ["(new series: the name)"] + series)
+        choices = ["(new series: the name)"] + series
+        series_choice = c2.selectbox("Series (open action items carry over within a series)", choices,
+                                     index=choices.index(held_for.name) if held_for else 0, key=f"new-series{slot}")
         c1, c2 = st.columns(2)
         period = c1.date_input("Period", value=(start, end), key=f"new-period-{cadence}")
         attendees = c2.text_input("Attendees", placeholder="names, comma-separated")
@@ -64,9 +78,11 @@ def _start_form() -> None:
         cols = st.columns(len(DRIVER_DIMENSIONS))
         scope = {}
         for col, dim in zip(cols, DRIVER_DIMENSIONS):
-            default = [v for v in (getattr(shared, dim, ()) if shared else ()) if v in options.get(dim, [])]
-            scope[dim] = col.multiselect(dim.capitalize(), options.get(dim, []), default=default, placeholder="All",
-                                         key=f"new-scope-{dim}")
+            values = list(dict.fromkeys([*(held_for.scope_dict.get(dim, []) if held_for else []),
+                                         *options.get(dim, [])]))
+            default = [v for v in (getattr(shared, dim, ()) if shared else ()) if v in values]
+            scope[dim] = col.multiselect(dim.capitalize(), values, default=default, placeholder="All",
+                                         key=f"new-scope-{dim}{slot}")
         if st.form_submit_button("Start the review", type="primary"):
             if not isinstance(period, (tuple, list)) or len(period) != 2:
                 raise UserError("Choose the first and the last day of the period.")
@@ -75,7 +91,7 @@ def _start_form() -> None:
                 with st.spinner("Freezing the figures of the period…"):
                     review = reviews.start_review(store, name, series_name, cadence, period[0], period[1],
                                                   attendees, Filters(**{k: tuple(v) for k, v in scope.items()}),
-                                                  author=AUTHOR)
+                                                  author=AUTHOR, agreement=held_for.name if held_for else None)
             except UserError as exc:
                 st.error(plain(str(exc)))  # it may quote the name typed: shown as typed, not as Markdown
                 return
@@ -87,6 +103,8 @@ def _header(review: reviews.Review) -> None:
     st.subheader(plain(review.name), anchor=False)
     st.text(f"Series: {review.series} · {reviews.CADENCES.get(review.cadence, review.cadence)} · "
             f"{review.start:%d %b %Y} – {review.end:%d %b %Y} · scope: {describe_scope(review.scope)}")
+    if review.snapshot.get("agreement"):
+        st.text(f"Agreement: {agreements.label(review.snapshot['agreement'])} — only its targets are judged")
     if review.attendees:
         st.text(f"Attendees: {review.attendees}")
     before = review.snapshot.get("previous_period") or ["?", "?"]
@@ -239,12 +257,20 @@ def _actions_section(review: reviews.Review) -> None:
     if review.agreed or not can_edit():
         return
     if not items.empty:
+        labels = {int(r.action_id): f"{r.text[:60]} ({r.owner or 'no owner'}, {r.status})"
+                  for r in items.itertuples()}
+        status_of = {int(r.action_id): r.status for r in items.itertuples()}
+        # The item is picked outside the form (picking reruns), and the status starts from the picked item's own:
+        # editing a done item does not offer "open" as if it were the item's status.
+        chosen = st.selectbox("Item", list(labels), format_func=labels.get, key=f"act-pick-{review.review_id}")
+        status_key = f"act-status-{review.review_id}"
+        shown_as = (chosen, status_of.get(chosen, "open"))  # a new pick, or the item changed since (saved here)
+        if st.session_state.get(status_key + "-item") != shown_as:
+            st.session_state[status_key] = shown_as[1]
+            st.session_state[status_key + "-item"] = shown_as
         with st.form(f"action-status-{review.review_id}"):
-            labels = {int(r.action_id): f"{r.text[:60]} ({r.owner or 'no owner'}, {r.status})"
-                      for r in items.itertuples()}
-            c1, c2, c3 = st.columns([3, 1, 1])
-            chosen = c1.selectbox("Item", list(labels), format_func=labels.get, key=f"act-pick-{review.review_id}")
-            status = c2.selectbox("Status", reviews.ACTION_STATUSES, key=f"act-status-{review.review_id}")
+            c2, c3 = st.columns([1, 1])
+            status = c2.selectbox("Status", reviews.ACTION_STATUSES, key=status_key)
             if c3.form_submit_button("Update"):
                 with guarded("The status change"):  # a refusal is a sentence here; the page goes on
                     reviews.set_action_status(store, review.review_id, chosen, status)

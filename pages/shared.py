@@ -170,6 +170,11 @@ def empty_state(store: Store, targets) -> bool:
     return False
 
 
+# The columns a lead needs first when reading the tickets behind a number; the rest scroll sideways.
+DRILL_FIRST = ("ticket_id", "outcome", "business_minutes", "threshold_minutes", "created_at", "priority", "team",
+               "subject")
+
+
 def show_drilldown(frame, label: str, note: str = "") -> None:
     """The tickets behind a number, with a download (formula-safe CSV)."""
     from slacore.exports import csv_bytes
@@ -179,7 +184,9 @@ def show_drilldown(frame, label: str, note: str = "") -> None:
     if frame.empty:
         st.info("No tickets behind this selection.")
         return
-    st.dataframe(frame, hide_index=True, width="stretch", height=320)
+    st.dataframe(frame, hide_index=True, width="stretch", height=320, placeholder="", column_config=worded(frame),
+                 column_order=[c for c in DRILL_FIRST if c in frame.columns]
+                 + [c for c in frame.columns if c not in DRILL_FIRST])
     c1, c2 = st.columns([1, 4])
     c1.download_button("Download CSV", csv_bytes(frame), file_name="tickets.csv", mime="text/csv",
                        on_click="ignore", key="drill-download")
@@ -205,9 +212,28 @@ def table_downloads(frame, name: str, key: str) -> None:
                            on_click="ignore", key=f"{key}-xlsx")
 
 
+def worded(frame, column_config: dict | None = None) -> dict:
+    """column_config for st.dataframe: every column headed in words (slacore.text.column_label), date-times as
+    dates, with the page's own settings on top. A column the page configured keeps its configuration."""
+    import pandas as pd
+
+    from slacore.text import column_label
+
+    config: dict = {}
+    for col in getattr(frame, "columns", []):
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            config[col] = st.column_config.DatetimeColumn(column_label(col), format="D MMM YYYY, HH:mm")
+        else:
+            config[col] = column_label(col)
+    return {**config, **(column_config or {})}
+
+
 def show_table(frame, name: str, download_key: str, **kwargs):
-    """st.dataframe plus its downloads; returns the dataframe's selection event (when `on_select` is given)."""
-    event = st.dataframe(frame, **{"hide_index": True, "width": "stretch", **kwargs})
+    """st.dataframe plus its downloads; returns the dataframe's selection event (when `on_select` is given).
+
+    Headers in words, empty cells empty (never the text "None")."""
+    kwargs["column_config"] = worded(frame, kwargs.get("column_config"))
+    event = st.dataframe(frame, **{"hide_index": True, "width": "stretch", "placeholder": "", **kwargs})
     table_downloads(frame, name, download_key)
     return event
 

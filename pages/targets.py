@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_chart, show_table
+from pages.shared import can_edit, current_user, get_store, guarded, login_on, plain, show_chart, show_table, worded
 from slacore.calendars import format_duration
 from slacore.errors import UserError
 from slacore.scope import workspace_timezone
 from slacore.sla_yaml import apply_yaml, export_yaml
 from slacore.target_table import (calendars_frame, save_calendars_table, save_targets_table, targets_frame)
-from slacore import metric_defs
+from slacore import charts, metric_defs
 from slacore.targets import (MEASURES, METRICS, PAUSES, build_target, calendars, current_targets, history,
                              targets_fingerprint, unreadable_calendars)
 from slacore.templates import TEMPLATES, template_yaml
-from slacore.text import md_escape
+from slacore.text import counted, md_escape
 from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
 
 st.title("Targets")
@@ -71,8 +69,14 @@ if "proposal-saved" in st.session_state:
 with guarded("The proposed target change"):
     _review_proposal()
 
-tab_targets, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
-    ["Targets", "What-if", "Calendars", "History", "YAML"])
+tab_targets, tab_agreements, tab_whatif, tab_calendars, tab_history, tab_yaml = st.tabs(
+    ["Targets", "Agreements", "What-if", "Calendars", "History", "YAML"])
+
+with tab_agreements:  # targets grouped per SLA / OLA / UC (pages/agreements_panel.py)
+    with guarded("The agreements"):
+        from pages.agreements_panel import render as render_agreements
+
+        render_agreements(store)
 
 with tab_targets:
     with guarded("The targets editor"):
@@ -94,7 +98,8 @@ with tab_targets:
                  "`within` is business time on the row's calendar: `30m`, `1h`, `8h`, `1h30m`.")
         cal_names = sorted(calendars(store))
         if not can_edit():
-            st.dataframe(targets_frame(targets), hide_index=True, width="stretch")
+            frame = targets_frame(targets)
+            st.dataframe(frame, hide_index=True, width="stretch", placeholder="", column_config=worded(frame))
         else:
             with st.form("targets-form"):
                 edited = st.data_editor(
@@ -108,14 +113,23 @@ with tab_targets:
                         "customer": st.column_config.TextColumn("Customer"),
                         "customer_tier": st.column_config.TextColumn("Tier"),
                         "category": st.column_config.TextColumn("Category"),
+                        "service": st.column_config.TextColumn("Service", help="uptime only: the services of the "
+                                                                                "outage and check logs"),
+                        "credits": st.column_config.TextColumn(
+                            "Credits", help="uptime only: below this uptime, this service credit — "
+                                            "'99.9%: 10%; 99%: 25%'"),
+                        "budget": st.column_config.SelectboxColumn(
+                            "Budget period", options=["month", "quarter"],
+                            help="uptime only: when the error budget resets"),
                         "within": st.column_config.TextColumn(
                             "Within", required=all(m.threshold for m in metric_defs.METRICS.values())),
-                        "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.5,
-                                                                  required=True),
+                        "goal_pct": st.column_config.NumberColumn("Goal %", min_value=0.1, max_value=100, step=0.01,
+                                                                  format="%g", required=True),
                         "calendar": st.column_config.SelectboxColumn("Calendar", options=cal_names, required=True),
-                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES),
-                                                                    help="app: this app's calendar; vendor: the "
-                                                                         "export's business-minutes figure"),
+                        "measure": st.column_config.SelectboxColumn("Measure", options=list(MEASURES), help="; ".join(
+                            f"{m.label}: " + ", ".join(f"{k} = {w}" for k, w in m.measure_words.items()
+                                                       if k in m.measures)
+                            for m in metric_defs.METRICS.values())),
                         "pause": st.column_config.TextColumn("Pause", help=" and ".join(
                             m.noun for m in metric_defs.METRICS.values() if m.pauses) + f" only: {', '.join(PAUSES)}"),
                     },
@@ -151,24 +165,20 @@ with tab_whatif:
             except ValueError as exc:
                 raise UserError(str(exc)) from None
             weekly = recent_attainment(store, probe, weeks=weeks)
-            if weekly.empty:
+            if weekly[["met", "breached", "pending"]].to_numpy().sum() == 0:
                 st.info("No tickets in this target's scope in that time.")
             else:
                 decided = weekly["met"].sum() + weekly["breached"].sum()
                 overall = 100 * weekly["met"].sum() / decided if decided else float("nan")
                 m1, m2 = st.columns(2)
-                m1.metric(f"Attainment with {format_duration(probe.within_s)}", f"{overall:.1f}%",
-                          delta=f"{overall - goal:+.1f} pts vs goal")
-                m2.metric("Weeks meeting the goal", f"{int((weekly['attainment'] >= goal).sum())} of {len(weekly)}")
-                bars = alt.Chart(weekly).mark_bar(opacity=0.8).encode(
-                    x=alt.X("period:T", title="Week"), y=alt.Y("attainment:Q", title="Attainment %",
-                                                               scale=alt.Scale(domain=[0, 100])),
-                    color=alt.condition(alt.datum.attainment >= goal, alt.value("#16a34a"), alt.value("#dc2626")),
-                    tooltip=["period:T", "met:Q", "breached:Q", "pending:Q", "attainment:Q"])
-                rule = alt.Chart(pd.DataFrame({"goal": [goal]})).mark_rule(strokeDash=[6, 4], color="#111").encode(
-                    y="goal:Q")
-                show_chart((bars + rule).properties(height=260, title="Weekly attainment, what-if"),
-                           "what-if weekly attainment", "dl-whatif")
+                m1.metric(f"Attainment with {format_duration(probe.within_s)}",
+                          "–" if overall != overall else f"{overall:.1f}%",
+                          delta=None if overall != overall else f"{overall - goal:+.1f} pts vs goal")
+                judged = weekly["attainment"].notna()
+                empty = "" if judged.all() else f" ({int((~judged).sum())} without decided tickets)"
+                m2.metric("Weeks meeting the goal", f"{int((weekly['attainment'] >= goal).sum())} of {len(weekly)}"
+                          + empty)
+                show_chart(charts.whatif_chart(weekly, goal), "what-if weekly attainment", "dl-whatif")
             seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
             st.info(md_escape(sentence))  # it names the scope's teams, customers and the calendar
 
@@ -185,7 +195,7 @@ with tab_calendars:
                                              width="stretch", key="calendars-editor")
                 if st.form_submit_button("Save calendars"):
                     saved = save_calendars_table(store, edited_cals)
-                    st.success(f"Saved {saved} calendar(s).")
+                    st.success(f"Saved {counted(saved, 'calendar')}.")
 
 with tab_history:
     with guarded("The history"):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from . import metric_defs
 from .metrics import Evaluation, filter_sql
 from .scope import Filters, period_bounds, require_dimension
 from .store import Store
@@ -20,14 +21,35 @@ WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def tiles(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Per target: this period's summary with the attainment of the previous equal period and the delta."""
+    """Per target: this period's summary with the attainment of the previous equal period, the delta, and its
+    colour (`tone`: green better, red worse, gray unchanged or nothing to compare)."""
     prev = previous[["name", "attainment"]].rename(columns={"attainment": "previous"})
     out = current.merge(prev, on="name", how="left")
     out["delta"] = (out["attainment"] - out["previous"]).round(1)
     out["state"] = np.select(
         [out["attainment"].isna(), out["goal_met"] == True],  # noqa: E712 - object column of True/False/None
         ["no data", "met"], default="breached")
+    out["tone"] = [delta_tone(d, _higher_is_better(m)) for d, m in zip(out["delta"], out.get("metric", out["name"]))]
     return out
+
+
+def _higher_is_better(metric: str) -> bool:
+    """A tile shows attainment, the share of units that met the target: more is better for every metric unless the
+    metric declares otherwise (`higher_is_better = False` in its definition)."""
+    from . import metric_defs
+
+    try:
+        return bool(getattr(metric_defs.get(metric), "higher_is_better", True))
+    except KeyError:
+        return True
+
+
+def delta_tone(delta, higher_is_better: bool = True) -> str:
+    """The colour of a change: 'gray' for none (0.0 after rounding, or no previous figure), 'green' when the
+    figure moved the better way, 'red' when it moved the worse way — by what is better, not by the sign."""
+    if delta is None or delta != delta or round(float(delta), 1) == 0:
+        return "gray"
+    return "green" if (delta > 0) == higher_is_better else "red"
 
 
 def heatmap(ev: Evaluation, where: str = "true", counts: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -46,17 +68,41 @@ def heatmap(ev: Evaluation, where: str = "true", counts: pd.DataFrame | None = N
 HEAT_COLUMNS = {"dow": "isodow(created_local) - 1", "hour": "hour(created_local)"}
 
 
-def distribution(ev: Evaluation, target: str, bins: int = 40, where: str = "true") -> tuple[pd.DataFrame, float]:
-    """Histogram of business minutes (decided tickets) up to the 98th percentile, and the threshold in minutes."""
+def distribution(ev: Evaluation, target: str, bins: int = 40, where: str = "true") -> tuple[pd.DataFrame, float, dict]:
+    """Histogram of business minutes (decided tickets) up to the 99th percentile, the threshold in minutes, and the
+    tail left out ({"tickets": n, "beyond_min": m})."""
     return _histogram(ev, target, where, bins)
 
 
-def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
-    """Control limits for attainment (a p-chart): centre = pooled share met, limits = ±3 σ for each period's n.
+PERIOD_STEPS = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+                "quarter": pd.DateOffset(months=3)}
 
-    Points outside the limits are a real shift, not noise. Also a 3-period rolling average.
+
+def mark_partial(frame: pd.DataFrame, grain: str, start: date, end: date) -> pd.DataFrame:
+    """Add `period_end` (exclusive) and `partial`: a period the view's [start, end] days cut (the week that began
+    before the first day, the month still running at the as-of day). A partial period holds fewer days of tickets,
+    so it is drawn faded and kept out of control limits."""
+    if grain not in PERIOD_STEPS:
+        raise ValueError(grain)
+    out = frame.copy()
+    periods = pd.to_datetime(out["period"])
+    out["period"] = periods
+    out["period_end"] = periods + PERIOD_STEPS[grain]
+    out["partial"] = (periods < pd.Timestamp(start)) | (out["period_end"] > pd.Timestamp(end) + pd.Timedelta(days=1))
+    return out
+
+
+def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
+    """Control limits for attainment (a p-chart): centre = pooled share met, limits = ±3 σ for each period's n;
+    for a time-weighted metric (uptime) an individuals chart instead (see below).
+
+    Points outside the limits are a real shift, not noise. Also a 3-period rolling average. Periods marked
+    `partial` (mark_partial) are kept, but neither count towards the centre nor get limits or a signal: a week cut
+    to two days would widen the band and could raise a false alarm.
     """
     out = periods.copy()
+    if "partial" not in out:
+        out["partial"] = False
     out["decided"] = out["met"] + out["breached"]
     out = out[out["decided"] > 0].copy()
     if out.empty:
@@ -64,12 +110,30 @@ def p_chart(periods: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for _, group in out.groupby("target", sort=False):
         g = group.sort_values("period").copy()
-        p = g["met"].sum() / g["decided"].sum()
-        sigma = np.sqrt(p * (1 - p) / g["decided"])
-        g["center"] = round(100 * p, 2)
-        g["ucl"] = np.minimum(100 * (p + 3 * sigma), 100).round(2)
-        g["lcl"] = np.maximum(100 * (p - 3 * sigma), 0).round(2)
-        g["signal"] = (g["attainment"] > g["ucl"]) | (g["attainment"] < g["lcl"])
+        whole = g[~g["partial"].astype(bool)]
+        if whole.empty:
+            g["center"], g["ucl"], g["lcl"], g["signal"] = np.nan, np.nan, np.nan, False
+        elif "metric" in g and metric_defs.get(g["metric"].iloc[0]).weight != "count":
+            # Time-weighted (uptime): seconds are not independent trials, so a p-chart's limits would be a hair
+            # wide and flag every period. An individuals (XmR) chart on the periods' shares instead: centre = their
+            # mean, limits = ±2.66 × the mean moving range.
+            shares = whole["met"] / whole["decided"]
+            centre, spread = shares.mean(), shares.diff().abs().mean()
+            spread = 0.0 if spread != spread else spread
+            limited = ~g["partial"].astype(bool)
+            g["center"] = np.where(limited, round(100 * centre, 3), np.nan)
+            g["ucl"] = np.where(limited, min(100 * (centre + 2.66 * spread), 100), np.nan).round(3)
+            g["lcl"] = np.where(limited, max(100 * (centre - 2.66 * spread), 0), np.nan).round(3)
+            g["signal"] = limited & (len(whole) >= 3) & ((g["attainment"] > g["ucl"]) | (g["attainment"] < g["lcl"]))
+        else:
+            p = whole["met"].sum() / whole["decided"].sum()
+            sigma = np.sqrt(p * (1 - p) / g["decided"])
+            limited = ~g["partial"].astype(bool)
+            g["center"] = np.where(limited, round(100 * p, 2), np.nan)
+            g["ucl"] = np.where(limited, np.minimum(100 * (p + 3 * sigma), 100).round(2), np.nan)
+            g["lcl"] = np.where(limited, np.maximum(100 * (p - 3 * sigma), 0).round(2), np.nan)
+            g["signal"] = limited & ((g["attainment"] > g["ucl"]) | (g["attainment"] < g["lcl"]))
+        g["signal"] = g["signal"].astype(bool)
         g["rolling"] = (100 * g["met"].rolling(3, min_periods=1).sum()
                         / g["decided"].rolling(3, min_periods=1).sum()).round(1)
         parts.append(g)
@@ -157,7 +221,7 @@ def performance_view(store: Store, start: date, end: date, previous: tuple[date,
 
     The distribution of one target is `target_distribution` (the page asks for the target it shows)."""
     part = f"CASE WHEN created_local >= DATE '{start.isoformat()}' THEN 'current' ELSE 'previous' END"
-    dims = ("team", "channel", "priority", "customer")
+    dims = ("team", "channel", "priority", "customer", "service")  # service: uptime's (the others have none)
     groupings = {"period": ["part"], **{d: ["part", d] for d in dims}, "heat": ["part", "dow", "hour"]}
     with Evaluation(store, start=previous[0], end=end, as_of=as_of, filters=filters) as ev:
         counts = ev.status_counts(groupings, columns={"part": part, **HEAT_COLUMNS})
@@ -174,24 +238,40 @@ def performance_view(store: Store, start: date, end: date, previous: tuple[date,
 
 
 def target_distribution(store: Store, target: str, start: date, end: date, as_of: datetime,
-                        filters: Filters) -> tuple[pd.DataFrame, float]:
-    """The distribution chart of one target over [start, end] (only that target's tickets are judged)."""
+                        filters: Filters) -> tuple[pd.DataFrame, float, dict]:
+    """The distribution chart of one target over [start, end] (only that target's tickets are judged): bins, the
+    threshold in minutes and the tail beyond the 99th percentile (see _histogram)."""
     with Evaluation(store, start=start, end=end, as_of=as_of, filters=filters) as ev:
         return _histogram(ev, target, "true")
 
 
-def _histogram(ev: Evaluation, target: str, where: str, bins: int = 40) -> tuple[pd.DataFrame, float]:
+CLIP_QUANTILE = 0.99
+
+
+def _histogram(ev: Evaluation, target: str, where: str, bins: int = 40) -> tuple[pd.DataFrame, float, dict]:
+    """Bins of business minutes up to the 99th percentile, and the tail beyond it counted, not drawn: one ticket open
+    for weeks must not squash every other bar into the first one. In a small sample the 99th percentile is itself
+    one of the few outliers (of 190 tickets, the second slowest), so the axis also stops at 3 × the 90th percentile;
+    it always reaches 1.2 × the threshold, so the threshold line and what lies just beyond it stay in view."""
     stats = ev.sql(f"""
-        SELECT quantile_cont(elapsed_s, 0.98) AS hi, max(within_s) AS within FROM o
+        SELECT least(quantile_cont(elapsed_s, {CLIP_QUANTILE}), 3 * quantile_cont(elapsed_s, 0.9)) AS hi,
+               max(within_s) AS within FROM o
         WHERE target = ? AND status IN (0, 1) AND {where}""", [target]).iloc[0]
     within_min = float(stats["within"]) / 60 if pd.notna(stats["within"]) else float("nan")
     if pd.isna(stats["hi"]):
-        return pd.DataFrame(columns=["minutes", "minutes_end", "tickets", "outcome"]), within_min
-    top = max(float(stats["hi"]) / 60, within_min * 1.2, 1.0)
+        return (pd.DataFrame(columns=["minutes", "minutes_end", "tickets", "outcome"]), within_min,
+                {"tickets": 0, "beyond_min": None})
+    top = max(float(stats["hi"]) / 60, within_min * 1.2 if within_min == within_min else 0.0, 1.0)
     width = top / bins
+    # One scan: the tail lands in bin -1, counted and dropped.
     frame = ev.sql(f"""
-        SELECT least(floor(elapsed_s / 60 / {width}), {bins - 1}) * {width} AS minutes, outcome, count(*) AS tickets
+        SELECT CASE WHEN elapsed_s / 60 > {top} THEN -1
+                    ELSE least(floor(elapsed_s / 60 / {width}), {bins - 1}) * {width} END AS minutes,
+               outcome, count(*) AS tickets
         FROM o WHERE target = ? AND status IN (0, 1) AND {where} GROUP BY ALL ORDER BY minutes, outcome
     """, [target])
+    tail = frame["minutes"] < 0
+    beyond = int(frame.loc[tail, "tickets"].sum())
+    frame = frame[~tail].reset_index(drop=True)
     frame["minutes_end"] = frame["minutes"] + width
-    return frame, within_min
+    return frame, within_min, {"tickets": beyond, "beyond_min": top}

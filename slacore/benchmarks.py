@@ -353,9 +353,9 @@ def team_standing(store: Store, start: date | None, end: date | None, filters: F
     out["cited"] = [f"{src}, {int(y)}" if pd.notna(y) else str(src) for src, y in zip(out["source"], out["year"])]
     out["figure_for"] = (out["statistic"] + " · " + out["segment"]
                          + np.where(out["origin"] == ORIGIN_YOURS, " (yours)", ""))
-    out["within_text"] = [
-        f"{p:.1f}% of {d:,}" if c == "against" and d else ("–" if c == "against" else "")
-        for p, d, f, c in zip(out["within_pct"], out["decided"], out["figure"], out["comparison"])]
+    out["within_text"] = [  # the share of tickets within a time figure (a percent figure has none)
+        "" if share else f"{p:.1f}% of {d:,}" if c == "against" and d else ("–" if c == "against" else "")
+        for p, d, c, share in zip(out["within_pct"], out["decided"], out["comparison"], shares)]
     return out[["key", "origin", "benchmark_id", "metric", "metric_label", "segment", "statistic", "figure_for",
                 "value", "unit", "figure", "source", "url", "year", "cited", "note", "yours", "team_value",
                 "median_minutes", "tickets", "answered", "within", "decided", "within_pct", "within_text", "comparison",

@@ -16,7 +16,8 @@ import traceback
 from .config import user_path
 from .errors import DatabaseBusy, UserError
 
-FORMATS = ("auto", "zendesk", "freshdesk", "jira", "servicenow", "generic")
+FORMATS = ("auto", "zendesk", "freshdesk", "jira", "servicenow", "generic", "surveymonkey", "qualtrics")
+KINDS = ("auto", "tickets", "surveys", "incidents", "checks")
 
 
 def _emit(args, payload: dict, human: str) -> None:
@@ -37,21 +38,25 @@ def _parse_map(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_import(args) -> int:
-    from .importers.pipeline import ImportOptions, import_file
+    from .importers.pipeline import ImportOptions
+    from .kinds import get_kind, import_any
     from .store import open_store
 
     path = user_path(args.file, getattr(args, "cwd", None))
     if not path.is_file():
         raise UserError(f"There is no file {args.file}; check the path.")
-    if args.kind != "tickets":
-        raise UserError(f"Importing {args.kind} is not supported yet; only --kind tickets.")
+    if args.kind != "auto":
+        get_kind(args.kind)  # refuses a kind this version cannot import, before anything is opened
     dayfirst = {"auto": None, "yes": True, "no": False}[args.dayfirst]
     options = ImportOptions(fmt=args.format, timezone=args.timezone, mapping=_parse_map(args.map),
                             dayfirst=dayfirst, sheet=args.sheet, pii=args.pii, source=args.source)
     store = open_store(args.db)  # after the cheap checks: a mistyped path creates no database
-    report = import_file(store, path, options=options)
+    report = import_any(store, path, options=options, kind=args.kind)
+    what = "" if report.kind == "tickets" else f"{report.kind}, "
     human = (f"{report.file_name}: {report.loaded} new, {report.updated} updated, {report.rejected} rejected "
-             f"({report.format}, source {report.source!r}, {report.seconds:.2f} s)")
+             f"({what}{report.format}, source {report.source!r}, {report.seconds:.2f} s)")
+    for line in report.lines:
+        human += f"\n  {line}"
     for note in report.notes:
         human += f"\n  note: {note}"
     if report.timezone_from:
@@ -101,10 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", help="database file (default: $SLA_DB or data/sla.duckdb)")
         p.add_argument("--json", action="store_true", help="print the result as JSON (last line)")
 
-    p = sub.add_parser("import", help="import a ticket export (CSV or XLSX)")
+    p = sub.add_parser("import", help="import a ticket export, survey export or other log (CSV or XLSX)")
     p.add_argument("file")
     common(p)
-    p.add_argument("--kind", default="tickets", choices=["tickets"])
+    p.add_argument("--kind", default="auto", choices=KINDS,
+                   help="what the file holds (default auto: detected from the header; tickets when unclear)")
     p.add_argument("--format", default="auto", choices=FORMATS)
     p.add_argument("--timezone", default=None,
                    help="time zone of time stamps without an offset (default: the zone a header names, such as "

@@ -2,6 +2,7 @@
 
     python -m slacore report --from 2025-01-01 --to 2025-03-31 --out q1.xlsx [--where team=Tier 1] [--json]
     python -m slacore report --review "ACME Q1" --out acme-q1.html
+    python -m slacore report --agreement "ACME support" --from 2025-01-01 --to 2025-03-31 --out acme.xlsx
 
 With `--review` the pack holds the figures that review was held on (frozen), its notes and action items; without
 it, today's figures for the period and filters. Exit 0 with the path printed; with `--json` the last line is
@@ -88,9 +89,9 @@ def cmd_report(args) -> int:
     if args.review:
         from . import reviews
 
-        if args.date_from or args.date_to or args.where or args.as_of:
-            raise UserError("--review reports the figures that review was held on (its period, scope and as-of "
-                            "time): leave out --from, --to, --where and --as-of.")
+        if args.date_from or args.date_to or args.where or args.as_of or args.agreement:
+            raise UserError("--review reports the figures that review was held on (its period, scope, agreement "
+                            "and as-of time): leave out --from, --to, --where, --agreement and --as-of.")
         review = reviews.find_review(store, args.review)
         snapshot = review.snapshot
         review_info = {"name": review.name, "attendees": review.attendees, "agreed_by": review.agreed_by,
@@ -103,14 +104,24 @@ def cmd_report(args) -> int:
         if end < start:
             raise UserError("--to is before --from.")
         scope = parse_where(args.where)
-        check_where(store, scope)
-        snapshot = compute_snapshot(store, start, end, filters_from_dict(scope), _as_of(args.as_of))
+        agreement = None
+        if args.agreement:
+            from .agreements import get_agreement, narrow_scope
+
+            agreement = get_agreement(store, args.agreement)
+            check_where(store, scope)  # a typo is named as such before the agreement's scope is applied
+            scope = narrow_scope(agreement, scope)
+        else:
+            check_where(store, scope)
+        snapshot = compute_snapshot(store, start, end, filters_from_dict(scope), _as_of(args.as_of),
+                                    agreement=agreement)
     if out.suffix.lower() == ".xlsx":
         data = workbook_bytes(snapshot, review_info, notes, actions)
     else:
         data = html_report(snapshot, review_info, notes, actions).encode("utf-8")
     _write_whole(out, data)
     payload = {"path": str(out.resolve()), "review": review_info["name"] if review_info else None,
+               "agreement": (snapshot.get("agreement") or {}).get("name"),
                "period": snapshot["period"], "scope": snapshot["scope"], "summary": summary_json(snapshot)}
     print(json.dumps(payload, default=str) if args.json else str(out.resolve()))
     return 0
@@ -124,6 +135,8 @@ def register(sub, common) -> None:
     p.add_argument("--where", action="append", metavar="FIELD=VALUE",
                    help="only these tickets: team, priority, channel or customer; repeatable")
     p.add_argument("--review", help="the pack of a held review (its frozen figures, notes and actions)")
+    p.add_argument("--agreement", metavar="NAME",
+                   help="only this agreement's targets, on the tickets of its scope (--where narrows it further)")
     p.add_argument("--as-of", dest="as_of", help="judge open tickets at this time (default: newest data time)")
     common(p)
     p.set_defaults(func=cmd_report)

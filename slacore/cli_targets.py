@@ -77,7 +77,13 @@ def cmd_summary(args) -> int:
     start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
     if end < start:
         raise UserError("--to is before --from.")
-    with Evaluation(store, start=start, end=end, as_of=_as_of(args.as_of)) as ev:
+    agreement, chosen, filters = None, None, None
+    if getattr(args, "agreement", None):
+        from .agreements import agreement_targets, get_agreement
+
+        agreement = get_agreement(store, args.agreement)
+        chosen, filters = agreement_targets(store, agreement, start), agreement.filters
+    with Evaluation(store, targets=chosen, start=start, end=end, as_of=_as_of(args.as_of), filters=filters) as ev:
         frame, extras = ev.summary(), ev.extras()
     targets = []
     for r in frame.to_dict("records"):
@@ -106,7 +112,15 @@ def cmd_summary(args) -> int:
             lines.extend(f"  {t['name']}{line}" for line in metric_defs.get(t["metric"]).extra_lines(t[t["metric"]]))
     if not targets:
         lines = ["No targets yet: apply a YAML file (python -m slacore targets apply FILE) or load a template."]
-    _emit(args, {"targets": targets}, "\n".join(lines))
+    payload = {"targets": targets}
+    if agreement is not None:  # an extra key: the targets list keeps its shape
+        from .agreements import summary_header
+
+        payload["agreement"] = summary_header(store, agreement, frame, extras)
+        if not targets:
+            lines = [f"The agreement {agreement.name!r} has no targets in force in this period."]
+        lines.insert(0, f"{agreement.name}: {agreement.describe()}")
+    _emit(args, payload, "\n".join(lines))
     return 0
 
 
@@ -125,5 +139,7 @@ def register(sub, common) -> None:
     p.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (inclusive)")
     p.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (inclusive)")
     p.add_argument("--as-of", dest="as_of", help="judge open tickets at this time (default: newest data time)")
+    p.add_argument("--agreement", metavar="NAME",
+                   help="only this agreement's targets, on the tickets of its scope (SLA, OLA or UC)")
     common(p)
     p.set_defaults(func=cmd_summary)

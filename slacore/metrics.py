@@ -330,11 +330,18 @@ class Evaluation:
         frame["goal"] = (frame["name"].map(goals).astype(float) * 100).round(4)  # 0.57 * 100 is 56.99999999999999
         decided = frame["met"] + frame["breached"]
         exact = np.where(decided > 0, frame["met"] / decided.where(decided > 0, 1), np.nan)
-        frame["attainment"] = (100 * exact).round(1)
+        decimals = frame["metric"].map(lambda m: metric_of(m).precision)
+        frame["attainment"] = [round(v, d) for v, d in zip(100 * exact, decimals)]
         # Decided on the exact share, not the rounded percent: 2 of 3 shows as 66.7 but misses a 66.7% goal.
         goal_share = frame["name"].map(goals).astype(float)
         frame["goal_met"] = np.where(decided > 0, exact >= goal_share - 1e-12, None)
         return frame[["name", "metric", "goal", "met", "breached", "pending", "unmeasured", "attainment", "goal_met"]]
+
+    def _precision_sql(self) -> str:
+        """The decimals of each target's attainment (its metric's `precision`) as SQL over `metric`."""
+        cases = " ".join(f"WHEN {_lit(m)} THEN {metric_of(m).precision}"
+                         for m in dict.fromkeys(t.metric for t in self.targets))
+        return f"CASE metric {cases} ELSE 1 END" if cases else "1"
 
     def extras(self) -> dict[str, dict]:
         """{target name: the figures only its metric has} (Metric.summary_extra), for the targets that have any."""
@@ -352,10 +359,13 @@ class Evaluation:
         require_dimension(dimension)
         if counts is None:
             counts = self.status_counts({"dim": [dimension]}, where)["dim"]
-        frame = counts.rename(columns={dimension: "value"})
+        # A target whose units do not carry the dimension (uptime by team) has no groups, not one "(none)" group.
+        grouped = {t.name for t in self.targets if dimension in self.units_of(t.metric).groupings}
+        frame = counts[counts["target"].isin(grouped)].rename(columns={dimension: "value"})
         frame["value"] = frame["value"].astype(object).where(frame["value"].notna(), "(none)")
         decided = frame["met"] + frame["breached"]
-        frame["attainment"] = (100.0 * frame["met"] / decided.where(decided > 0)).round(1)
+        share = 100.0 * frame["met"] / decided.where(decided > 0)
+        frame["attainment"] = [round(v, metric_of(m).precision) for v, m in zip(share, frame["metric"])]
         frame["goal"] = frame["target"].map({t.name: t.goal * 100 for t in self.targets})
         frame = frame.sort_values(["position", "value"])
         return frame[["target", "value", "met", "breached", "pending", "attainment", "goal"]].reset_index(drop=True)
@@ -369,7 +379,9 @@ class Evaluation:
                    coalesce(sum(weight) FILTER (WHERE status = 1), 0)::BIGINT AS breached,
                    coalesce(sum(weight) FILTER (WHERE status = 2), 0)::BIGINT AS pending,
                    round(100.0 * coalesce(sum(weight) FILTER (WHERE status = 0), 0)
-                         / nullif(sum(weight) FILTER (WHERE status IN (0, 1)), 0), 1) AS attainment,
+                         / nullif(sum(weight) FILTER (WHERE status IN (0, 1)), 0),
+                         {self._precision_sql()})
+                       AS attainment,
                    max(goal) * 100 AS goal, min(goal) * 100 AS goal_min,
                    quantile_cont(elapsed_s, 0.5) FILTER (WHERE status IN (0, 1)) AS p50_s,
                    quantile_cont(elapsed_s, 0.9) FILTER (WHERE status IN (0, 1)) AS p90_s

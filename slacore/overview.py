@@ -60,3 +60,43 @@ def dimension_values(store: Store) -> dict[str, list[str]]:
             values = sorted(values, key=lambda v: order.get(v, 9))
         out[col] = values
     return out
+
+
+def other_totals(store: Store) -> dict:
+    """Survey responses, outages and monitored services (the other three promises' data), for Home."""
+    row = store.query("""
+        SELECT (SELECT count(*) FROM surveys) AS responses,
+               (SELECT count(*) FILTER (WHERE answered) FROM surveys) AS answered,
+               (SELECT count(*) FILTER (WHERE down) FROM incidents) AS outages,
+               (SELECT count(*) FROM (SELECT service FROM incidents UNION SELECT service FROM checks)) AS services,
+               (SELECT count(*) FROM checks) AS checks
+    """).iloc[0]
+    return {k: int(v) for k, v in row.to_dict().items()}
+
+
+def promises(store: Store, days: int = 30) -> pd.DataFrame:
+    """Every current target over the last `days` days before the as-of time: the five promises at a glance.
+
+    Columns: promise (the metric's label), target, attainment (a number, in percent), shown (with the metric's
+    decimals), goal, status (met / missed / nothing decided), in the registry's metric order."""
+    from datetime import timedelta
+
+    from . import metric_defs
+    from .metrics import summarize
+    from .scope import default_as_of
+
+    as_of = default_as_of(store)
+    frame = summarize(store, (as_of - timedelta(days=days - 1)).date(), as_of.date(), as_of)
+    if frame.empty:
+        return pd.DataFrame(columns=["promise", "target", "attainment", "shown", "goal", "status"])
+    order = {name: i for i, name in enumerate(metric_defs.METRICS)}
+    frame = frame.assign(_order=frame["metric"].map(order)).sort_values("_order", kind="stable")
+    return pd.DataFrame({
+        "promise": [metric_defs.get(m).label for m in frame["metric"]],
+        "target": frame["name"].astype(object),
+        "attainment": frame["attainment"],
+        "shown": ["–" if a != a else f"{a:.{metric_defs.get(m).precision}f}%"
+                  for a, m in zip(frame["attainment"], frame["metric"])],
+        "goal": frame["goal"],
+        "status": ["nothing decided" if g is None else ("met" if g else "missed") for g in frame["goal_met"]],
+    }).reset_index(drop=True)

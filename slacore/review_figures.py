@@ -147,20 +147,28 @@ def comparison_period(start: date, end: date) -> tuple[date, date]:
 
 
 def compute_snapshot(store: Store, start: date, end: date, filters: Filters | None = None,
-                     as_of: datetime | None = None) -> dict:
+                     as_of: datetime | None = None, agreement=None) -> dict:
     """Everything a review of [start, end] (inclusive) shows, with the period before (comparison_period) for the
-    deltas."""
+    deltas. With an `agreement` (slacore.agreements), only its targets, and the snapshot names it."""
     filters = filters or Filters()
     as_of = as_of or default_as_of(store)
     before = comparison_period(start, end)
     grain = "week" if (end - start).days <= 62 else "month"
-    with Evaluation(store, start=before[0], end=before[1], as_of=as_of, filters=filters) as ev:
+
+    def chosen(first_day: date):
+        if agreement is None:
+            return None  # every target in force in the period
+        from .agreements import agreement_targets
+
+        return agreement_targets(store, agreement, first_day)
+
+    with Evaluation(store, chosen(before[0]), start=before[0], end=before[1], as_of=as_of, filters=filters) as ev:
         previous = ev.summary()
-    with Evaluation(store, start=start, end=end, as_of=as_of, filters=filters) as ev:
+    with Evaluation(store, chosen(start), start=start, end=end, as_of=as_of, filters=filters) as ev:
         current = ev.summary()
         targets = _targets_table(current, previous)
         drivers, hot, breaches, trend = _drivers(ev), _hot_cells(ev), _top_breaches(ev), _trend(ev, grain)
-    return {
+    snapshot = {
         "version": SNAPSHOT_VERSION,
         "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
@@ -177,6 +185,9 @@ def compute_snapshot(store: Store, start: date, end: date, filters: Filters | No
         "quality": _quality(store, start, end, filters),
         "benchmarks": _benchmarks(store, start, end, filters),
     }
+    if agreement is not None:
+        snapshot["agreement"] = agreement.header()
+    return snapshot
 
 
 def summary_json(snapshot: dict) -> dict:

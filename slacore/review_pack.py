@@ -31,7 +31,12 @@ def _when(snapshot: dict) -> str:
 
 
 def _title(snapshot: dict, review: dict | None) -> str:
-    return f"SLA review: {review['name']}" if review else "SLA report"
+    """'SLA review: ACME Q1 · agreement ACME support (SLA with ACME Corp)' (the agreement when there is one)."""
+    from .agreements import label
+
+    title = f"SLA review: {review['name']}" if review else "SLA report"
+    agreement = snapshot.get("agreement")
+    return f"{title} · agreement {label(agreement)}" if agreement else title
 
 
 def _who(review: dict | None) -> str:

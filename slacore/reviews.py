@@ -1,9 +1,12 @@
 """Review sessions: a bi-weekly check-in or a quarterly client review, held in the app and kept in DuckDB.
 
-A review belongs to a series (e.g. "ACME quarterly"); it covers a period and a scope (filter-bar values), and keeps
+A review belongs to a series (e.g. "ACME quarterly") and may be held for an agreement (slacore.agreements: then it
+judges only that agreement's targets); it covers a period and a scope (filter-bar values), and keeps
 the figures the meeting saw (a snapshot from slacore.review_figures, frozen when the review starts and refreshed
 only on request while it is open), notes per section, and action items. Action items belong to the series: an open
-item carries over into every later review of the series until it is closed (done or dropped). Sign-off marks a
+item carries over into every review of the series for a later period until it is closed (done or dropped) — by
+period, not by the order reviews were held in, so a review held late for an earlier period does not inherit what
+was raised after it. Sign-off marks a
 review agreed (who, when); an agreed review is read-only. Every write goes through the store's serialised
 transactions.
 """
@@ -17,11 +20,11 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 
 from .errors import UserError
-from .scope import Filters
+from .scope import REVIEW_CADENCES, Filters
 from .review_figures import compute_snapshot, filters_dict, filters_from_dict
 from .store import Store
 
-CADENCES = {"two_weeks": "Every two weeks", "month": "Monthly", "quarter": "Quarterly", "custom": "Custom period"}
+CADENCES = REVIEW_CADENCES
 SECTIONS = {
     "targets": "Targets: met or missed",
     "movers": "Biggest movers",
@@ -49,6 +52,7 @@ class Review:
     created_by: str
     agreed_by: str | None
     agreed_at: datetime | None
+    agreement_id: int | None = None
 
     @property
     def agreed(self) -> bool:
@@ -85,19 +89,33 @@ def _clean(text, what: str, required: bool = True, limit: int = 200) -> str:
 
 
 _COLUMNS = ("review_id, series, name, cadence, period_start, period_end, attendees, scope, snapshot, frozen_at, "
-            "created_by, agreed_by, agreed_at")
+            "created_by, agreed_by, agreed_at, agreement_id")
 
 
 def _review(row) -> Review:
-    (rid, series, name, cadence, start, end, attendees, scope, snapshot, frozen_at, by, agreed_by, agreed_at) = row
+    (rid, series, name, cadence, start, end, attendees, scope, snapshot, frozen_at, by, agreed_by, agreed_at,
+     agreement_id) = row
     return Review(rid, series, name, cadence, start, end, attendees or "", json.loads(scope or "{}"),
-                  json.loads(snapshot or "{}"), frozen_at, by or "", agreed_by, agreed_at)
+                  json.loads(snapshot or "{}"), frozen_at, by or "", agreed_by, agreed_at,
+                  None if agreement_id is None else int(agreement_id))
+
+
+def _agreement_of(store: Store, review: Review):
+    """The agreement a review is held for (its latest version: a refresh judges the targets it holds now)."""
+    if review.agreement_id is None:
+        return None
+    from .agreements import agreement_by_id
+
+    return agreement_by_id(store, review.agreement_id)
 
 
 def start_review(store: Store, name: str, series: str, cadence: str, start: date, end: date,
                  attendees: str = "", filters: Filters | None = None, author: str = "unknown",
-                 as_of: datetime | None = None) -> Review:
-    """Start a review: compute and freeze its figures, and store it. Names are unique (they name target changes)."""
+                 as_of: datetime | None = None, agreement: str | None = None) -> Review:
+    """Start a review: compute and freeze its figures, and store it. Names are unique (they name target changes).
+
+    For an `agreement` (its name) the review judges only the agreement's targets, and its pack names it; the scope
+    is `filters` as given (the page pre-fills the agreement's)."""
     name, series = _clean(name, "a name"), _clean(series or name, "a series")
     if cadence not in CADENCES:
         raise UserError(f"Cadence must be one of {', '.join(CADENCES)}, not {cadence!r}.")
@@ -105,15 +123,21 @@ def start_review(store: Store, name: str, series: str, cadence: str, start: date
         raise UserError("The review period ends before it starts.")
     attendees = _clean(attendees, "attendees", required=False, limit=1000)
     filters = filters or Filters()
+    held_for = None
+    if agreement:
+        from .agreements import get_agreement
+
+        held_for = get_agreement(store, agreement)
     _name_free(store, name)  # before the figures are computed: a quick answer
-    snapshot = compute_snapshot(store, start, end, filters, as_of)
+    snapshot = compute_snapshot(store, start, end, filters, as_of, agreement=held_for)
     with store.transaction() as cur:
         _name_free(store, name)  # again under the write lock: another session may have taken it meanwhile
         rid = cur.execute(f"""
             INSERT INTO reviews ({_COLUMNS}) VALUES (nextval('review_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?, now(), ?,
-                                                   NULL, NULL) RETURNING review_id""",
+                                                   NULL, NULL, ?) RETURNING review_id""",
                           [series, name, cadence, start, end, attendees, json.dumps(filters_dict(filters)),
-                           json.dumps(snapshot), author]).fetchone()[0]
+                           json.dumps(snapshot), author,
+                           held_for.agreement_id if held_for else None]).fetchone()[0]
     return get_review(store, rid)
 
 
@@ -165,7 +189,8 @@ def _writable(store: Store, review_id: int) -> Review:
 def refresh_figures(store: Store, review_id: int, as_of: datetime | None = None) -> Review:
     """Recompute an open review's figures from today's data (an agreed review keeps what was agreed)."""
     review = _writable(store, review_id)
-    snapshot = compute_snapshot(store, review.start, review.end, review.filters, as_of)
+    snapshot = compute_snapshot(store, review.start, review.end, review.filters, as_of,
+                                agreement=_agreement_of(store, review))
     with store.transaction() as cur:
         _writable(store, review_id)  # signed off while the figures were computing: it keeps what was agreed
         cur.execute("UPDATE reviews SET snapshot = ?, frozen_at = now() WHERE review_id = ?",
@@ -175,7 +200,8 @@ def refresh_figures(store: Store, review_id: int, as_of: datetime | None = None)
 
 def todays_figures(store: Store, review: Review, as_of: datetime | None = None) -> dict:
     """The same review's figures computed from the data as it is now (the "compare with today" switch)."""
-    return compute_snapshot(store, review.start, review.end, review.filters, as_of)
+    return compute_snapshot(store, review.start, review.end, review.filters, as_of,
+                            agreement=_agreement_of(store, review))
 
 
 def sign_off(store: Store, review_id: int, who: str) -> Review:
@@ -241,13 +267,23 @@ def set_action_status(store: Store, review_id: int, action_id: int, status: str)
             raise UserError(f"Action {action_id} does not belong to the series {review.series!r}.")
 
 
-def _as_shown(review_id: int, raised_in: int, status: str, closed_in: int | None) -> str | None:
-    """How review `review_id` shows an item (None: not at all) — the rule of `actions`, for one item."""
-    if raised_in > review_id:
+# The order of a series' reviews: by period (then by when they were started), not by when they were held.
+_SERIES_ORDER = "row_number() OVER (ORDER BY period_start, period_end, review_id)"
+
+
+def _positions(store: Store, series: str) -> dict[int, int]:
+    """Review id -> its place in the series' period order."""
+    return dict(store.rows(f"SELECT review_id, {_SERIES_ORDER} FROM reviews WHERE series = ?", [series]))
+
+
+def _as_shown(here: int, raised_in: int, status: str, closed_in: int | None) -> str | None:
+    """How the review at place `here` shows an item raised at place `raised_in` and closed at `closed_in` (None:
+    open) — None: not at all. The rule of `actions`, for one item, on places in the series' period order."""
+    if raised_in > here:
         return None
-    if not (status == "open" or (closed_in is not None and closed_in >= review_id) or raised_in == review_id):
+    if not (status == "open" or (closed_in is not None and closed_in >= here) or raised_in == here):
         return None
-    return "open" if closed_in is not None and closed_in > review_id else status
+    return "open" if closed_in is not None and closed_in > here else status
 
 
 def _agreed_views_kept(store: Store, review: Review, action_id: int, status: str) -> None:
@@ -257,15 +293,23 @@ def _agreed_views_kept(store: Store, review: Review, action_id: int, status: str
                      [action_id, review.series])
     if not row:
         return  # the update reports the unknown item
+    place = _positions(store, review.series)
     raised_in, before, closed_in = row[0]
-    closed_after = None if status == "open" else review.review_id
-    for rid, name in store.rows("""SELECT review_id, name FROM reviews WHERE series = ? AND agreed_at IS NOT NULL
-                                   AND review_id >= ? ORDER BY review_id""", [review.series, raised_in]):
-        shown = _as_shown(rid, raised_in, before, closed_in)
-        if shown != _as_shown(rid, raised_in, status, closed_after):
+    raised, closed_before = place[raised_in], None if closed_in is None else place.get(closed_in)
+    closed_after = None if status == "open" else place[review.review_id]
+    agreed = store.rows("SELECT review_id, name FROM reviews WHERE series = ? AND agreed_at IS NOT NULL",
+                        [review.series])
+    for rid, name in sorted(agreed, key=lambda r: place[r[0]]):
+        if place[rid] < raised:
+            continue
+        shown = _as_shown(place[rid], raised, before, closed_before)
+        if shown != _as_shown(place[rid], raised, status, closed_after):
             raise UserError(f"This item cannot become {status} here: the agreed review {name!r} shows it "
                             f"{shown or 'closed before it'}, and an agreed review keeps what was agreed. Raise a "
                             "new action item instead.")
+    if _as_shown(place[review.review_id], raised, before, closed_before) is None:
+        raise UserError("This item is not on this review's list (it was raised for a later period, or closed "
+                        "before this one): change it from a review that shows it.")
 
 
 def actions(store: Store, review: Review, today: date | None = None) -> pd.DataFrame:
@@ -275,15 +319,19 @@ def actions(store: Store, review: Review, today: date | None = None) -> pd.DataF
     if today is None:
         today = review.agreed_at.date() if review.agreed else datetime.now(timezone.utc).date()
     rid = review.review_id
-    return store.query("""
+    # Places in the series' period order (_as_shown is the same rule for one item).
+    return store.query(f"""
+        WITH place AS (SELECT review_id, name, {_SERIES_ORDER} AS pos FROM reviews WHERE series = ?),
+             here AS (SELECT pos FROM place WHERE review_id = ?)
         SELECT *, coalesce(status = 'open' AND due < ?, false) AS overdue FROM (
             SELECT a.action_id, a.text, a.owner, a.due,
-                   CASE WHEN a.closed_in IS NOT NULL AND a.closed_in > ? THEN 'open' ELSE a.status END AS status,
+                   CASE WHEN c.pos IS NOT NULL AND c.pos > h.pos THEN 'open' ELSE a.status END AS status,
                    r.name AS raised_in, a.review_id = ? AS raised_here, coalesce(a.closed_in = ?, false) AS closed_here
-            FROM review_actions a JOIN reviews r USING (review_id)
-            WHERE a.series = ? AND a.review_id <= ? AND (a.status = 'open' OR a.closed_in >= ? OR a.review_id = ?))
+            FROM review_actions a JOIN place r USING (review_id) LEFT JOIN place c ON c.review_id = a.closed_in
+                 CROSS JOIN here h
+            WHERE a.series = ? AND r.pos <= h.pos AND (a.status = 'open' OR c.pos >= h.pos OR a.review_id = ?))
         ORDER BY status = 'open' DESC, due NULLS LAST, action_id""",
-                       [today, rid, rid, rid, review.series, rid, rid, rid])
+                       [review.series, rid, today, rid, rid, review.series, rid])
 
 
 # -- target changes proposed in a review ---------------------------------------------------------------------------

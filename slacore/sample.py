@@ -6,12 +6,18 @@ from . import config
 from .auth import SYSTEM, acting_as
 from .errors import UserError
 from .quality import DuplicateKeys
+from .importers.kind_pipeline import import_kind
 from .importers.pipeline import ImportOptions, import_file
+from .kinds import KINDS
 from .store import Store
 
 SAMPLE_FILES = ("zendesk_tickets.csv", "freshdesk_tickets.csv")
+# The sample survey export (a Zendesk satisfaction export of the Zendesk sample's tickets): imported when present.
+SAMPLE_SURVEYS = ("csat_survey.csv", "sample-csat", "sample-zendesk")  # file, source, the tickets' source
 SAMPLE_SOURCE_PREFIX = "sample-"  # sample tickets never share a (source, id) with a user's real export
 SAMPLE_REMOVED_KEY = "sample_removed"  # in settings: the user removed the samples, never load them again
+# The sample outage log (uptime), imported beside the tickets when it ships; its absence does not stop the start.
+SAMPLE_OUTAGES = ("outages.csv", SAMPLE_SOURCE_PREFIX + "outages")
 
 
 class SampleDataMissing(UserError):
@@ -38,6 +44,15 @@ def load_sample_data(store: Store) -> list:
         if path.exists():
             source = SAMPLE_SOURCE_PREFIX + name.split("_")[0]
             reports.append(import_file(store, path, options=ImportOptions(timezone="UTC", source=source)))
+    name, source, ticket_source = SAMPLE_SURVEYS
+    path = config.SAMPLE_DIR / name
+    if reports and path.exists():
+        reports.append(import_kind(store, KINDS["surveys"], path, options=ImportOptions(
+            timezone="UTC", source=source, ticket_source=ticket_source)))
+    outages, source = SAMPLE_OUTAGES
+    if reports and (config.SAMPLE_DIR / outages).exists():
+        reports.append(import_kind(store, KINDS["incidents"], config.SAMPLE_DIR / outages,
+                                   options=ImportOptions(timezone="UTC", source=source)))
     return reports
 
 
@@ -46,17 +61,22 @@ def has_sample_data(store: Store) -> bool:
 
 
 def sample_data_summary(store: Store) -> dict:
-    """What removing the sample data would remove: its imports, sources and tickets (asked before, said after)."""
-    imports, tickets = store.rows(
+    """What removing the sample data would remove: its imports, sources, tickets, survey responses and outages
+    (asked before, said after)."""
+    imports, tickets, surveys, incidents = store.rows(
         "SELECT (SELECT count(*) FROM imports WHERE starts_with(source, ?)), "
-        "(SELECT count(*) FROM tickets WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 2)[0]
+        "(SELECT count(*) FROM tickets WHERE starts_with(source, ?)), "
+        "(SELECT count(*) FROM surveys WHERE starts_with(source, ?)), "
+        "(SELECT count(*) FROM incidents WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 4)[0]
     sources = [r[0] for r in store.rows("SELECT DISTINCT source FROM imports WHERE starts_with(source, ?) "
                                         "ORDER BY source", [SAMPLE_SOURCE_PREFIX])]
-    return {"imports": int(imports), "tickets": int(tickets), "sources": sources}
+    return {"imports": int(imports), "tickets": int(tickets), "surveys": int(surveys), "incidents": int(incidents),
+            "sources": sources}
 
 
 def remove_sample_data(store: Store) -> int:
-    """Delete the sample imports and their tickets (targets stay); returns the tickets removed."""
+    """Delete the sample imports, their tickets, survey responses and outages (targets stay); returns the tickets
+    removed (sample_data_summary, asked before, counts the survey responses and outages)."""
     with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
         with store.transaction() as cur:
             gone = cur.execute("SELECT count(*) FROM tickets WHERE starts_with(source, ?)",
@@ -65,6 +85,9 @@ def remove_sample_data(store: Store) -> int:
             flags.touch("starts_with(t.source, ?)", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM tickets WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
             flags.finish()
+            cur.execute("DELETE FROM surveys WHERE starts_with(source, ?) OR import_id IN (SELECT import_id FROM "
+                        "imports WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX] * 2)
+            cur.execute("DELETE FROM incidents WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM rejected_rows WHERE import_id IN (SELECT import_id FROM imports "
                         "WHERE starts_with(source, ?))", [SAMPLE_SOURCE_PREFIX])
             cur.execute("DELETE FROM imports WHERE starts_with(source, ?)", [SAMPLE_SOURCE_PREFIX])

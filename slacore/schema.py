@@ -257,4 +257,25 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE imports ADD COLUMN covers_from TIMESTAMPTZ",
         "ALTER TABLE imports ADD COLUMN covers_to TIMESTAMPTZ",
     ],
+    # 10: agreements (slacore.agreements) — a client's SLA, a team's OLA, a vendor's UC: a named set of targets with a
+    #     counterparty, a scope and a review cadence, versioned like targets —, and the agreement a review is held for
+    [
+        "CREATE SEQUENCE agreement_id_seq START 1",
+        """CREATE TABLE agreements (
+            agreement_id INTEGER PRIMARY KEY,
+            name         TEXT NOT NULL UNIQUE,
+            created_at   TIMESTAMPTZ NOT NULL
+        )""",
+        """CREATE TABLE agreement_versions (
+            agreement_id INTEGER NOT NULL,
+            version      INTEGER NOT NULL,
+            definition   JSON NOT NULL,
+            retired      BOOLEAN NOT NULL,
+            author       TEXT,
+            reason       TEXT,
+            recorded_at  TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (agreement_id, version)
+        )""",
+        "ALTER TABLE reviews ADD COLUMN agreement_id INTEGER",
+    ],
 ]

@@ -34,6 +34,10 @@ DIMENSION_LABELS = {"priority": "Priority", "team": "Team", "channel": "Channel"
                     "customer_tier": "Tier", "category": "Category", "source": "Source", "assignee": "Assignee",
                     "service": "Service"}
 
+# How often an agreement is reviewed (slacore.reviews and slacore.agreements both name them).
+REVIEW_CADENCES = {"two_weeks": "Every two weeks", "month": "Monthly", "quarter": "Quarterly",
+                   "custom": "Custom period"}
+
 BEGINNING = datetime(1900, 1, 1, tzinfo=timezone.utc)  # before any ticket: the first target version's start
 FOREVER = datetime(2200, 1, 1, tzinfo=timezone.utc)  # after any ticket: an open end
 
@@ -131,6 +135,7 @@ def default_as_of(store: Store) -> datetime:
     """The newest time stamp in the data (tickets, survey ratings, incidents, checks) that is not in the future,
     capped at now: an old export is judged at its own end, not today (and one stray future stamp does not move it)."""
     import pandas as pd
+
     newest = store.scalar("""
         SELECT greatest(
             (SELECT greatest(max(created_at) FILTER (WHERE created_at <= now()),

@@ -36,7 +36,7 @@ the line and field named; applying is one transaction, so nothing is half-applie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import yaml
@@ -85,6 +85,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 class SlaConfig:
     calendars: list[Calendar]
     targets: list[tuple[Target, date | None, str]]  # (target, effective date, reason)
+    agreements: list | None = field(default=None)  # AgreementSpec per `agreements:` entry; None: no such section
 
 
 def _fail(line: int, where: str, message: str):
@@ -114,10 +115,10 @@ def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
         raise UserError("line 1: the file is empty; it needs a 'targets:' list and optionally 'calendars:'.")
     if not isinstance(doc, _Mapping):
         raise UserError("line 1: the file must be a mapping with 'calendars:' and 'targets:'.")
-    unknown = set(doc) - {"calendars", "targets"}
+    unknown = set(doc) - {"calendars", "targets", "agreements"}
     if unknown:
         key = sorted(unknown)[0]
-        _fail(doc.line_of(key), key, "unknown section; use 'calendars' and 'targets'")
+        _fail(doc.line_of(key), key, "unknown section; use 'calendars', 'targets' and 'agreements'")
 
     cals: list[Calendar] = []
     raw_cals = doc.get("calendars") or {}
@@ -184,7 +185,7 @@ def parse_yaml(text: str, known_calendars=()) -> SlaConfig:
         if effective is not None and not isinstance(effective, (date, datetime)):
             _fail(item.line_of("effective"), f"{where}.effective", "must be a date like 2025-01-01")
         targets.append((target, effective, str(item.get("reason", "") or "")))
-    return SlaConfig(cals, targets)
+    return SlaConfig(cals, targets, parse_agreements(doc))
 
 
 def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAML",
@@ -211,6 +212,8 @@ def apply_yaml(store: Store, text: str, author: str = "yaml", source: str = "YAM
         for name in missing:
             retire_target(store, name, author=author, reason=f"not in {source}", cur=cur)
             counts["retired"] += 1
+        if config.agreements is not None:
+            counts |= apply_agreements(store, config.agreements, cur, author, source, retire_missing)
     return counts
 
 
@@ -244,6 +247,7 @@ def export_yaml(store: Store) -> str:
         doc["targets"].append(item)
     if not doc["calendars"]:
         del doc["calendars"]
+    doc |= export_agreements(store, targets)
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 
@@ -255,6 +259,125 @@ def _duration_text(seconds: int) -> str:
         h, m = divmod(seconds // 60, 60)
         return f"{h}h{m}m" if h else f"{m}m"
     return f"{seconds}s"
+
+
+# -- agreements: (slacore.agreements) ---------------------------------------------------------------------------------
+#
+#     agreements:
+#       - name: ACME support
+#         kind: SLA                    # SLA (a client), OLA (an internal team) or UC (a vendor)
+#         counterparty: ACME Corp
+#         scope: {customer: ACME}      # filter-bar values: team, priority, channel, customer
+#         cadence: quarter             # two_weeks, month, quarter or custom
+#         description: Support for ACME's users, schedule B of the contract
+#         targets: [Urgent first response]
+#
+# A list of agreements, each naming its targets (by name: the file's or stored ones). Optional: without the section,
+# applying a file leaves the stored agreements as they are; with it, listed agreements are created or changed (a
+# new version each) and, with `retire_missing`, agreements the file does not list are retired.
+AGREEMENT_KEYS = {"name", "kind", "counterparty", "scope", "cadence", "description", "targets", "reason"}
+
+
+@dataclass
+class AgreementSpec:
+    agreement: "object"  # slacore.agreements.Agreement without target ids (names are resolved when applying)
+    target_names: list[str]
+    reason: str
+    where: str  # 'agreements[2]'
+    line: int  # of its 'targets:' key (an unknown target is reported there)
+
+
+def parse_agreements(doc: "_Mapping") -> list[AgreementSpec] | None:
+    """Validate the `agreements:` section (None when the file has none): fields, kinds, cadences, scopes, and no
+    target listed twice; whether the targets exist is checked when applying (they may be stored ones)."""
+    from .agreements import build_agreement
+
+    if "agreements" not in doc:
+        return None
+    raw = doc.get("agreements") or []
+    if not isinstance(raw, list):
+        _fail(doc.line_of("agreements"), "agreements", "must be a list of agreements (each starting with '- name:')")
+    specs, seen, owner = [], set(), {}
+    for i, item in enumerate(raw):
+        where = f"agreements[{i + 1}]"
+        if not isinstance(item, _Mapping):
+            _fail(doc.line_of("agreements"), where, "each agreement must be a mapping with name, kind and targets")
+        for key in item:
+            if key not in AGREEMENT_KEYS:
+                _fail(item.line_of(key), f"{where}.{key}", f"unknown field; use {', '.join(sorted(AGREEMENT_KEYS))}")
+        if item.get("name") in (None, ""):
+            _fail(item.line_of("name"), where, "'name' is missing")
+        members = item.get("targets") or []
+        if isinstance(members, str):
+            members = [members]
+        if not isinstance(members, list) or any(isinstance(m, (dict, list)) or m in (None, "") for m in members):
+            _fail(item.line_of("targets"), f"{where}.targets", "must be a list of target names")
+        members = [str(m).strip() for m in members]
+        scope = item.get("scope")
+        try:
+            agreement = build_agreement(str(item["name"]), item.get("kind") or "SLA", item.get("counterparty") or "",
+                                        dict(scope) if isinstance(scope, dict) else scope,
+                                        str(item.get("cadence") or "quarter"), item.get("description") or "")
+        except ValueError as exc:
+            fld = str(exc).split(":", 1)[0]
+            _fail(item.line_of(fld), f"{where}.{fld}", str(exc).split(":", 1)[-1].strip())
+        if agreement.name.lower() in seen:
+            _fail(item.line_of("name"), f"{where}.name", f"a second agreement named {agreement.name!r}")
+        seen.add(agreement.name.lower())
+        for member in members:
+            if member in owner:
+                _fail(item.line_of("targets"), f"{where}.targets",
+                      f"{member!r} is listed by {owner[member]!r} too; a target belongs to at most one agreement")
+            owner[member] = agreement.name
+        specs.append(AgreementSpec(agreement, members, str(item.get("reason") or ""), where,
+                                   item.line_of("targets")))
+    return specs
+
+
+def apply_agreements(store: Store, specs: list[AgreementSpec], cur, author: str, source: str,
+                     retire_missing: bool) -> dict:
+    """Save the file's agreements inside apply_yaml's transaction (after its targets, so they can be named)."""
+    from dataclasses import replace
+
+    from .agreements import check_exclusive, current_agreements, retire_agreement, save_agreement, target_ids_for
+
+    counts = {"agreements": 0} | ({"agreements_retired": 0} if retire_missing else {})
+    for spec in specs:
+        try:
+            ids = target_ids_for(store, spec.target_names, cur)
+        except ValueError as exc:
+            _fail(spec.line, f"{spec.where}.targets", str(exc).split(":", 1)[-1].strip())
+        outcome = save_agreement(store, replace(spec.agreement, target_ids=ids), author=author,
+                                 reason=spec.reason or f"applied from {source}", cur=cur, check=False)
+        counts["agreements"] += outcome != "unchanged"
+    if retire_missing:
+        listed = {spec.agreement.name.lower() for spec in specs}
+        for agreement in current_agreements(store, cur):
+            if agreement.name.lower() not in listed:
+                retire_agreement(store, agreement.name, author=author, reason=f"not in {source}", cur=cur)
+                counts["agreements_retired"] += 1
+    check_exclusive(store, cur)  # once: the file may move a target from one agreement to another
+    return counts
+
+
+def export_agreements(store: Store, targets: list[Target]) -> dict:
+    """`{'agreements': [...]}` for export_yaml (nothing when none is defined); members by their current names."""
+    from .agreements import current_agreements
+
+    by_id = {t.target_id: t.name for t in targets}
+    out = []
+    for a in current_agreements(store):
+        item: dict = {"name": a.name, "kind": a.kind}
+        if a.counterparty:
+            item["counterparty"] = a.counterparty
+        if a.scope:
+            item["scope"] = {k: (v[0] if len(v) == 1 else list(v)) for k, v in a.scope}
+        item["cadence"] = a.cadence
+        if a.description:
+            item["description"] = a.description
+        item["targets"] = [by_id[i] for i in a.target_ids if i in by_id]
+        out.append(item)
+    return {"agreements": out} if out else {}
 
 
 __all__ = ["parse_yaml", "apply_yaml", "export_yaml", "SlaConfig", "format_duration"]

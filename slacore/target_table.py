@@ -15,11 +15,15 @@ from .calendars import Calendar, calendar_from_dict, calendar_to_dict
 from .errors import UserError
 from .sla_yaml import _duration_text
 from .store import Store
+from .scope import UNIT_SCOPE_FIELDS
 from .targets import (SCOPE_FIELDS, Target, build_target, calendars, current_targets, missing_calendar, retire_target,
                       save_calendar, save_target)
 
-TARGET_COLUMNS = ["name", "metric", "priority", "team", "channel", "customer", "customer_tier", "category",
-                  "within", "goal_pct", "calendar", "measure", "pause"]
+# What a reader needs first (name, goal, threshold, calendar) comes first: at 1400 px the scope columns scroll.
+# Uptime's own columns (service scope, credits, budget period) are kept too: saving the table must never drop them.
+TARGET_COLUMNS = ["name", "goal_pct", "within", "calendar", "metric", "priority", "team", "channel", "customer",
+                  "customer_tier", "category", "service", "measure", "pause", "credits", "budget"]
+SCOPE_COLUMNS = (*SCOPE_FIELDS, *UNIT_SCOPE_FIELDS)
 CALENDAR_COLUMNS = ["name", "timezone", "hours", "holidays", "closed"]
 
 
@@ -29,16 +33,37 @@ def _split(text) -> list[str]:
     return [p.strip() for p in str(text).split(",") if p.strip()]
 
 
+def credits_text(credits: tuple) -> str:
+    """((0.999, 0.1), (0.99, 0.25)) -> '99.9%: 10%; 99%: 25%' (below this uptime: this credit)."""
+    return "; ".join(f"{b * 100:g}%: {c * 100:g}%" for b, c in credits)
+
+
+def credits_from_text(text) -> list | None:
+    """'99.9%: 10%; 99%: 25%' -> [[below, credit], ...] for build_target (which validates the figures)."""
+    parts = [p for p in str(text or "").split(";") if p.strip()]
+    if not parts:
+        return None
+    out = []
+    for part in parts:
+        if ":" not in part:
+            raise ValueError(f"credits: {part.strip()!r} should look like '99.9%: 10%' (below this uptime: this "
+                             "credit)")
+        below, credit = part.split(":", 1)
+        out.append([below.strip(), credit.strip()])
+    return out
+
+
 def targets_frame(targets: list[Target]) -> pd.DataFrame:
     rows = []
     for t in targets:
         scope = t.scope
         rows.append({
             "name": t.name, "metric": t.metric,
-            **{f: ", ".join(scope.get(f, [])) for f in SCOPE_FIELDS},
+            **{f: ", ".join(scope.get(f, [])) for f in SCOPE_COLUMNS},
             "within": _duration_text(t.within_s) if metric_defs.get(t.metric).threshold else "",
             "goal_pct": round(t.goal * 100, 4), "calendar": t.calendar,
-            "measure": t.measure, "pause": ", ".join(t.pause),
+            "measure": t.measure, "pause": ", ".join(t.pause), "credits": credits_text(t.credits),
+            "budget": t.budget if metric_defs.get(t.metric).credits else "",
         })
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
@@ -54,8 +79,9 @@ def targets_from_frame(frame: pd.DataFrame) -> list[Target]:
             target = build_target(
                 str(row.get("name") or ""), str(row.get("metric") or ""), str(row.get("within") or ""),
                 f"{goal}%" if goal is not None and not (isinstance(goal, float) and pd.isna(goal)) else "",
-                {f: _split(row.get(f)) for f in SCOPE_FIELDS}, str(row.get("calendar") or "24x7"),
-                str(row.get("measure") or "app"), _split(row.get("pause")),
+                {f: _split(row.get(f)) for f in SCOPE_COLUMNS}, str(row.get("calendar") or "24x7"),
+                str(row.get("measure") or "app"), _split(row.get("pause")), credits_from_text(row.get("credits")),
+                str(row.get("budget") or "").strip() or None,
             )
         except ValueError as exc:
             raise UserError(f"Row {i}: {exc}") from None

@@ -64,7 +64,7 @@ def problems(store: Store, as_of: datetime | None = None, limit: int = 20) -> li
                            "closed: it eats the whole error budget. Close it in the source and import again.",
             "silent_monitor": "The monitor's checks stop before the end of its log: the time after its last check "
                               "is unknown (neither up nor down), not up.",
-        }.get(item["check"], "")
+        }.get(item["check"], item.get("explanation", ""))  # slacore.uptime says its own where this has none
         found.append(item)
     found.append({
         "check": "fcr_not_measurable", "label": "Sources FCR cannot be measured on", "count": len(fcr),

@@ -103,12 +103,14 @@ chk AS (
     FROM chk_raw c JOIN gaps g USING (service), p
 ),
 down_raw AS (
-    SELECT service, source, incident_id, title, s, e, open, 0 AS failed_checks FROM inc WHERE down AND NOT planned AND e > s
+    SELECT service, source, incident_id, title, NULL AS check_text, s, e, open, 0 AS failed_checks
+    FROM inc WHERE down AND NOT planned AND e > s
     UNION ALL
-    SELECT service, source, NULL, NULL, s, e, false, 1 FROM chk WHERE NOT up AND e > s
+    SELECT service, source, NULL, NULL, nullif(trim(status_text), ''), s, e, false, 1 FROM chk WHERE NOT up AND e > s
 ),
 planned_raw AS (
-    SELECT service, source, incident_id, title, s, e, open, 0 AS failed_checks FROM inc WHERE down AND planned AND e > s
+    SELECT service, source, incident_id, title, NULL AS check_text, s, e, open, 0 AS failed_checks
+    FROM inc WHERE down AND planned AND e > s
 ),
 """
 
@@ -128,6 +130,7 @@ def _episodes_sql(raw: str, name: str) -> str:
     SELECT service, ep, min(s) AS s, max(e) AS e, arg_min(source, s) AS source,
            string_agg(DISTINCT incident_id, ', ' ORDER BY incident_id) AS incident_ids,
            arg_min(title, s) FILTER (WHERE title IS NOT NULL) AS title,
+           arg_min(check_text, s) FILTER (WHERE check_text IS NOT NULL) AS check_text,
            sum(failed_checks)::BIGINT AS failed_checks,
            bool_or(open) AS open
     FROM {name}_numbered GROUP BY service, ep
@@ -151,7 +154,8 @@ CASE WHEN {sec} < 60 THEN {sec}::VARCHAR || ' s' ELSE round({sec} / 60.0)::BIGIN
 def _what(alias: str) -> str:
     """The episode's words: its first incident's title, else what the failed checks said."""
     return (f"coalesce({alias}.title, CASE WHEN {alias}.failed_checks > 0 THEN {alias}.failed_checks::VARCHAR || "
-            f"' failed check' || CASE WHEN {alias}.failed_checks > 1 THEN 's' ELSE '' END END, 'no description')")
+            f"' failed check' || CASE WHEN {alias}.failed_checks > 1 THEN 's' ELSE '' END "
+            f"|| coalesce(' (' || {alias}.check_text || ')', '') END, 'no description')")
 
 
 def build_units(cur, lo: datetime, hi: datetime, as_of: datetime, tz: str, *,
@@ -221,7 +225,8 @@ ev AS (
     UNION ALL SELECT service, least(e, p.hi), 0, -1, 0, NULL, NULL, NULL FROM planned_eps, p WHERE e > p.lo AND s < p.hi
     UNION ALL SELECT service, s, 0, 0, 1, NULL, NULL, NULL FROM cov WHERE e > s
     UNION ALL SELECT service, e, 0, 0, -1, NULL, NULL, NULL FROM cov WHERE e > s
-    UNION ALL SELECT sp.service, sp.span_s, 0, 0, 0, NULL, NULL, sd.first_day FROM spans sp JOIN span_days sd USING (service)
+    UNION ALL SELECT sp.service, sp.span_s, 0, 0, 0, NULL, NULL, sd.first_day
+        FROM spans sp JOIN span_days sd USING (service)
     UNION ALL SELECT service, span_e, 0, 0, 0, NULL, NULL, NULL FROM spans
     UNION ALL SELECT sp.service, d.midnight, 0, 0, 0, NULL, NULL, d.midnight
         FROM spans sp JOIN days d ON d.midnight > sp.span_s AND d.midnight < sp.span_e
@@ -259,6 +264,7 @@ units AS (
            CASE u.state WHEN 'down' THEN de.source WHEN 'planned' THEN pe.source END AS ep_source,
            CASE u.state WHEN 'down' THEN de.incident_ids WHEN 'planned' THEN pe.incident_ids END AS incident_ids,
            CASE u.state WHEN 'down' THEN de.title WHEN 'planned' THEN pe.title END AS title,
+           CASE u.state WHEN 'down' THEN de.check_text END AS check_text,
            CASE u.state WHEN 'down' THEN de.failed_checks WHEN 'planned' THEN pe.failed_checks END AS failed_checks,
            CASE u.state WHEN 'down' THEN de.open WHEN 'planned' THEN pe.open END AS open,
            CASE u.state WHEN 'down' THEN de.s WHEN 'planned' THEN pe.s END AS ep_s,
@@ -351,10 +357,12 @@ def mtta_mttr(store_or_cur, lo: datetime | None = None, hi: datetime | None = No
 
 
 def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> list[dict]:
-    """Data-quality checks that skew uptime: outages over 30 days and monitors that went silent.
+    """Data-quality checks that skew uptime: outages ending before they start (the import rejected them), outages
+    over 30 days and monitors that went silent.
 
-    Each: {"check", "label", "count", "examples" (a small DataFrame)}. A silent monitor: its last check is more
-    than its max gap (as build_units uses it) before the newest check of the same log, so its end is 'unknown'.
+    Each: {"check", "label", "count", "examples" (a small DataFrame), "explanation"}. A silent monitor: its last
+    check is more than its max gap (as build_units uses it) before the newest check of the same log, so its end is
+    'unknown'.
     """
     as_of = as_of or datetime.now(timezone.utc)
     with _cursor(store_or_cur) as cur:
@@ -379,9 +387,23 @@ def problems(store_or_cur, as_of: datetime | None = None, limit: int = 20) -> li
                WHERE n.newest_t - l.last_t > g.gap_s
                ORDER BY silent_hours DESC, l.source, l.service""",
             [gap_setting, DEFAULT_CHECK_GAP_S]).df()
+        backwards = cur.execute(
+            """SELECT i.source, i.file_name, r.row_number, r.reason, r.raw
+               FROM rejected_rows r JOIN imports i USING (import_id)
+               WHERE i.kind = 'incidents' AND starts_with(r.reason, 'end before start')
+               ORDER BY i.import_id, r.row_number""").df()
     return [
+        {"check": "end_before_start", "label": "Outages ending before they start (rejected at import)",
+         "count": len(backwards), "examples": backwards.head(limit),
+         "explanation": "The log says the outage ended before it started (swapped columns or a time-zone mix-up): "
+                        "the row was rejected, so its downtime is missing. Fix the row in the source and import "
+                        "again."},
         {"check": "long_outage", "label": "Outages lasting over 30 days", "count": len(long),
-         "examples": long.head(limit)},
+         "examples": long.head(limit),
+         "explanation": "An outage open or lasting more than 30 days is almost always an incident nobody closed: "
+                        "it eats the whole error budget. Close it in the source and import again."},
         {"check": "silent_monitor", "label": "Monitors that went silent", "count": len(silent),
-         "examples": silent.head(limit)},
+         "examples": silent.head(limit),
+         "explanation": "The monitor's checks stop well before the end of its log: the time after its last check "
+                        "is unknown (neither up nor down), not up."},
     ]

@@ -25,11 +25,25 @@ def _probe(target: Target) -> Target:
 
 
 def recent_attainment(store: Store, target: Target, weeks: int = 12, as_of: datetime | None = None) -> pd.DataFrame:
-    """Weekly met / breached / attainment of `target` over the last `weeks` weeks before the as-of time."""
+    """Weekly met / breached / attainment of `target` over exactly `weeks` weeks (Monday to Sunday, in the workspace
+    time zone), the last one the week of the as-of day (so far). Every week has its row; one without decided
+    tickets has no attainment."""
     as_of = as_of or default_as_of(store)
-    start = (as_of - timedelta(weeks=weeks)).date()
-    with Evaluation(store, [_probe(target)], start, as_of.date(), as_of) as ev:
-        return ev.by_period("week")
+    weeks = max(int(weeks), 1)
+    last_day = pd.Timestamp(as_of).tz_convert(workspace_timezone(store)).date()
+    this_monday = last_day - timedelta(days=last_day.weekday())
+    first_monday = this_monday - timedelta(weeks=weeks - 1)
+    with Evaluation(store, [_probe(target)], first_monday, last_day, as_of) as ev:
+        found = ev.by_period("week")
+    every = pd.DataFrame({"period": pd.date_range(first_monday, periods=weeks, freq="7D")})
+    found = found.assign(period=pd.to_datetime(found["period"]))
+    out = every.merge(found, on="period", how="left")
+    for column in ("met", "breached", "pending"):
+        out[column] = out[column].fillna(0).astype("int64")
+    out["target"] = target.name
+    out["metric"] = target.metric
+    out["partial"] = out["period"] == pd.Timestamp(this_monday)
+    return out[["target", "metric", "period", "met", "breached", "pending", "attainment", "partial"]]
 
 
 def recommend_threshold(store: Store, target: Target, goal: float | None = None, days: int = 91,

@@ -68,9 +68,9 @@ def test_performance_view_splits_current_and_previous_periods(store):
     teams = view["dims"]["team"].set_index("value")["attainment"].to_dict()
     assert teams == {"A": 0.0, "B": 100.0}
     assert view["heat"]["breached"].sum() == 1
-    hist, threshold = analysis.target_distribution(store, "FR", date(2025, 1, 8), date(2025, 1, 14),
-                                                   utc(2025, 1, 20), Filters())
-    assert threshold == 60 and hist["tickets"].sum() == 2
+    hist, threshold, tail = analysis.target_distribution(store, "FR", date(2025, 1, 8), date(2025, 1, 14),
+                                                         utc(2025, 1, 20), Filters())
+    assert threshold == 60 and hist["tickets"].sum() + tail["tickets"] == 2
 
 
 def test_a_heat_cell_drills_down_in_the_workspace_time_zone(store):
@@ -98,3 +98,64 @@ def test_goal_steps_follow_target_versions(store):
     steps = analysis.goal_steps(store, current_targets(store), periods)
     assert steps["goal_step"].tolist() == [90.0, 95.0]
     assert steps["within_min"].tolist() == [60.0, 120.0]
+
+
+def test_partial_periods_are_marked_and_kept_out_of_the_control_limits():
+    # A view from Wed 8 Jan to Tue 28 Jan 2025: the weeks of 6 Jan and 27 Jan are cut, 13 and 20 Jan whole.
+    periods = pd.DataFrame({
+        "target": ["T"] * 4, "period": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"]),
+        "met": [1, 90, 80, 0], "breached": [0, 10, 20, 3], "attainment": [100.0, 90.0, 80.0, 0.0],
+    })
+    marked = analysis.mark_partial(periods, "week", date(2025, 1, 8), date(2025, 1, 28))
+    assert marked["partial"].tolist() == [True, False, False, True]
+    out = analysis.p_chart(marked)
+    assert out["center"].iloc[1] == pytest.approx(100 * 170 / 200, abs=0.01), "only whole weeks set the centre"
+    assert out.loc[out["partial"], ["lcl", "ucl", "center"]].isna().all().all()
+    assert not out.loc[out["partial"], "signal"].any(), "a 0% of 3 tickets cut week raises no alarm"
+    whole = analysis.mark_partial(periods, "week", date(2025, 1, 6), date(2025, 2, 2))
+    assert not whole["partial"].any()
+    months = analysis.mark_partial(pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-02-01"])}), "month",
+                                   date(2025, 1, 1), date(2025, 2, 27))
+    assert months["partial"].tolist() == [False, True]  # February ends on the 28th
+
+
+def test_a_series_of_partial_periods_only_gets_no_limits():
+    periods = pd.DataFrame({"target": ["T"], "period": pd.to_datetime(["2025-01-01"]), "met": [5], "breached": [5],
+                            "attainment": [50.0]})
+    out = analysis.p_chart(analysis.mark_partial(periods, "quarter", date(2025, 2, 1), date(2025, 2, 28)))
+    assert out["ucl"].isna().all() and not out["signal"].any()
+
+
+def test_the_distribution_clips_at_p99_and_counts_the_tail(store):
+    rows = [(str(i), utc(2025, 1, 9, 9), utc(2025, 1, 9, 9, i % 50 + 1), None, "A") for i in range(200)]
+    rows += [("slow1", utc(2025, 1, 9, 9), utc(2025, 1, 12, 9), None, "A"),  # three days: far beyond the rest
+             ("slow2", utc(2025, 1, 9, 9), utc(2025, 1, 13, 9), None, "A")]
+    _tickets(store, rows)
+    save_target(store, build_target("FR", "first_response", "1h", "90%"))
+    hist, threshold, tail = analysis.target_distribution(store, "FR", date(2025, 1, 8), date(2025, 1, 14),
+                                                         utc(2025, 1, 20), Filters())
+    assert tail["tickets"] == 2 and tail["beyond_min"] < 3 * 24 * 60
+    assert hist["tickets"].sum() == 200 and hist["minutes_end"].max() <= tail["beyond_min"] + 1e-6
+    assert tail["beyond_min"] == pytest.approx(72.0), "the axis ends at 1.2 x the threshold, not at the outliers"
+
+
+def test_delta_colour_follows_better_not_the_sign():
+    assert analysis.delta_tone(0.0) == "gray" and analysis.delta_tone(0.04) == "gray"
+    assert analysis.delta_tone(float("nan")) == "gray"
+    assert analysis.delta_tone(-3.2) == "red" and analysis.delta_tone(2.0) == "green"
+    assert analysis.delta_tone(-3.2, higher_is_better=False) == "green"
+
+
+def test_the_whatif_shows_exactly_the_weeks_asked_for(store):
+    from slacore.whatif import recent_attainment
+
+    # As of Thu 20 Nov 2025: weeks start on Mondays; 3 weeks are 3-9, 10-16 and 17-20 (so far) November.
+    _tickets(store, [("1", utc(2025, 11, 4, 9), utc(2025, 11, 4, 9, 30), None, "A"),
+                     ("2", utc(2025, 11, 18, 9), utc(2025, 11, 18, 12), None, "A"),
+                     ("3", utc(2025, 10, 28, 9), utc(2025, 10, 28, 9, 5), None, "A")])  # before the three weeks
+    target = build_target("FR", "first_response", "1h", "90%")
+    weekly = recent_attainment(store, target, weeks=3, as_of=utc(2025, 11, 20, 12))
+    assert [p.date() for p in weekly["period"]] == [date(2025, 11, 3), date(2025, 11, 10), date(2025, 11, 17)]
+    assert weekly["met"].tolist() == [1, 0, 0] and weekly["breached"].tolist() == [0, 0, 1]
+    assert weekly["attainment"].isna().tolist() == [False, True, False], "an empty week keeps its row"
+    assert weekly["partial"].tolist() == [False, False, True]

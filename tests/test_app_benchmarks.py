@@ -67,7 +67,11 @@ def test_page_with_sample_data(app_env):
     assert "ahead: your median" in cells or "behind: your median" in cells
     # The median first response in calendar time, against plain SQL on the tickets.
     tickets, answered, median = _first_response_by_sql(app_env)
-    assert metrics(at) == {"Your median first response time, calendar time": format_duration(median * 60)}
+    shown = metrics(at)
+    assert shown.pop("Your median first response time, calendar time") == format_duration(median * 60)
+    # CSAT, FCR and uptime: the team's own percent (the engine's figure for an unscoped target), once each
+    assert {label.split(",")[0] for label in shown} == {"Your CSAT", "Your First contact resolution", "Your Uptime"}
+    assert all(value.endswith("%") for value in shown.values())
     captions = [c.value for c in at.caption]
     assert f"Over {answered:,} answered tickets; {tickets - answered:,} not yet answered are left out." in captions
     # the source links are a link column, every chart has a title

@@ -35,11 +35,18 @@ def _summary(db_path, start: date, end: date, **filters):
 
 
 def _tile_value(row) -> str:
-    return "–" if row["attainment"] != row["attainment"] else f"{row['attainment']:.1f}%"
+    from slacore import metric_defs
+
+    digits = metric_defs.get(row["metric"]).precision
+    return "–" if row["attainment"] != row["attainment"] else f"{row['attainment']:.{digits}f}%"
 
 
 def _tile_caption(row) -> str:
-    return f"{row['met']:,} met, {row['breached']:,} breached, {row['pending']:,} pending"
+    """The tile's counts in its metric's words (met / breached / pending for the time metrics)."""
+    from slacore import metric_defs
+
+    return metric_defs.get(row["metric"]).counts_text(int(row["met"]), int(row["breached"]), int(row["pending"]),
+                                                      int(row["unmeasured"]))
 
 
 def test_performance_shows_a_tile_per_target_with_sample_data(app_env):
@@ -50,11 +57,19 @@ def test_performance_shows_a_tile_per_target_with_sample_data(app_env):
     captions = " | ".join(c.value for c in at.caption)
     for row in summary.values():
         assert _tile_caption(row) in captions, (row["name"], captions)
-    assert [b.label for b in at.button].count("Tickets") == len(summary)
+    from slacore import metric_defs
+
+    labels = [b.label for b in at.button]
+    for label in {metric_defs.get(r["metric"]).drill_label for r in summary.values()}:
+        assert labels.count(label) == sum(metric_defs.get(r["metric"]).drill_label == label for r in summary.values())
     assert len(charts(at)) == 3, "the attainment, distribution and heatmap charts are drawn"
-    # The at-risk table: one row per pending (target, ticket) in the period.
+    # The at-risk table: one row per pending (target, ticket) in the period, for the targets with a clock (an open
+    # ticket is pending for FCR too, but has no time left to lose).
     risk = at.dataframe[-1].value
-    assert len(risk) == sum(r["pending"] for r in summary.values()) > 0
+    from slacore import metric_defs
+
+    clocked = [r for r in summary.values() if metric_defs.get(r["metric"]).threshold]
+    assert len(risk) == sum(r["pending"] for r in clocked) > 0
 
 
 def test_performance_tile_button_opens_the_drilldown(app_env):
@@ -153,7 +168,9 @@ def test_targets_what_if_recommends_a_threshold(app_env):
     base = current_targets(store)[0]
     probe = replace(base, within_s=2 * 3600, target_id=None, version=None)  # not a stored version
     as_of = default_as_of(store)
-    with Evaluation(store, [probe], (as_of - timedelta(weeks=12)).date(), as_of.date(), as_of) as ev:
+    # The 12 weeks asked for: Monday to Sunday, the last one the as-of week (the sample's zone is UTC).
+    first_monday = as_of.date() - timedelta(days=as_of.date().weekday()) - timedelta(weeks=11)
+    with Evaluation(store, [probe], first_monday, as_of.date(), as_of) as ev:
         row = ev.summary().iloc[0]
     overall = 100 * row["met"] / (row["met"] + row["breached"])
     assert metrics(at)["Attainment with 2 h 00 min"] == f"{overall:.1f}%"
@@ -169,7 +186,7 @@ def test_targets_template_loads_into_an_empty_database(empty_app):
     from slacore.targets import current_targets
 
     names = [t.name for t in current_targets(open_store(empty_app))]
-    assert names == ["Critical response", "Critical restore", "High response", "High restore"]
+    assert names == ["Critical response", "Critical restore", "High response", "High restore", "Platform uptime"]
     assert list(at.dataframe[0].value["name"]) == names
 
 
@@ -177,7 +194,30 @@ def test_targets_bad_yaml_is_refused_with_the_line(empty_app):
     at = _app("pages/targets.py")
     at.text_area(key="yaml-input").set_value("targets:\n  - name: x\n    metric: speed\n    within: 1h\n    goal: 90%\n")
     at.button(key="apply-yaml").click().run()
-    assert_errors(at, ["line 3: targets[1].metric: 'speed' is not one of first_response, resolution"])
+    assert_errors(at, ["line 3: targets[1].metric: 'speed' is not one of first_response, resolution, csat, fcr, uptime"])
     from slacore.store import open_store
 
     assert open_store(empty_app).scalar("SELECT count(*) FROM targets") == 0, "nothing applied"
+
+
+def test_performance_shows_csat_fcr_and_uptime_in_their_own_words(app_env):
+    """The sample's survey export and outage log reach the tiles: CSAT with its response rate and rule, FCR with its
+    definition, uptime to three decimals with its error budget; choosing the uptime target draws the budget's burn
+    and groups by service (the only dimension uptime has)."""
+    at = assert_clean(_app("pages/performance.py", WHOLE))
+    summary = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))
+    shown = metrics(at)
+    for name in ("Customer satisfaction", "First contact resolution", "Service uptime"):
+        assert shown[name] == _tile_value(summary[name]) != "–"
+    assert summary["Customer satisfaction"]["met"] > 0 and summary["Service uptime"]["breached"] > 0
+    words = " | ".join(c.value for c in at.caption)
+    assert "Response rate" in words and "satisfied = 4–5 of 5" in words
+    assert "First contact: resolved, never reopened, at most one agent reply" in words
+    assert "error budget" in words
+    at.selectbox(key="perf-target").set_value("Service uptime").run()
+    assert_clean(at)
+    titles = [c.proto.spec for c in charts(at)]
+    assert any("Error budget" in spec for spec in titles), "the burn chart is drawn"
+    assert not any("weekday and hour" in spec for spec in titles), "no arrival heat map for time"
+    captions = " | ".join(c.value for c in at.caption)
+    assert "of downtime used of" in captions and "the budget resets each month" in captions

@@ -40,6 +40,12 @@ def _ticket_count(db_path) -> int:
     return open_store(db_path).scalar("SELECT count(*) FROM tickets")
 
 
+def _store(db_path):
+    from slacore.store import open_store
+
+    return open_store(db_path)
+
+
 def _upload(at: AppTest, inputs, name: str, mime: str = "text/csv") -> AppTest:
     at.file_uploader(key="uploads").set_value((name, (inputs / name).read_bytes(), mime))
     at.run()
@@ -51,13 +57,36 @@ def _upload(at: AppTest, inputs, name: str, mime: str = "text/csv") -> AppTest:
 def test_first_start_loads_the_sample_data_on_home(app_env):
     at = _app()
     assert [t.value for t in at.title] == ["SLA dashboard"]
+    store = _store(app_env)
+    answered, outages, services = store.rows(
+        "SELECT (SELECT count(*) FILTER (WHERE answered) FROM surveys), (SELECT count(*) FROM incidents), "
+        "(SELECT count(DISTINCT service) FROM incidents)")[0]
+    assert answered > 0 and outages > 0 and services == 4
     assert _metrics(at) == {"Tickets": f"{SAMPLE_TICKETS:,}", "Open": f"{SAMPLE_OPEN:,}",
-                            "Sources": "2", "Imports": "2"}  # zendesk + freshdesk sample exports
+                            "Sources": "2", "Imports": "4",  # zendesk + freshdesk, the survey export, the outage log
+                            "Survey responses": f"{answered:,}", "Outages": f"{outages:,}", "Services": "4",
+                            "Monitor checks": "0"}
     assert not at.info
     caption = next(c.value for c in at.caption if str(app_env) in c.value)  # names the database in use
     assert caption.startswith(f"Tickets created from {SAMPLE_FIRST} to {SAMPLE_LAST} (UTC).")
     titles = [json.loads(c.proto.spec).get("title") for c in charts(at)]
     assert titles == ["Tickets created per week", "By priority", "By channel"]
+    # The five promises over the last 30 days, in the registry's order, each as the summary computes it.
+    from datetime import timedelta
+
+    from slacore.metrics import summarize
+    from slacore.scope import default_as_of
+
+    promises = next(d.value for d in at.dataframe if "promise" in d.value.columns)
+    as_of = default_as_of(store)
+    expected = summarize(store, (as_of - timedelta(days=29)).date(), as_of.date(), as_of).set_index("name")
+    assert set(promises["promise"]) == {"First response", "Resolution", "CSAT", "First contact resolution", "Uptime"}
+    assert list(promises["promise"]).index("CSAT") > list(promises["promise"]).index("Resolution")
+    for row in promises.to_dict("records"):
+        got = expected.loc[row["target"]]
+        assert row["status"] == {True: "met", False: "missed", None: "nothing decided"}[got["goal_met"]]
+    uptime = promises[promises["promise"] == "Uptime"].iloc[0]
+    assert uptime["shown"].count(".") == 1 and len(uptime["shown"].split(".")[1]) == 4  # 99.953%: three decimals
 
 
 def test_first_start_with_sample_data_is_not_repeated_on_rerun(app_env):
@@ -115,8 +144,8 @@ def test_data_upload_shows_preview_then_imports_with_rejected_rows(app_env, inpu
 
     # The import shows up on the Imports tab, newest first, with its counts.
     imports = at.tabs[IMPORT_TAB].dataframe[0].value
-    assert len(imports) == 3
-    assert imports.iloc[0]["file_name"] == BAD_ROWS
+    assert len(imports) == 5  # the four sample imports (two ticket exports, surveys, outages) and this one
+    assert imports.iloc[0]["file_name"] == BAD_ROWS and imports.iloc[0]["kind"] == "tickets"
     assert int(imports.iloc[0]["loaded"]) == 54 and int(imports.iloc[0]["rejected"]) == 6
 
     # And Home counts the new tickets on top of the sample data.
@@ -125,7 +154,7 @@ def test_data_upload_shows_preview_then_imports_with_rejected_rows(app_env, inpu
     assert_clean(at)
     home = _metrics(at)
     assert _as_int(home["Tickets"]) == tickets_before + 54
-    assert _as_int(home["Imports"]) == 3
+    assert _as_int(home["Imports"]) == 5  # with the sample survey export and outage log
 
 
 @pytest.mark.parametrize(
@@ -144,7 +173,7 @@ def test_data_refused_upload_shows_one_sentence(app_env, inputs, name, mime, sen
     assert_errors(at, [sentence])
     assert not any(b.label == f"Import {name}" for b in at.button), "no Import button for a refused file"
     after = at.tabs[IMPORT_TAB].dataframe[0].value
-    assert len(after) == len(before) == 2, "a refused file stores nothing"
+    assert len(after) == len(before) == 4, "a refused file stores nothing"
     assert _ticket_count(app_env) == SAMPLE_TICKETS
 
 
@@ -156,11 +185,15 @@ def test_imports_tab_lists_the_sample_imports(app_env):
     assert [i.value for i in tab.info] == [
         "The built-in sample data is loaded. Remove it once your own exports are in; targets stay."]
     imports = tab.dataframe[0].value
-    assert len(imports) == 2
-    assert set(imports["file_name"]) == {"zendesk_tickets.csv", "freshdesk_tickets.csv"}
+    assert len(imports) == 4
+    assert set(imports["file_name"]) == {"zendesk_tickets.csv", "freshdesk_tickets.csv", "csat_survey.csv",
+                                         "outages.csv"}
+    assert dict(zip(imports["file_name"], imports["kind"]))["csat_survey.csv"] == "surveys"
     assert "sha256" not in imports.columns, "the hash is not shown"
     assert list(imports["import_id"]) == sorted(imports["import_id"], reverse=True), "newest first"
-    assert imports["loaded"].astype(int).sum() == SAMPLE_TICKETS
+    assert imports[imports["kind"] == "tickets"]["loaded"].astype(int).sum() == SAMPLE_TICKETS
+    assert imports[imports["kind"] == "surveys"]["loaded"].astype(int).sum() == 2500
+    assert imports[imports["kind"] == "incidents"]["loaded"].astype(int).sum() == 40  # sample_data/outages.csv
     assert imports["rejected"].astype(int).sum() == 0
     assert any("Select a row" in c.value for c in tab.caption)
 
@@ -186,11 +219,14 @@ def test_remove_sample_data_button_empties_the_store(app_env):
     at.button(key="remove-sample").click().run()
     at.button(key="remove-sample-yes").click().run()
     assert_clean(at)
-    assert any(f"Removed {tickets:,} sample tickets and 2 sample imports" in s.value for s in at.success)
+    assert any(f"Removed {tickets:,} sample tickets, 2,500 sample survey responses and 4 sample imports" in s.value
+               for s in at.success)
     assert [i.value for i in at.tabs[IMPORT_TAB].info] == ["Nothing imported yet."]
 
     store = open_store(app_env)
     assert store.scalar("SELECT count(*) FROM tickets") == 0
+    assert store.scalar("SELECT count(*) FROM incidents") == 0, "the sample outages go with them"
+    assert store.scalar("SELECT count(*) FROM surveys") == 0
     assert store.scalar("SELECT count(*) FROM imports") == 0
     assert store.scalar("SELECT count(*) FROM targets") > 0, "targets stay"
 

@@ -220,3 +220,13 @@ def test_property_stamps_with_an_offset_read_back_to_the_same_instant(con, when,
     fmt, parsed = read_back(con, values, tz=source_tz)
     assert fmt == "iso+offset"
     assert parsed == expected, values
+
+
+def test_a_format_is_shown_as_a_date_written_in_it_not_as_codes():
+    from slacore.importers.timestamps import ColumnFormat, describe, describe_column
+
+    assert describe("%d/%m/%Y %H:%M") == "31/01/2025 14:05, day first"
+    assert describe("%m/%d/%Y %I:%M %p") == "01/31/2025 02:05 PM, month first"
+    assert "%" not in describe("%Y-%m-%d %H:%M:%S %z")
+    assert describe_column(ColumnFormat("Resolved", None, 0, 0)) == "empty"  # nothing to read is not 'unreadable'
+    assert describe_column(ColumnFormat("Resolved", None, 0, 5)) == "unreadable"

@@ -144,3 +144,20 @@ def test_new_metric_targets_take_no_threshold_and_round_trip_through_yaml(store)
     assert "within" not in again and "budget: quarter" in again
     assert apply_yaml(store, again) == {"calendars": 0, "created": 0, "changed": 0, "unchanged": 3}
     assert [t.metric for t, _, _ in parse_yaml(again).targets] == ["csat", "fcr", "uptime"]
+
+
+def test_the_csat_drilldown_lists_the_lowest_ratings_first_with_their_comments(store):
+    from slacore.metric_defs import get
+
+    with store.transaction() as cur:
+        cur.executemany(
+            "INSERT INTO surveys (source, response_id, rated_at, answered, rating, scale_min, scale_max, comment) "
+            "VALUES ('poll', ?, ?, ?, ?, 1, 5, ?)",
+            [("a", u(2025, 3, 2), True, 5, "great"), ("b", u(2025, 3, 3), True, 1, "slow"),
+             ("c", u(2025, 3, 4), True, 2, None), ("d", u(2025, 3, 5), False, None, None)])
+    apply_yaml(store, "targets:\n  - {name: CSAT, metric: csat, goal: 80%}\n")
+    with Evaluation(store, start=date(2025, 3, 1), end=date(2025, 3, 31), as_of=u(2025, 4, 1)) as ev:
+        rows = get("csat").drilldown(ev, "CSAT")
+        bad = get("csat").drilldown(ev, "CSAT", "breached")
+    assert rows["comment"].fillna("").tolist()[:3] == ["slow", "", "great"] and rows["outcome"].tolist()[-1] == "unmeasured"
+    assert bad["rating"].tolist() == ["1", "2"]

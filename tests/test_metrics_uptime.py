@@ -50,7 +50,7 @@ def test_uptime_is_time_weighted_with_overlaps_counted_once_and_planned_work_lef
     month = 30 * 86400
     api = rows.loc["API"]
     assert (api["breached"], api["unmeasured"], api["met"]) == (55 * 60, 2 * 3600, month - 55 * 60 - 2 * 3600)
-    assert api["attainment"] == pytest.approx(round(100 * (1 - 3300 / (month - 7200)), 1))
+    assert api["attainment"] == pytest.approx(round(100 * (1 - 3300 / (month - 7200)), 3))  # three decimals
     period = extra["API"]["periods"][0]
     assert period["allowed_down_s"] == pytest.approx(0.001 * (month - 7200), abs=0.1)
     assert period["credit_percent"] == 10.0 and period["partial"] is False
@@ -84,3 +84,47 @@ def test_what_if_a_goal_counts_the_months_it_would_have_missed(outages):
     _, sentence = missed_periods(outages, api, 0.99, periods=2, as_of=u(2025, 12, 15))
     assert sentence == "At 99% you would have missed 0 of the last 2 months."
     assert measurement_notes(outages, api) == []
+
+
+def test_the_error_budget_burns_day_by_day_and_resets_each_month(outages):
+    from slacore.budget import burn, burn_chart
+    from slacore.targets import current_targets
+
+    api = {t.name: t for t in current_targets(outages)}["API"]
+    with Evaluation(outages, [api], date(2025, 11, 1), date(2025, 12, 10), u(2025, 12, 10, 12)) as ev:
+        november = burn(ev, api, date(2025, 11, 1))
+        december = burn(ev, api)  # the last period with data
+    assert len(november) == 30 and november["used_s"].iloc[-1] == 55 * 60
+    assert november.loc[november["day"] == "2025-11-03", "used_s"].item() == 45 * 60
+    assert november["budget_s"].iloc[0] == pytest.approx(0.001 * 30 * 86400)
+    assert november["even_s"].iloc[-1] == pytest.approx(november["budget_s"].iloc[0])
+    assert december["used_s"].iloc[0] == 20 * 60 and december["budget_s"].iloc[0] == pytest.approx(0.001 * 31 * 86400)
+    spec = burn_chart(november, "API").to_dict()
+    assert spec["title"]["text"] == "API" and len(spec["layer"]) == 4
+
+
+def test_the_drilldown_lists_downtime_first(outages):
+    from slacore.metric_defs import get
+
+    with Evaluation(outages, start=date(2025, 11, 1), end=date(2025, 11, 30), as_of=u(2025, 12, 15)) as ev:
+        rows = get("uptime").drilldown(ev, "API")
+        down = get("uptime").drilldown(ev, "API", "breached")
+    assert rows["outcome"].iloc[0] == "breached" and down["minutes"].sum() == 55.0
+    assert set(down["state"]) == {"down"} and set(down["service"]) == {"API"}
+
+
+def test_saving_the_targets_table_keeps_uptimes_service_credits_and_budget(outages):
+    """The Targets page's table round-trips every field: an uptime target's service scope, credit schedule and
+    budget period are columns of their own, so saving the table unchanged changes nothing."""
+    from slacore.target_table import save_targets_table, targets_frame
+    from slacore.targets import current_targets
+
+    before = current_targets(outages)
+    frame = targets_frame(before)
+    assert frame.loc[frame["name"] == "API", ["service", "credits", "budget"]].values.tolist() == [
+        ["API", "99.9%: 10%; 99%: 25%", "month"]]
+    counts = save_targets_table(outages, frame, author="t", reason="", effective=None)
+    assert counts == {"created": 0, "changed": 0, "unchanged": 2, "retired": 0}
+    frame.loc[frame["name"] == "API", "credits"] = "99.5%: 5%"
+    save_targets_table(outages, frame, author="t", reason="new contract", effective=None)
+    assert {t.name: t for t in current_targets(outages)}["API"].credits == ((0.995, 0.05),)

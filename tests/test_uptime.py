@@ -263,8 +263,8 @@ LO = ts("2026-03-28")
 DAYS = 3
 MINUTES = DAYS * 1440
 
-incident_st = st.tuples(st.sampled_from(["A", "B"]), st.integers(-300, MINUTES), st.one_of(st.none(), st.integers(0, 600)),
-                        st.booleans(), st.booleans())
+incident_st = st.tuples(st.sampled_from(["A", "B"]), st.integers(-300, MINUTES),
+                        st.one_of(st.none(), st.integers(0, 600)), st.booleans(), st.booleans())
 check_st = st.lists(st.tuples(st.integers(0, MINUTES - 1), st.booleans()), max_size=40, unique_by=lambda c: c[0])
 
 
@@ -358,3 +358,15 @@ def test_units_match_the_minute_model(store, incidents, checks, as_of_m, tz, gap
     for service, raw in raw_down:
         if service == "A":
             assert totals(df, "A").get("down", 0) <= raw
+
+
+def test_a_run_of_failed_checks_says_what_the_monitor_said(store):
+    with store.transaction() as cur:
+        for minute, up, text in [(0, True, "OK"), (1, False, "timeout"), (2, False, "HTTP 503"), (3, True, "OK")]:
+            cur.execute("INSERT INTO checks (source, service, checked_at, up, status_text) "
+                        "VALUES ('mon', 'site', ?, ?, ?)",
+                        [ts("2026-01-10") + timedelta(minutes=minute), up, text])
+    df = units(store, "2026-01-10", "2026-01-10 00:04")
+    assert list(df[df.state == "down"].detail) == ["down 2 min: 2 failed checks (timeout)"]
+    assert list(uptime.outages(store, ts("2026-01-10"), ts("2026-01-11"), ts("2026-01-10 00:04")).title) == \
+        ["2 failed checks (timeout)"]

@@ -13,38 +13,33 @@ rules, event-log activities) run once per distinct value.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from .. import auth
 from ..errors import UserError
 from ..store import Store
 from . import presets, reader
+from .machinery import (FINAL, PARSED, RAW, REJECTS, SAMPLE, SPREAD, STAGE, ImportOptions, ImportPlan,  # noqa: F401
+                        ImportReport, _check_file, _check_timezone, _csv_row_numbers, _duration_seconds, _ident,
+                        _insert_rejects, _json_of, _keep_rejects, _lit, _nothing_loadable, _number, _pii_value,
+                        _plain_columns, _ReadAgain, _Source, _text, delete_import, drop_temp, file_sha256,
+                        list_imports, record_import, rejected_rows)
+from .machinery import _open_source as _open_any_source
 from .priorities import priority_sql
-from .timestamps import (EARLIEST_SQL, LATEST_SQL, PLACEHOLDERS, SUPPORTED_YEARS, ColumnFormat, clean_expr, describe,
-                         detect_formats, parse_expr, placeholder_sql)
+from .timestamps import (EARLIEST_SQL, LATEST_SQL, SUPPORTED_YEARS, ColumnFormat, clean_expr, describe,
+                         describe_column, detect_formats, parse_expr, placeholder_sql)
 
 if TYPE_CHECKING:  # slacore.clocks, slacore.quality and pandas load when the swap needs them (see _Preload)
     import pandas as pd
 
-STAGE = "_stage"  # an XLSX sheet as text
-SAMPLE = "_sample"  # a CSV's first rows: format detection and cleaning decisions
-PARSED = "_parsed"
-FINAL = "_final"
-REJECTS = "_rejects"
-RAW = "_raw"
-SPREAD = "_spread"  # a reservoir over the whole CSV, when the first rows leave a date format undecided
-SAMPLE_ROWS = 20_000
 
 SERVICENOW_STATES = {"1": "New", "2": "In Progress", "3": "On Hold", "6": "Resolved", "7": "Closed", "8": "Canceled"}
 # Event-log activities, classified once per distinct value (lower case).
@@ -53,182 +48,15 @@ CLOSE_ACTIVITY = r"clos|cancel|cerrad|geschlossen|fermé|invalid|duplicate|rejec
 RESPONSE_ACTIVITY = (r"respon|repl|answer|contact|comment|take in charge|in charge|acknowledg|accept|work start|"
                      r"start work|in progress|antwort|respuesta|réponse")
 
+SAMPLE_ROWS = 20_000  # a CSV's first rows read for the decisions before the one full pass
+
 Progress = Callable[[float, str], None]
 
 
-@dataclass
-class ImportOptions:
-    fmt: str = "auto"  # auto | zendesk | freshdesk | jira | servicenow | generic
-    timezone: str | None = None  # how naive time stamps are read; None: the zone the headers name, else UTC
-    mapping: dict[str, str] = field(default_factory=dict)  # field -> header; "" unmaps a field
-    dayfirst: bool | None = None  # None: decided from the data
-    sheet: str | None = None  # XLSX: None picks the sheet that holds tickets
-    pii: str = "keep"  # keep | drop | hash: what to do with requester names, e-mails, phones
-    source: str | None = None  # source system name; defaults to the format
-    remember: bool = True  # remember a hand-made mapping for the next file with the same header
-
-
-@dataclass
-class ImportPlan:
-    """What the importer will do with a file: shown as the preview before importing."""
-
-    file_name: str
-    kind: str
-    sheet: str | None
-    sheets: list[str]
-    headers: list[str]
-    format: str
-    mapping: dict[str, str]
-    remembered: bool
-    timestamp_formats: dict[str, str]
-    pii_columns: list[str]
-    rows: int
-    preview: pd.DataFrame
-    columns: list[presets.MappedColumn] = field(default_factory=list)  # each mapped field: header, how sure
-    asked: list[presets.Match] = field(default_factory=list)  # unsure matches: used only once confirmed
-    timezone: str = "UTC"  # the source zone the import will use
-    timezone_from: list[str] = field(default_factory=list)  # the headers that proposed it ('Created (CET)')
-    measured_as: dict[str, str] = field(default_factory=dict)  # what a target measures without its column
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    import_id: int
-    file_name: str
-    sha256: str
-    format: str
-    source: str
-    rows_read: int
-    loaded: int
-    updated: int
-    rejected: int
-    duplicates: int
-    seconds: float
-    mapping: dict[str, str]
-    timestamp_formats: dict[str, str]
-    notes: list[str]
-    rejected_rows: pd.DataFrame
-    columns: list[presets.MappedColumn] = field(default_factory=list)
-    asked: list[presets.Match] = field(default_factory=list)
-    timezone: str = "UTC"
-    timezone_from: list[str] = field(default_factory=list)
-    measured_as: dict[str, str] = field(default_factory=dict)
-    # field -> {"rows": N, "values": [...]}: cells holding a placeholder for "no date" (1900-01-01, 0000-00-00...),
-    # read as empty (an unanswered or open ticket); in the creation column they rejected the row instead.
-    placeholders: dict[str, dict] = field(default_factory=dict)
-
-    def as_json(self) -> dict:
-        return {
-            "loaded": self.loaded, "updated": self.updated, "rejected": self.rejected,
-            "format": self.format, "source": self.source, "import_id": self.import_id,
-            "file": self.file_name, "rows_read": self.rows_read, "duplicates": self.duplicates,
-            "seconds": round(self.seconds, 3), "mapping": self.mapping,
-            "timestamp_formats": self.timestamp_formats, "notes": self.notes,
-            # added with the scored header matcher:
-            "columns": {c.field: c.as_json() for c in self.columns},
-            "asked": [{"field": m.field, "header": m.header, "score": m.score, "how": m.explain()}
-                      for m in self.asked],
-            "timezone": self.timezone, "timezone_from": self.timezone_from,
-            "measured_as": self.measured_as,
-            "placeholders": self.placeholders,
-        }
-
-    def placeholder_lines(self) -> list[str]:
-        """One sentence per column with placeholder dates (the import report on the page and the command line)."""
-        lines = []
-        for fld, found in self.placeholders.items():
-            values = ", ".join(repr(v) for v in found["values"])
-            effect = "rows rejected" if fld == "created_at" else "read as empty"
-            lines.append(f"{fld}: {found['rows']:,} placeholder date{'s' if found['rows'] != 1 else ''} ({values}), "
-                         f"{effect}")
-        return lines
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _check_timezone(tz: str | None) -> None:
-    if tz is None:  # the headers' zone, else UTC
-        return
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"Unknown time zone {tz!r}; use an IANA name such as UTC, Europe/Berlin or America/New_York.") from None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # -- reading the file ---------------------------------------------------------------------------------------------
-
-@dataclass
-class _Source:
-    """Where the rows come from. A CSV is parsed straight from DuckDB's reader (`relation`), with its first rows
-    (`sample`) for the decisions taken before the one full pass; an XLSX sheet is staged (pandas gives a frame) and
-    is its own sample."""
-
-    kind: str  # "csv" | "xlsx"
-    shown: str
-    columns: list[str]
-    relation: str
-    sample: str
-    sha256: str | None
-    encoding: str = "utf-8"
-    sheet: str | None = None
-    rows: int | None = None  # known for XLSX; counted by the parse for CSV
-    csv: reader.CsvSource | None = None
-    head_only: bool = False  # the sample holds only the first rows of a bigger file
-    malformed: list[tuple[int, str, str]] = field(default_factory=list)
-
-    def close(self) -> None:
-        if self.csv is not None:
-            self.csv.close()
-
-
 def _open_source(cur, path: Path, shown: str, options: ImportOptions,
                  scan: reader.FileScan | None = None) -> _Source:
-    """`scan`: how to read the file (a full scan, or just its head while the full scan runs in the background)."""
-    cur.execute("SET TimeZone = 'UTC'")  # time stamp parsing relies on it (the store sets it too)
-    kind = reader.detect_kind(path, shown)
-    if kind == "xlsx":
-        staged = reader.stage_xlsx(cur, path, STAGE, shown, options.sheet, _choose_ticket_sheet)
-        return _Source("xlsx", shown, staged.columns, STAGE, STAGE, None, sheet=staged.sheet, rows=staged.rows)
-    csv = reader.open_csv(cur, path, shown, scan)
-    try:
-        sampled = reader.sample_csv(cur, csv, SAMPLE, shown, SAMPLE_ROWS)
-    except BaseException:
-        csv.close()
-        raise
-    return _Source("csv", shown, csv.columns, csv.relation(), SAMPLE, csv.sha256,
-                   encoding=csv.encoding, csv=csv, head_only=sampled >= SAMPLE_ROWS)
-
-
-def _plain_columns(cur, src: _Source, headers: list[str]) -> set[str]:
-    """Columns whose sampled cells need no cleaning (no padding, no placeholder, no ServiceNow reference): their
-    text is taken as it is, which spares a CASE per cell on big files. Ids, dates and numbers are always cleaned.
-
-    One UNPIVOT pass over the sample: linear in the number of columns (one aggregate per column was quadratic:
-    2,000 columns took minutes)."""
-    if not headers:
-        return set()
-    nulls = ", ".join(_lit(p) for p in PLACEHOLDERS)
-    columns = "COLUMNS(* EXCLUDE (_row))" if src.kind == "xlsx" else "COLUMNS(*)"  # a staged sheet numbers its rows
-    dirty = {name for (name,) in cur.execute(f"""
-        SELECT DISTINCT name FROM (UNPIVOT {src.sample} ON {columns} INTO NAME name VALUE v)
-        WHERE v IN ({nulls}) OR starts_with(v, ' ') OR ends_with(v, ' ') OR starts_with(v, '{{')
-    """).fetchall()}
-    return set(headers) - dirty
+    return _open_any_source(cur, path, shown, options, scan, _choose_ticket_sheet, SAMPLE_ROWS)
 
 
 def _choose_ticket_sheet(headers_by_sheet: dict[str, list[str]]) -> str:
@@ -331,7 +159,7 @@ def plan_import(store: Store, path: str | Path, name: str | None = None,
     return ImportPlan(
         file_name=shown, kind=src.kind, sheet=src.sheet, sheets=sheets, headers=headers, format=fmt,
         mapping=mapping, remembered=remembered,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()},
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()},
         pii_columns=presets.pii_columns(headers, mapping), rows=rows, preview=preview,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping), notes=info.notes + dropped,
@@ -353,68 +181,6 @@ def _timestamp_formats(cur, src: _Source, mapping: dict[str, str], options: Impo
 
 
 # -- parsing ------------------------------------------------------------------------------------------------------
-
-def _text(header: str | None, plain: set[str] = frozenset()) -> str:
-    """Cleaned text of a column; ServiceNow reference fields `{'link': ..., 'value': ...}` give their value."""
-    if header is None:
-        return "CAST(NULL AS VARCHAR)"
-    col = _ident(header)
-    if header in plain:
-        return f"nullif({col}, '')"
-    v = clean_expr(col)
-    return (f"CASE WHEN starts_with({col}, '{{') AND contains({col}, 'value') "
-            f"THEN nullif(regexp_extract({col}, '[''\"]value[''\"]\\s*:\\s*[''\"]([^''\"]*)', 1), '') ELSE {v} END")
-
-
-def _number(header: str | None) -> str:
-    """A number; a decimal comma (European exports) is read as a point when the plain reading fails."""
-    if header is None:
-        return "CAST(NULL AS DOUBLE)"
-    col = _ident(header)
-    return f"coalesce(try_cast({col} AS DOUBLE), try_cast(replace({clean_expr(col)}, ',', '.') AS DOUBLE))"
-
-
-def _duration_seconds(header: str | None) -> str:
-    """ServiceNow durations: epoch datetimes ('1970-01-02 04:23:17' = 1 d 4 h 23 min, Table API), display text
-    ('1 Day 4 Hours 23 Minutes', list exports) or plain seconds."""
-    if header is None:
-        return "CAST(NULL AS DOUBLE)"
-    v = clean_expr(_ident(header))
-    units = " + ".join(
-        f"coalesce(try_cast(regexp_extract(lower({v}), '([0-9]+)\\s*{unit}', 1) AS DOUBLE), 0) * {seconds}"
-        for unit, seconds in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)))
-    return (f"coalesce(epoch(try_cast({v} AS TIMESTAMP)) - epoch(TIMESTAMP '1970-01-01'), try_cast({v} AS DOUBLE), "
-            f"CASE WHEN regexp_matches(lower({v}), '^[0-9]+\\s*(day|hour|minute|second)') THEN {units} END)")
-
-
-def _pii_value(header: str, pii: set[str], options: ImportOptions, qualifier: str = "",
-               plain: set[str] = frozenset()) -> str | None:
-    """A column's cleaned text with the personal-data policy applied (None: the column is dropped)."""
-    col = qualifier + _ident(header)
-    value = f"nullif({col}, '')" if header in plain else clean_expr(col)
-    if header in pii:
-        if options.pii == "drop":
-            return None
-        if options.pii == "hash":
-            return f"left(sha256({value}), 16)"
-    return value
-
-
-def _json_of(headers: list[str], pii: set[str], options: ImportOptions, qualifier: str = "",
-             plain: set[str] = frozenset(), empty_cells: bool = True) -> str:
-    """A JSON object of the columns' cleaned values. Without `empty_cells`, empty cells are left out: a wide export
-    (a Jira file has ~100 mostly empty custom fields) would otherwise store `"field": null` ~100 times per ticket,
-    several times the size of the file, and writing that is most of such an import (`extra ->> 'field'` reads
-    NULL either way)."""
-    items = [(h, value) for h in headers if (value := _pii_value(h, pii, options, qualifier, plain)) is not None]
-    if not items:
-        return "CAST(NULL AS JSON)"
-    if empty_cells:
-        return f"json_object({', '.join(f'{_lit(h)}, {value}' for h, value in items)})"
-    # concat_ws skips NULL members; to_json quotes and escapes a value as json_object does
-    members = ", ".join(f"{_lit(json.dumps(h, ensure_ascii=False) + ':')} || to_json({value})" for h, value in items)
-    return f"CAST('{{' || concat_ws(',', {members}) || '}}' AS JSON)"
-
 
 def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options: ImportOptions,
                    fmt: str, headers: list[str], src: _Source | None = None, plain: set[str] = frozenset()) -> str:
@@ -484,6 +250,10 @@ def _parsed_select(mapping: dict[str, str], ts: dict[str, ColumnFormat], options
             {text('subject')} AS subject,
             TRY_CAST(round({_number(m('reopens'))}) AS INTEGER) AS reopens,
             TRY_CAST(round({_number(m('agent_replies'))}) AS INTEGER) AS agent_replies,
+            TRY_CAST(round({_number(m('customer_replies'))}) AS INTEGER) AS customer_replies,
+            {_yes_no(m('first_contact'))} AS first_contact,
+            {text('satisfaction')} AS csat_raw,
+            {text('satisfaction_comment')} AS csat_comment,
             {text('activity')} AS activity,
             {extra} AS extra
         FROM {relation}
@@ -606,7 +376,8 @@ def _derived(mapping: dict[str, str]) -> str:
 
 PARSED_COLUMNS = (
     "_row, ticket_id, created_at, first_response_at, resolved_at, updated_at, status, priority_raw, team, "
-    "assignee, channel, customer, customer_tier, category, subject, reopens, agent_replies, "
+    "assignee, channel, customer, customer_tier, category, subject, reopens, agent_replies, customer_replies, "
+    "first_contact, csat_raw, csat_comment, "
     "vendor_first_response_business_min, vendor_resolution_business_min, on_hold_min, on_hold_business_min, "
     "pending_min, pending_business_min, activity, extra"
 )
@@ -653,27 +424,9 @@ def _placeholder_counts(cur, mapping: dict[str, str]) -> dict[str, dict]:
     return out
 
 
-def _csv_row_numbers(cur, table: str, malformed: list[tuple[int, str, str]]) -> None:
-    """`table` (rid, row_number) gets the spreadsheet row numbers of CSV rows: rid + 2 (the header is row 1),
-    plus one for every line the reader skipped before the row (an ASOF join on the skipped lines)."""
-    cur.execute(f"UPDATE {table} SET row_number = rid + 2")
-    if not malformed:
-        return
-    shifts = [line - 2 - i for i, line in enumerate(sorted(line for line, _, _ in malformed))]
-    cur.execute("CREATE OR REPLACE TEMP TABLE _skips AS SELECT a, max(n) AS n FROM "
-                "(SELECT a, row_number() OVER (ORDER BY a) AS n FROM (SELECT unnest(?::BIGINT[]) AS a)) GROUP BY a",
-                [shifts])
-    cur.execute(f"""
-        UPDATE {table} t SET row_number = t.row_number + k.n
-        FROM (SELECT q.rid, s.n FROM {table} q ASOF JOIN _skips s ON q.rid >= s.a) k
-        WHERE t.rid = k.rid
-    """)
-    cur.execute("DROP TABLE _skips")
-
-
 FINAL_COLUMNS = (
     "ticket_id, created_at, first_response_at, resolved_at, status, priority, priority_raw, team, assignee, "
-    "channel, customer, customer_tier, category, subject, reopens, agent_replies, "
+    "channel, customer, customer_tier, category, subject, reopens, agent_replies, customer_replies, first_contact, "
     "vendor_first_response_business_min, vendor_resolution_business_min, on_hold_min, on_hold_business_min, "
     "pending_min, pending_business_min, updated_at, extra"
 )
@@ -730,6 +483,8 @@ def _collapse(cur, activities: bool, codes: dict[str, str]) -> tuple[int, int, b
                 arg_max(customer_tier, ord) AS customer_tier, arg_max(category, ord) AS category,
                 arg_max(subject, ord) AS subject, max(reopens) AS reopens,
                 count(*) FILTER (WHERE kind = 'response')::INTEGER AS agent_replies,
+                max(customer_replies) AS customer_replies, arg_max(first_contact, ord) AS first_contact,
+                arg_max(csat_raw, ord) AS csat_raw, arg_max(csat_comment, ord) AS csat_comment,
                 arg_max(vendor_first_response_business_min, ord) AS vendor_first_response_business_min,
                 arg_max(vendor_resolution_business_min, ord) AS vendor_resolution_business_min,
                 arg_max(on_hold_min, ord) AS on_hold_min, arg_max(on_hold_business_min, ord) AS on_hold_business_min,
@@ -759,37 +514,10 @@ def _collapse(cur, activities: bool, codes: dict[str, str]) -> tuple[int, int, b
     cur.execute(f"DROP TABLE IF EXISTS {FINAL}")
     cur.execute(f"""
         CREATE TEMP {kind} {FINAL} AS
-        SELECT {', '.join('v.' + c.strip() for c in cols.split(','))}, pr.priority
+        SELECT {', '.join('v.' + c.strip() for c in cols.split(','))}, v.csat_raw, v.csat_comment, pr.priority
         FROM ({source}) v LEFT JOIN {PRIO} pr ON pr.priority_raw = v.priority_raw
     """)
     return valid, tickets, event_log
-
-
-def _keep_rejects(cur, src: _Source, headers: list[str], pii: set[str], options: ImportOptions) -> int:
-    """Copy rejected rows (row number, reason, raw values with the personal-data policy) aside.
-
-    A CSV's raw cells are read again only when some row was rejected (most big exports have none)."""
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {REJECTS} AS
-        SELECT rowid AS rid, _row AS row_number, reason, CAST(NULL AS JSON) AS raw
-        FROM {PARSED} WHERE reason IS NOT NULL AND NOT _blank
-    """)
-    rejected = cur.execute(f"SELECT count(*) FROM {REJECTS}").fetchone()[0]
-    if not rejected:
-        return 0
-    if src.kind == "csv":
-        _csv_row_numbers(cur, REJECTS, src.malformed)
-        # the same reader options skip the same lines: rowids of this copy match PARSED's
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT * FROM {src.csv.relation()}")
-        raw, join = RAW, "s.rowid = r.rid"
-    else:
-        raw, join = STAGE, "s._row = r.row_number"
-    cur.execute(f"""
-        UPDATE {REJECTS} r SET raw = {_json_of(headers, pii, options, "s.")}
-        FROM {raw} s WHERE {join}
-    """)
-    cur.execute(f"DROP TABLE IF EXISTS {RAW}")
-    return rejected
 
 
 # -- the swap: each step its own function (a test makes one of them fail to check the rollback) ------------------
@@ -818,14 +546,53 @@ def _insert_tickets(cur, source: str, import_id: int) -> None:
         )
 
 
-def _insert_rejects(cur, import_id: int, malformed) -> int:
-    cur.execute(f"INSERT INTO rejected_rows SELECT ?, row_number, reason, raw FROM {REJECTS}", [import_id])
-    if malformed:
-        cur.executemany(
-            "INSERT INTO rejected_rows VALUES (?, ?, ?, ?)",
-            [[import_id, line, reason, json.dumps({"line": raw})] for line, reason, raw in malformed],
-        )
-    return cur.execute("SELECT count(*) FROM rejected_rows WHERE import_id = ?", [import_id]).fetchone()[0]
+def _insert_surveys(cur, source: str, import_id: int, mapping: dict[str, str]) -> list[str]:
+    """A satisfaction column of the ticket export (Zendesk 'Satisfaction Score': Offered, Good, Bad, Not Offered,
+    numbers, blanks; Freshdesk 'Survey results') fills `surveys` in the same transaction: one response per ticket
+    (response_id = ticket id, source and ticket_source = the ticket source, no rating time), replacing the ones an
+    earlier import of these tickets wrote. Blank and 'Not Offered' give no row. Returns the import's notes."""
+    if "satisfaction" not in mapping:
+        return []
+    from ..kinds.surveys import annotated_scale, decide_scale, label_mode, numeric_range_sql, rating_inputs, rating_sql
+
+    header = mapping["satisfaction"]
+    annotated, zero_not_rated = annotated_scale(header)
+    low, high, _ = cur.execute(numeric_range_sql("csat_raw", FINAL, "true", zero_not_rated)).fetchone()
+    scale = decide_scale(low, high, annotated)
+    r = rating_sql("csat_raw", scale, zero_not_rated, label_mode(cur, "csat_raw", FINAL))
+    inner, outer = rating_inputs("csat_raw")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _csat AS SELECT ticket_id, {r['state']} AS state, {r['rating']} AS rating, "
+                f"{r['scale_min']} AS scale_min, {r['scale_max']} AS scale_max, {r['scale']} AS scale, "
+                f"{r['label']} AS label, csat_raw, csat_comment, team, assignee, channel, customer "
+                f"FROM (SELECT *, {outer} FROM (SELECT *, {inner} FROM {FINAL} WHERE csat_raw IS NOT NULL))")
+    cur.execute(f"DELETE FROM surveys WHERE source = ? AND response_id IN (SELECT ticket_id FROM {FINAL})", [source])
+    cur.execute(
+        "INSERT INTO surveys (source, response_id, ticket_id, ticket_source, answered, rating, scale_min, scale_max, "
+        "scale, label, comment, team, assignee, channel, customer, import_id) "
+        "SELECT ?, ticket_id, ticket_id, ?, state = 'answered', rating, scale_min, scale_max, scale, label, "
+        "csat_comment, team, assignee, channel, customer, ? FROM _csat WHERE state IN ('answered', 'offered')",
+        [source, source, import_id])
+    answered, offered, unread, example, kinds = cur.execute(
+        "SELECT count(*) FILTER (WHERE state = 'answered'), count(*) FILTER (WHERE state = 'offered'), "
+        "count(*) FILTER (WHERE state IN ('unreadable', 'outside')), "
+        "any_value(csat_raw) FILTER (WHERE state IN ('unreadable', 'outside')), "
+        "list(DISTINCT scale) FILTER (WHERE state = 'answered') FROM _csat").fetchone()
+    cur.execute("DROP TABLE _csat")
+    scales = ", ".join(sorted(k for k in kinds or [] if k))
+    notes = [f"satisfaction column {header!r}: {answered} survey responses" + (f" ({scales})" if scales else "")
+             + (f", {offered} offered but not answered" if offered else "")]
+    if unread:
+        notes.append(f"{unread} satisfaction values could not be read as a rating (e.g. {example!r}): no survey row")
+    return notes
+
+
+def _yes_no(header: str | None) -> str:
+    """A yes/no column ('Resolved on first call'): true, false, or NULL when it says neither."""
+    if header is None:
+        return "CAST(NULL AS BOOLEAN)"
+    v = f"lower(trim({_ident(header)}))"
+    return (f"CASE WHEN {v} IN ('yes', 'y', 'true', 't', '1', 'ja', 'sí', 'si', 'oui', 'x') THEN true "
+            f"WHEN {v} IN ('no', 'n', 'false', 'f', '0', 'nein', 'non') THEN false END")
 
 
 def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, headers, mapping, ts, duplicates,
@@ -841,18 +608,16 @@ def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, hea
             flags.touch(f"t.source = ? AND t.ticket_id IN (SELECT ticket_id FROM {FINAL})", [source])
             _delete_replaced(cur, source)
             _insert_tickets(cur, source, import_id)
+            survey_notes = _insert_surveys(cur, source, import_id, mapping)
             flags.touch("t.import_id = ?", [import_id])
             flags.finish()
             rejected = _insert_rejects(cur, import_id, src.malformed)
-            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes)
+            notes = _notes(src, fmt, mapping, ts, duplicates, event_log, options) + list(mapping_notes) + survey_notes
             rows_read = rows + len(src.malformed)
-            cur.execute(
-                "INSERT INTO imports (import_id, kind, file_name, sha256, format, source, timezone, rows_read, loaded, "
-                "updated, rejected, duplicates, mapping, notes, started_at, finished_at, imported_by) "
-                "VALUES (?, 'tickets', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
-                [import_id, shown, sha, fmt, source, options.timezone, rows_read, final_rows - updated, updated,
-                 rejected, duplicates, json.dumps(mapping), json.dumps(notes), started, auth.acting_name()],
-            )
+            record_import(cur, import_id=import_id, kind="tickets", shown=shown, sha=sha, fmt=fmt, source=source,
+                          timezone=options.timezone, rows_read=rows_read, loaded=final_rows - updated,
+                          updated=updated, rejected=rejected, duplicates=duplicates, mapping=mapping, notes=notes,
+                          started=started)
             if options.mapping and options.remember:
                 cur.execute(
                     "INSERT OR REPLACE INTO header_mappings VALUES (?, ?, ?, ?, now())",
@@ -860,17 +625,6 @@ def _swap(store: Store, cur, *, shown, sha, fmt, source, options, src, rows, hea
                 )
         flags.record(store)
     return import_id, updated, rejected, notes
-
-
-def _check_file(path: Path, shown: str) -> None:
-    try:
-        if not path.is_file():
-            raise UserError(f"There is no file {shown}; check the path.")
-        with open(path, "rb"):
-            pass
-    except OSError as exc:
-        raise UserError(f"{shown} cannot be opened ({exc.strerror or exc}); check the file and its permissions.") \
-            from None
 
 
 class _Preload:
@@ -894,14 +648,6 @@ class _Preload:
 
     def wait(self) -> None:
         self._thread.join()
-
-
-class _ReadAgain(Exception):
-    """The head of a big file looked like UTF-8 with plain line ends, the whole file did not: start over."""
-
-    def __init__(self, scan: reader.FileScan):
-        super().__init__("read again")
-        self.scan = scan
 
 
 def import_file(store: Store, path: str | Path, name: str | None = None, options: ImportOptions | None = None,
@@ -1010,7 +756,7 @@ def _import(store, path, shown, options, step, background, preload, scan) -> Imp
         import_id=import_id, file_name=shown, sha256=sha, format=fmt, source=source,
         rows_read=rows + len(src.malformed), loaded=final_rows - updated, updated=updated,
         rejected=rejected, duplicates=duplicates, seconds=time.perf_counter() - t0, mapping=mapping,
-        timestamp_formats={f: describe(c.format) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
+        timestamp_formats={f: describe_column(c) for f, c in ts.items()}, notes=notes, rejected_rows=rejected_frame,
         columns=info.columns, asked=info.asked, timezone=options.timezone, timezone_from=zone_from,
         measured_as=presets.measured_instead(mapping, event_log),
         placeholders=placeholders,
@@ -1032,22 +778,6 @@ def _prepare_derived(store: Store) -> str | None:
     return None
 
 
-def _nothing_loadable(cur, shown: str, rows: int, malformed) -> UserError:
-    """The sentence for a file none of whose rows can be imported: the commonest reasons, counted, with a value."""
-    found = cur.execute(f"""
-        SELECT split_part(reason, ': ', 1) AS why, count(*) AS n, any_value(nullif(split_part(reason, ': ', 2), ''))
-        FROM {PARSED} WHERE reason IS NOT NULL AND NOT _blank GROUP BY why
-    """).fetchall()
-    if malformed:
-        found.append(("lines that could not be split into columns", len(malformed), None))
-    found.sort(key=lambda r: -r[1])
-    reasons = ", ".join(f"{n:,} {why}" + (f" (e.g. {value[:40]!r})" if value else "") for why, n, value in found[:3])
-    more = f" and {len(found) - 3} other reasons" if len(found) > 3 else ""
-    return UserError(f"None of the {rows:,} rows of {shown} can be imported ({reasons}{more}), so nothing was "
-                     "stored; check the field mapping, the source time zone and the date order, or fix the "
-                     "export.")
-
-
 def _always_cleaned(mapping: dict[str, str]) -> set[str]:
     """Columns read as ids, dates or numbers: always fully cleaned, whatever the sample shows."""
     text_fields = {"status", "priority", "team", "assignee", "channel", "customer", "customer_tier", "category",
@@ -1056,12 +786,7 @@ def _always_cleaned(mapping: dict[str, str]) -> set[str]:
 
 
 def _drop_temp(cur) -> None:
-    try:
-        cur.execute(f"DROP VIEW IF EXISTS {FINAL}")
-        for table in (FINAL, REJECTS, PRIO, ACTS, PARSED, STAGE, SAMPLE, SPREAD, RAW, "_ts_sample"):
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
-    except Exception:  # a failed transaction can leave the cursor unusable: closing it drops its temp tables anyway
-        pass
+    drop_temp(cur, (PRIO, ACTS, "_csat"))
 
 
 def _notes(src, fmt, mapping, ts, duplicates, event_log, options) -> list[str]:
@@ -1093,34 +818,3 @@ def _notes(src, fmt, mapping, ts, duplicates, event_log, options) -> list[str]:
         notes.append(f"personal data columns {'dropped' if options.pii == 'drop' else 'hashed'}")
     return notes
 
-
-def list_imports(store: Store) -> pd.DataFrame:
-    return store.query(
-        "SELECT import_id, file_name, format, source, rows_read, loaded, updated, rejected, duplicates, "
-        "finished_at, imported_by, sha256 FROM imports ORDER BY import_id DESC"
-    )
-
-
-def rejected_rows(store: Store, import_id: int) -> pd.DataFrame:
-    return store.query(
-        "SELECT row_number, reason, raw FROM rejected_rows WHERE import_id = ? ORDER BY row_number", [import_id]
-    )
-
-
-def delete_import(store: Store, import_id: int) -> int:
-    """Delete an import and the tickets it last wrote; returns how many tickets went."""
-    from .. import quality
-
-    with store.write_lock():  # the duplicate flags' bookkeeping follows right after the commit
-        with store.transaction() as cur:
-            if not cur.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:
-                raise UserError(f"There is no import {import_id}.")
-            gone = cur.execute("SELECT count(*) FROM tickets WHERE import_id = ?", [import_id]).fetchone()[0]
-            flags = quality.DuplicateKeys(cur)
-            flags.touch("t.import_id = ?", [import_id])
-            cur.execute("DELETE FROM tickets WHERE import_id = ?", [import_id])
-            flags.finish()
-            cur.execute("DELETE FROM rejected_rows WHERE import_id = ?", [import_id])
-            cur.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
-        flags.record(store)
-    return gone

@@ -14,6 +14,7 @@ Naive stamps are read in the source time zone chosen at import; stamps with an o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import duckdb
 
@@ -319,9 +320,22 @@ def describe(fmt: str | None) -> str:
         return "ISO 8601, some with offset"
     if fmt == EXCEL_SERIAL:
         return "Excel serial days"
-    order = " (day first)" if "%d" in fmt and "%m" in fmt and _day_first(fmt) else (
-        " (month first)" if "%d" in fmt and "%m" in fmt else "")
-    return fmt + order
+    both = "%d" in fmt and "%m" in fmt
+    year_first = "%Y" in fmt and both and fmt.find("%Y") < min(fmt.find("%d"), fmt.find("%m"))
+    order = "" if not both or year_first else (", day first" if _day_first(fmt) else ", month first")
+    return _EXAMPLE_MOMENT.strftime(fmt).strip() + order
+
+
+# A moment whose day, month, hour and minute cannot be mistaken for one another: a format shows as this moment
+# written in it ("%d/%m/%Y %H:%M" -> "31/01/2025 14:05, day first"), never as its strptime codes.
+_EXAMPLE_MOMENT = datetime(2025, 1, 31, 14, 5, 9, tzinfo=timezone.utc)
+
+
+def describe_column(column: "ColumnFormat") -> str:
+    """describe() for a column, which says 'empty' for a column with no values at all (not 'unreadable')."""
+    if column.format is None and column.sampled == 0:
+        return "empty"
+    return describe(column.format)
 
 
 def placeholder_sql(stamp_sql: str, text_sql: str, timezone: str) -> str:

@@ -115,6 +115,7 @@ class Metric:
     measure_words: dict = field(default_factory=lambda: {"app": "this app's calendar over the time stamps",
                                                          "vendor": "the export's own business-minutes figure"})
     credits: bool = False  # a target may carry a service-credit schedule and an error-budget period
+    precision: int = 1  # decimals of its attainment percent (uptime: 3 — 99.95% and 100% are not "100.0")
 
     # -- judging ---------------------------------------------------------------------------------------------------
     def judge_sql(self, target: "Target", clock: "Clock", as_of: datetime) -> tuple[str, str]:
@@ -130,6 +131,18 @@ class Metric:
         budget and credits), from the evaluation `ev` (slacore.metrics.Evaluation) — added to `summary --json`
         under their own keys, never changing the shared ones. None: nothing extra."""
         return None
+
+    def drilldown(self, ev, target: str | None = None, outcome: str | None = None, where: dict | None = None,
+                  limit: int = 5000, cell: tuple | None = None):
+        """The units behind a number, as a frame a page lists: tickets by default (Evaluation.tickets)."""
+        return ev.tickets(target, outcome, where, limit=limit, cell=cell)
+
+    drill_label: str = "Tickets"  # the button that lists the units behind a tile
+    breach_label: str = "Breaches"  # what its breached units are called on charts
+
+    def counts_text(self, met: int, breached: int, pending: int, unmeasured: int = 0) -> str:
+        """The tile's line under the percent: what met / breached / pending are for this metric, counted."""
+        return f"{met:,} met, {breached:,} breached, {pending:,} pending"
 
     def extra_lines(self, extra: dict) -> list[str]:
         """`summary_extra`'s figures as lines of the command line's text output (each follows the target's name)."""

@@ -43,6 +43,38 @@ class Csat(Metric):
             "satisfied": satisfied_words(top_boxes(ev.store)),
         }
 
+    def drilldown(self, ev, target=None, outcome=None, where=None, limit: int = 5000, cell=None):
+        """The responses behind a number, lowest rated first, with their comments (what a review reads)."""
+        from ..scope import DIMENSIONS
+        from .units import SurveyUnits
+
+        clauses, params = ["true"], []
+        for name, value in (("o.target", target), ("o.outcome", outcome)):
+            if value:
+                clauses.append(f"{name} = ?")
+                params.append(value)
+        for col, value in (where or {}).items():
+            if col not in DIMENSIONS:
+                raise ValueError(f"cannot filter by {col}")
+            clauses.append(f"o.{col} IS NULL" if value == "(none)" else f"o.{col} = ?")
+            params.extend([] if value == "(none)" else [value])
+        if cell:
+            clauses.append("isodow(o.created_local) = ? AND hour(o.created_local) = ?")
+            params.extend([("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").index(cell[0]) + 1, int(cell[1])])
+        return ev.sql(f"""
+            SELECT o.target, o.outcome, s.source, s.ticket_id, s.rated_at,
+                   coalesce(s.label, regexp_replace(CAST(s.rating AS VARCHAR), '[.]0$', '')) AS rating, s.scale,
+                   s.comment, o.team, o.assignee,
+                   o.priority, o.channel, o.customer, o.subject
+            FROM o JOIN {SurveyUnits.VIEW} s ON s.rid = o.rid
+            WHERE {' AND '.join(clauses)}
+            ORDER BY s.answered DESC, (s.rating - s.scale_min) / nullif(s.scale_max - s.scale_min, 0) NULLS LAST,
+                     s.comment IS NULL, s.rated_at DESC
+            LIMIT {int(limit)}""", params)
+
+    def counts_text(self, met, breached, pending, unmeasured=0) -> str:
+        return f"{met:,} satisfied, {breached:,} not, {unmeasured:,} offered but unanswered"
+
     def extra_lines(self, extra: dict) -> list[str]:
         if not extra["offered"]:
             return []
@@ -68,8 +100,11 @@ class Csat(Metric):
 
 
 METRIC = Csat(
+    breach_label="Unsatisfied responses",
+    drill_label="Responses",
     name="csat", label="CSAT", noun="customer satisfaction", verb="satisfied", units="survey responses",
-    reads="surveys", period_stamp="rated_at", threshold=False, calendar=False,
+    reads="surveys", period_stamp="rated_at",
+    measure_words={"app": "the share of answered surveys in the top boxes of their scale"}, threshold=False, calendar=False,
     no_pause_why="a rating is not a clock",
     summary_fields={"met": "satisfied responses", "breached": "unsatisfied responses",
                     "pending": "always 0", "unmeasured": "surveys offered but not answered"},

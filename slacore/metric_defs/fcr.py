@@ -39,6 +39,10 @@ class Fcr(Metric):
     def summary_extra(self, ev, target) -> dict:
         return {"definition": DEFINITIONS[target.measure]}
 
+    def counts_text(self, met, breached, pending, unmeasured=0) -> str:
+        text = f"{met:,} on first contact, {breached:,} other resolved, {pending:,} open"
+        return text + (f", {unmeasured:,} unmeasured" if unmeasured else "")
+
     def describe(self, target) -> str:
         scope = ", ".join("/".join(v) for _, v in target.where) or "all"
         return f"{target.goal * 100:g}% of {scope} resolved tickets resolved on first contact ({DEFINITIONS[target.measure]})"
@@ -60,6 +64,7 @@ class Fcr(Metric):
 
 
 METRIC = Fcr(
+    breach_label="Resolved after more than one contact",
     name="fcr", label="First contact resolution", noun="first contact resolution",
     verb="resolved on first contact", units="resolved tickets", threshold=False, calendar=False,
     measures=tuple(DEFINITIONS), measure_label="Definition", measure_words=DEFINITIONS,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..scope import SCOPE_FIELDS, FILTER_DIMENSIONS, Filters, sql_string
+from ..scope import DIMENSIONS, FILTER_DIMENSIONS, SCOPE_FIELDS, Filters, sql_string
 
 # The columns of every judged unit, in this order (UNION ALL lines them up by position).
 UNIT_COLUMNS = ("rid", "created_at", "created_local", "priority", "team", "channel", "customer", "customer_tier",
@@ -36,6 +36,7 @@ class Units:
     label = ""  # what one row is, in a sentence ("survey responses")
     scope_fields: tuple = SCOPE_FIELDS  # what `where:` may name for a target on these units
     filter_dimensions: tuple = FILTER_DIMENSIONS  # the filter bar's dimensions that narrow these units
+    groupings: tuple = tuple(d for d in DIMENSIONS if d != "service")  # what its rows can be grouped by
 
     def prepare(self, cur, store, lo: datetime, hi: datetime, as_of: datetime, tz: str) -> str:
         """Make the rows visible to `cur` (a temp view or table, inside the evaluation's read transaction) and
@@ -135,10 +136,10 @@ class SurveyUnits(Units):
                    tk.resolved_at, tk.status AS ticket_status, tk.subject, CAST(NULL AS VARCHAR) AS service,
                    1::BIGINT AS weight,
                    CASE WHEN NOT s.answered THEN 'offered, not answered'
-                        ELSE concat_ws(' — ', coalesce(s.label, CAST(s.rating AS VARCHAR))
+                        ELSE concat_ws(' — ', coalesce(s.label, regexp_replace(CAST(s.rating AS VARCHAR), '[.]0$', ''))
                                        || CASE WHEN s.scale IS NOT NULL THEN ' (' || s.scale || ')' ELSE '' END,
                                        s.reason, s.comment) END AS detail,
-                   s.answered, s.rating, s.scale_min, s.scale_max, s.scale, s.comment, s.rated_at,
+                   s.answered, s.rating, s.scale_min, s.scale_max, s.scale, s.label, s.comment, s.rated_at,
                    {satisfied_sql('s', n)} AS satisfied, tk.ticket_id IS NOT NULL AS linked,
                    {suspicious_sql('tk')} AS _suspicious
             FROM surveys s LEFT JOIN tickets tk
@@ -167,6 +168,7 @@ class UptimeUnits(Units):
     name, label = "uptime", "outage-log or check-log data"
     scope_fields = ("service",)
     filter_dimensions = ()
+    groupings = ("service", "source")
 
     def prepare(self, cur, store, lo, hi, as_of, tz) -> str:
         from .. import uptime

@@ -55,6 +55,30 @@ class Uptime(Metric):
             })
         return {"budget": target.budget, "periods": periods}
 
+    def drilldown(self, ev, target=None, outcome=None, where=None, limit: int = 5000, cell=None):
+        """The stretches behind a number — downtime first, longest first — per service and day."""
+        clauses, params = ["true"], []
+        for name, value in (("target", target), ("outcome", outcome)):
+            if value:
+                clauses.append(f"{name} = ?")
+                params.append(value)
+        for col, value in (where or {}).items():
+            if col not in ("service", "source"):
+                raise ValueError(f"cannot filter uptime by {col}")
+            clauses.append(f"{col} = ?")
+            params.append(value)
+        return ev.sql(f"""
+            SELECT target, outcome, service, source, created_local AS starts, round(weight / 60.0, 1) AS minutes,
+                   ticket_status AS state, detail, ticket_id AS incident
+            FROM o WHERE {' AND '.join(clauses)}
+            ORDER BY CASE outcome WHEN 'breached' THEN 0 WHEN 'unmeasured' THEN 1 ELSE 2 END, weight DESC, created_local LIMIT {int(limit)}""", params)
+
+    def counts_text(self, met, breached, pending, unmeasured=0) -> str:
+        from ..calendars import format_duration
+
+        text = f"up {format_duration(met)}, down {format_duration(breached)}"
+        return text + (f"; {format_duration(unmeasured)} not measured (planned or unmonitored)" if unmeasured else "")
+
     def extra_lines(self, extra: dict) -> list[str]:
         lines = []
         for p in extra["periods"]:
@@ -87,10 +111,11 @@ class Uptime(Metric):
 
 
 METRIC = Uptime(
+    drill_label="Downtime",
     name="uptime", label="Uptime", noun="uptime", verb="up", units="seconds", reads="uptime",
     period_stamp="the stretch's start", threshold=False, calendar=False, weight="seconds",
     measures=tuple(DEFINITIONS), measure_label="Planned maintenance", measure_words=DEFINITIONS,
-    credits=True, no_pause_why="uptime is not a ticket clock",
+    credits=True, precision=3, no_pause_why="uptime is not a ticket clock",
     summary_fields={"met": "seconds up", "breached": "seconds down", "pending": "always 0",
                     "unmeasured": "seconds of planned maintenance (excluded) or with no monitor check"},
     benchmark=Benchmark(metric="uptime", label="Uptime", units=("percent",), share=True),
