@@ -174,7 +174,8 @@ def test_the_command_line_reports_placeholders_under_a_new_key_and_keeps_the_oth
     out = last_json(cli("import", path, "--db", tmp_path / "c.duckdb", "--json"))
     assert set(out) == {"loaded", "updated", "rejected", "format", "source", "import_id", "file", "rows_read",
                         "duplicates", "seconds", "mapping", "timestamp_formats", "notes", "placeholders",
-                        "columns", "asked", "timezone", "timezone_from", "measured_as"}  # the header matcher's keys
+                        "columns", "asked", "timezone", "timezone_from", "measured_as",  # the header matcher's keys
+                        "kind"}  # added with the import kinds (slacore.kinds)
     assert (out["loaded"], out["rejected"]) == (3, 0)
     assert out["placeholders"] == {"first_response_at": {"rows": 1, "values": ["0000-00-00 00:00:00"]},
                                    "resolved_at": {"rows": 2, "values": ["0000-00-00 00:00:00"]}}

@@ -551,15 +551,17 @@ def _insert_surveys(cur, source: str, import_id: int, mapping: dict[str, str]) -
     earlier import of these tickets wrote. Blank and 'Not Offered' give no row. Returns the import's notes."""
     if "satisfaction" not in mapping:
         return []
-    from ..kinds import surveys
+    from ..kinds.surveys import (annotated_scale, decide_scale, label_mode, numeric_range_sql, rating_inputs,
+                                 rating_sql)
 
     header = mapping["satisfaction"]
-    annotated, zero_not_rated = surveys.annotated_scale(header)
-    low, high, _ = cur.execute(surveys.numeric_range_sql("csat_raw", FINAL, "true", zero_not_rated)).fetchone()
-    scale = surveys.decide_scale(low, high, annotated)
-    r = surveys.rating_sql("csat_raw", scale, zero_not_rated, surveys.label_mode(cur, "csat_raw", FINAL))
-    inner, outer = surveys.rating_inputs("csat_raw")
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE _csat AS SELECT ticket_id, {r['state']} AS state, {r['rating']} AS rating, "
+    annotated, zero_not_rated = annotated_scale(header)
+    low, high, _ = cur.execute(numeric_range_sql("csat_raw", FINAL, "true", zero_not_rated)).fetchone()
+    scale = decide_scale(low, high, annotated)
+    r = rating_sql("csat_raw", scale, zero_not_rated, label_mode(cur, "csat_raw", FINAL))
+    inner, outer = rating_inputs("csat_raw")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _csat AS SELECT ticket_id, {r['state']} AS state, "
+                f"{r['rating']} AS rating, "
                 f"{r['scale_min']} AS scale_min, {r['scale_max']} AS scale_max, {r['scale']} AS scale, "
                 f"{r['label']} AS label, csat_raw, csat_comment, team, assignee, channel, customer "
                 f"FROM (SELECT *, {outer} FROM (SELECT *, {inner} FROM {FINAL} WHERE csat_raw IS NOT NULL))")
