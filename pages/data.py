@@ -242,7 +242,9 @@ with tab_upload:
                 options.timezone = _source_zone(plan, tz, key=f"tz-{i}-{upload.name}")
                 if plan.pii_columns:
                     st.caption(f"Personal data columns ({pii}): " + ", ".join(md_escape(c) for c in plan.pii_columns))
-                source = st.text_input("Source system name", value=plan.format, key=f"src-{i}-{upload.name}",
+                default_source = plan.format if kind == "tickets" else (
+                    f"{plan.format}-{kind}" if plan.format != "generic" else kind)  # as the command line names it
+                source = st.text_input("Source system name", value=default_source, key=f"src-{i}-{upload.name}",
                                        help="Tickets are matched by (source, ticket id): re-importing an export "
                                             "of the same system updates its tickets instead of adding them twice.")
                 if st.button(f"Import {md_escape(upload.name)}", key=f"import-{i}-{upload.name}", type="primary"):

@@ -38,6 +38,7 @@ def test_a_zendesk_satisfaction_export_is_detected_mapped_and_imported(empty_app
     assert table.loc["rating", "column"] == "Score" and table.loc["reason", "column"] == "Reason"
     assert "created_at" not in table.index
     assert any("Rating scale: good/bad" in c.value for c in at.caption)
+    assert at.text_input(key=f"src-0-{name}").value == "zendesk-surveys"  # as the command line names it
     at.button(key=f"import-0-{name}").click()
     at.run()
     _clean(at)
@@ -46,7 +47,7 @@ def test_a_zendesk_satisfaction_export_is_detected_mapped_and_imported(empty_app
     assert (metrics["New responses"], metrics["Offered, not answered"], metrics["Rejected rows"]) == ("13", "2", "0")
     from slacore.store import open_store
 
-    assert open_store(empty_app).scalar("SELECT count(*) FROM surveys") == 13
+    assert open_store(empty_app).rows("SELECT source, count(*) FROM surveys GROUP BY 1") == [("zendesk-surveys", 13)]
 
 
 def test_the_detected_scale_and_skipped_summary_rows_are_shown(empty_app):

@@ -209,3 +209,12 @@ def test_a_first_contact_column_is_read_as_yes_no(store):
     got = dict(store.rows("SELECT ticket_id, first_contact FROM tickets"))
     assert got == {"C0": True, "C1": False, "C2": True, "C3": True, "C4": False, "C5": True, "C6": None}
     assert store.scalar("SELECT count(*) FROM surveys") == 0  # no satisfaction column: no survey rows
+
+
+def test_rejected_rows_keep_their_spreadsheet_row_numbers_after_a_malformed_line(store, tmp_path):
+    f = tmp_path / "m.csv"
+    f.write_text('Response ID,Rating (1-5),Comment\nA,5,ok\nB,4,"a,b",extra,cells\nC,9,bad\nD,3,\n')
+    report = import_any(store, f, kind="surveys")
+    assert (report.loaded, report.rejected) == (2, 2)
+    assert list(report.rejected_rows["row_number"]) == [3, 4]
+    assert report.rejected_rows["reason"].iloc[1] == "rating 9 outside the scale 1-5"

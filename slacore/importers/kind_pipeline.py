@@ -24,9 +24,9 @@ from ..store import Store
 from . import headers as matcher
 from . import presets as ticket_presets
 from . import reader
-from .machinery import (FINAL, PARSED, REJECTS, STAGE, ImportOptions, ImportPlan, ImportReport, _check_file,
-                        _check_timezone, _ident, _insert_rejects, _json_of, _keep_rejects, _lit, _nothing_loadable,
-                        _number, _Source, _text, drop_temp, record_import)
+from .machinery import (FINAL, PARSED, STAGE, ImportOptions, ImportPlan, ImportReport, _check_file, _check_timezone,
+                        _ident, _insert_rejects, _json_of, _keep_rejects, _nothing_loadable, _number, _Source, _text,
+                        drop_temp, record_import)
 from .presets import MappedColumn, MappingInfo
 from .timestamps import EARLIEST_SQL, LATEST_SQL, clean_expr, describe, describe_column, detect_formats, parse_expr
 
@@ -442,4 +442,4 @@ def _notes(src: _Source, options: ImportOptions, duplicates: int) -> list[str]:
     return notes
 
 
-__all__ = ["choose_kind", "import_kind", "plan_kind", "peek_headers", "REJECTS", "_lit"]
+__all__ = ["choose_kind", "import_kind", "kind_lines", "peek_headers", "plan_kind"]

@@ -439,6 +439,7 @@ SURVEYS = ImportKind(
     columns=("response_id", "ticket_id", "ticket_source", "rated_at", "offered_at", "answered", "rating",
              "scale_min", "scale_max", "scale", "label", "comment", "reason", "team", "assignee", "channel",
              "customer"),
-    layers=lambda ctx: rating_inputs(ctx.raw("rating")), select=_select, rules=_rules, presets=PRESETS, score=_score, skip=_skip, prepare=_prepare, report=_report,
+    layers=lambda ctx: rating_inputs(ctx.raw("rating")), select=_select, rules=_rules, presets=PRESETS,
+    score=_score, skip=_skip, prepare=_prepare, report=_report,
     header_rows=_header_rows, guess=_guess, report_lines=_report_lines, drop=_drop, renamed={"reason": "reason_given"},
 )

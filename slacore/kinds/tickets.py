@@ -41,7 +41,7 @@ TICKETS = ImportKind(
     fields={f: KindField(label, tuple(presets.GENERIC.mapping.get(f, ())), f in presets.TIMESTAMP_FIELDS)
             for f, label in presets.FIELDS.items()},
     required=("created_at",), key="ticket_id",
-    columns=tuple(c.strip() for c in "ticket_id, created_at, first_response_at, resolved_at, status, priority".split(",")),
+    columns=("ticket_id", "created_at", "first_response_at", "resolved_at", "status", "priority"),
     presets={p.name: KindPreset(p.name, p.label, p.mapping, p.signature) for p in presets.PRESETS.values()
              if p.name != "generic"},
     score=_score, importer=_importer, planner=_planner,
