@@ -28,12 +28,16 @@ KINDS = {"SLA": "Service level agreement (with a client)", "OLA": "Operational l
          "UC": "Underpinning contract (with a vendor)"}
 PRIORITIES = ("urgent", "high", "normal", "low")
 MAX_TEXT = 2000
+_REVIEWED = {"two_weeks": "reviews every two weeks", "month": "monthly reviews", "quarter": "quarterly reviews",
+             "custom": "reviews on a custom period"}  # how `describe` says the cadence
+
+
+# The review cadences (slacore.reviews re-exports them): listed here because an agreement names its own, and
+# reviews import this module (never the other way round: no import circle).
+CADENCES = {"two_weeks": "Every two weeks", "month": "Monthly", "quarter": "Quarterly", "custom": "Custom period"}
 
 
 def cadences() -> dict[str, str]:
-    """The review cadences an agreement may name: the Review page's (slacore.reviews holds the list)."""
-    from .reviews import CADENCES
-
     return CADENCES
 
 
@@ -71,7 +75,8 @@ class Agreement:
         """'SLA with ACME Corp · quarterly reviews · customer = ACME' (one line users read)."""
         scope = "; ".join(f"{k} = {', '.join(v)}" for k, v in self.scope) or "all tickets"
         party = f"{self.kind} with {self.counterparty}" if self.counterparty else self.kind
-        return f"{party} · {cadences().get(self.cadence, self.cadence).lower()} reviews · {scope}"
+        reviewed = _REVIEWED.get(self.cadence) or f"{cadences().get(self.cadence, self.cadence).lower()} reviews"
+        return f"{party} · {reviewed} · {scope}"
 
     def header(self) -> dict:
         """What a review or a pack names the agreement by (frozen with the review's figures)."""

@@ -19,12 +19,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
+from .agreements import CADENCES  # the review cadences: listed where agreements name theirs
 from .errors import UserError
 from .scope import Filters
 from .review_figures import compute_snapshot, filters_dict, filters_from_dict
 from .store import Store
 
-CADENCES = {"two_weeks": "Every two weeks", "month": "Monthly", "quarter": "Quarterly", "custom": "Custom period"}
 SECTIONS = {
     "targets": "Targets: met or missed",
     "movers": "Biggest movers",
