@@ -28,6 +28,11 @@ KINDS = {"SLA": "Service level agreement (with a client)", "OLA": "Operational l
          "UC": "Underpinning contract (with a vendor)"}
 PRIORITIES = ("urgent", "high", "normal", "low")
 MAX_TEXT = 2000
+_REVIEWED = {"two_weeks": "reviews every two weeks", "month": "monthly reviews", "quarter": "quarterly reviews",
+             "custom": "reviews on a custom period"}  # how `describe` says the cadence
+
+
+CADENCES = REVIEW_CADENCES  # the review cadences an agreement may name (slacore.scope lists them once)
 
 
 def cadences() -> dict[str, str]:
@@ -69,7 +74,8 @@ class Agreement:
         """'SLA with ACME Corp · quarterly reviews · customer = ACME' (one line users read)."""
         scope = "; ".join(f"{k} = {', '.join(v)}" for k, v in self.scope) or "all tickets"
         party = f"{self.kind} with {self.counterparty}" if self.counterparty else self.kind
-        return f"{party} · {cadences().get(self.cadence, self.cadence).lower()} reviews · {scope}"
+        reviewed = _REVIEWED.get(self.cadence) or f"{cadences().get(self.cadence, self.cadence).lower()} reviews"
+        return f"{party} · {reviewed} · {scope}"
 
     def header(self) -> dict:
         """What a review or a pack names the agreement by (frozen with the review's figures)."""
