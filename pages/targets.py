@@ -17,7 +17,7 @@ from slacore.targets import (MEASURE_WORDS, MEASURES, METRICS, PAUSES, build_tar
                              targets_fingerprint, unreadable_calendars)
 from slacore.templates import TEMPLATES, template_yaml
 from slacore.text import counted, md_escape
-from slacore.whatif import measurement_notes, recent_attainment, recommend_threshold
+from slacore.whatif import measurement_notes, missed_periods, recent_attainment, recommend_threshold
 
 st.title("Targets")
 store = get_store()
@@ -157,33 +157,47 @@ with tab_whatif:
             st.info("Define a target first; the what-if then shows how a different threshold or goal would have done.")
         else:
             base = st.selectbox("Target", targets, format_func=lambda t: t.name, key="whatif-target")
+            kind = metric_defs.get(base.metric)
             c1, c2, c3 = st.columns(3)
-            within = c1.text_input("Threshold (business time)", value=format_duration(base.within_s)
-                                   .replace(" ", "").replace("min", "m"), key="whatif-within")
-            goal = c2.slider("Goal %", 50.0, 100.0, float(round(base.goal * 100, 1)), 0.5, key="whatif-goal")
+            if kind.threshold:
+                within = c1.text_input("Threshold (business time)", value=format_duration(base.within_s)
+                                       .replace(" ", "").replace("min", "m"), key="whatif-within")
+            else:  # CSAT, FCR, uptime: only the goal can move
+                within = None
+                c1.caption(f"{kind.label} has no threshold: try another goal.")
+            if kind.precision > 1:  # uptime: 99.9 against 99.95 is the question
+                goal = c2.number_input("Goal %", 90.0, 100.0, float(round(base.goal * 100, 3)), 0.01, format="%.2f",
+                                       key=f"whatif-goal-{base.name}")
+            else:
+                goal = c2.slider("Goal %", 50.0, 100.0, float(round(base.goal * 100, 1)), 0.5, key="whatif-goal")
             weeks = c3.slider("Weeks of history", 4, 26, 12, key="whatif-weeks")
             try:
                 probe = build_target(base.name, base.metric, within, f"{goal}%", base.scope, base.calendar,
-                                     base.measure, base.pause)
+                                     base.measure, base.pause, [list(c) for c in base.credits], base.budget)
             except ValueError as exc:
                 raise UserError(str(exc)) from None
             weekly = recent_attainment(store, probe, weeks=weeks)
             if weekly[["met", "breached", "pending"]].to_numpy().sum() == 0:
-                st.info("No tickets in this target's scope in that time.")
+                st.info(f"No {kind.units} in this target's scope in that time.")
             else:
                 decided = weekly["met"].sum() + weekly["breached"].sum()
                 overall = 100 * weekly["met"].sum() / decided if decided else float("nan")
                 m1, m2 = st.columns(2)
-                m1.metric(f"Attainment with {format_duration(probe.within_s)}",
-                          "–" if overall != overall else f"{overall:.1f}%",
-                          delta=None if overall != overall else f"{overall - goal:+.1f} pts vs goal")
+                digits = kind.precision
+                m1.metric(f"Attainment with {format_duration(probe.within_s)}" if kind.threshold
+                          else f"{kind.label}, last {weeks} weeks",
+                          "–" if overall != overall else f"{overall:.{digits}f}%",
+                          delta=None if overall != overall else f"{overall - goal:+.{digits}f} pts vs goal")
                 judged = weekly["attainment"].notna()
                 empty = "" if judged.all() else f" ({int((~judged).sum())} without decided tickets)"
                 m2.metric("Weeks meeting the goal", f"{int((weekly['attainment'] >= goal).sum())} of {len(weekly)}"
                           + empty)
                 show_chart(charts.whatif_chart(weekly, goal), "what-if weekly attainment", "dl-whatif")
-            seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
-            st.info(md_escape(sentence))  # it names the scope's teams, customers and the calendar
+            _, months = missed_periods(store, probe, goal / 100)
+            st.info(md_escape(months))
+            if kind.threshold:
+                seconds, n, sentence = recommend_threshold(store, probe, goal / 100)
+                st.info(md_escape(sentence))  # it names the scope's teams, customers and the calendar
 
 with tab_calendars:
     with guarded("The calendars editor"):

@@ -221,3 +221,20 @@ def test_performance_shows_csat_fcr_and_uptime_in_their_own_words(app_env):
     assert not any("weekday and hour" in spec for spec in titles), "no arrival heat map for time"
     captions = " | ".join(c.value for c in at.caption)
     assert "of downtime used of" in captions and "the budget resets each month" in captions
+
+
+def test_the_whatif_of_an_uptime_target_moves_the_goal_and_counts_missed_months(app_env):
+    from slacore.store import open_store
+    from slacore.targets import current_targets
+    from slacore.whatif import missed_periods
+
+    at = assert_clean(_app("pages/targets.py"))
+    at.selectbox(key="whatif-target").set_value(
+        next(t for t in at.selectbox(key="whatif-target").options if "Service uptime" in str(t))).run()
+    assert_clean(at)
+    assert "Uptime has no threshold: try another goal." in _texts(at)
+    at.number_input(key="whatif-goal-Service uptime").set_value(99.95).run()
+    assert_clean(at)
+    target = next(t for t in current_targets(open_store(app_env)) if t.name == "Service uptime")
+    _, expected = missed_periods(open_store(app_env), target, 0.9995)
+    assert expected.startswith("At 99.95% you would have missed ") and expected in [i.value for i in at.info]
