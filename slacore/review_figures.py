@@ -14,8 +14,9 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 
+from . import metric_defs
 from .metrics import Evaluation
-from .scope import FILTER_DIMENSIONS, Filters, default_as_of
+from .scope import FILTER_DIMENSIONS, Filters, default_as_of, sql_string
 from .store import Store
 from .view_state import previous_period
 
@@ -104,12 +105,27 @@ def _hot_cells(ev: Evaluation, limit: int = 10) -> list[dict]:
     return _records(frame)
 
 
+# Export columns that may hold the ticket's address in the source system (Jira "Issue URL", a view's "Link"...).
+URL_HEADERS = ("URL", "Url", "url", "Link", "link", "Ticket URL", "Ticket Url", "Ticket link", "Issue URL",
+               "Permalink", "Web link", "Case URL")
+
+
 def _top_breaches(ev: Evaluation, limit: int = TOP_BREACHES) -> list[dict]:
+    """The tickets most over their threshold (the time metrics: minutes over means something there), with a link
+    back to the source system where the export carried one (an http(s) address in a URL-like column)."""
+    timed = [t.metric for t in ev.targets if metric_defs.get(t.metric).threshold]
+    if not timed:
+        return []
+    candidates = ", ".join(f"json_extract_string(tk.extra, '$.\"{h}\"')" for h in URL_HEADERS)
     frame = ev.sql(f"""
-        SELECT target, source, ticket_id, created_at, priority, team, channel, customer, subject,
-               round(elapsed_s / 60, 1) AS business_minutes, round(within_s / 60, 1) AS threshold_minutes,
-               round((elapsed_s - within_s) / 60, 1) AS minutes_over
-        FROM o WHERE status = 1 ORDER BY elapsed_s - within_s DESC, created_at LIMIT {int(limit)}""")
+        SELECT o.target, o.source, o.ticket_id, o.created_at, o.priority, o.team, o.channel, o.customer, o.subject,
+               round(o.elapsed_s / 60, 1) AS business_minutes, round(o.within_s / 60, 1) AS threshold_minutes,
+               round((o.elapsed_s - o.within_s) / 60, 1) AS minutes_over,
+               (SELECT u FROM (SELECT unnest([{candidates}]) AS u) WHERE regexp_matches(u, '^https?://') LIMIT 1)
+                   AS url
+        FROM o LEFT JOIN tickets tk ON tk.rowid = o.rid
+        WHERE o.status = 1 AND o.metric IN ({', '.join(sql_string(m) for m in dict.fromkeys(timed))})
+        ORDER BY o.elapsed_s - o.within_s DESC, o.created_at LIMIT {int(limit)}""")
     return _records(frame)
 
 

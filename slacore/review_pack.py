@@ -101,14 +101,14 @@ def trend_frame(snapshot: dict) -> pd.DataFrame:
 
 def breaches_frame(snapshot: dict) -> pd.DataFrame:
     columns = ["target", "source", "ticket_id", "created_at", "priority", "team", "channel", "customer", "subject",
-               "business_minutes", "threshold_minutes", "minutes_over"]
-    frame = pd.DataFrame(snapshot["top_breaches"], columns=columns)
+               "business_minutes", "threshold_minutes", "minutes_over", "url"]
+    frame = pd.DataFrame(snapshot["top_breaches"], columns=columns)  # older snapshots have no url: empty
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_localize(None)
     return frame.rename(columns={
         "target": "Target", "source": "Source", "ticket_id": "Ticket", "created_at": "Created (UTC)",
         "priority": "Priority", "team": "Team", "channel": "Channel", "customer": "Customer", "subject": "Subject",
         "business_minutes": "Business minutes", "threshold_minutes": "Threshold (min)",
-        "minutes_over": "Minutes over"})
+        "minutes_over": "Minutes over", "url": "Link"})
 
 
 def quality_frame(snapshot: dict) -> pd.DataFrame:
@@ -243,6 +243,8 @@ def _write_table(ws, frame: pd.DataFrame, title: str, snapshot: dict) -> None:
             name = frame.columns[j - 1]
             if name in _FORMATS:
                 cell.number_format = _FORMATS[name]
+            elif name == "Link" and isinstance(value, str) and value.startswith(("https://", "http://")):
+                cell.hyperlink, cell.style = value, "Hyperlink"  # back to the ticket in its source system
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(cell.value, date):

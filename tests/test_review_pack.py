@@ -292,3 +292,35 @@ def test_a_folder_that_cannot_take_the_file_is_one_sentence(desk, db_path, tmp_p
     assert _report(db_path, tmp_path / "pack.xlsx") == 2
     err = capsys.readouterr().err
     assert "could not be written: Permission denied" in err and "Traceback" not in err
+
+
+def test_breached_tickets_link_back_to_the_source_system_where_the_export_has_urls(store, tmp_path):
+    """A column of ticket addresses (Jira's 'Issue URL', a view's 'Link') becomes a hyperlink in the Breaches
+    sheet; a ticket without one, or a value that is no http(s) address, gets none."""
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from slacore.importers.pipeline import ImportOptions, import_file
+    from slacore.review_figures import compute_snapshot
+    from slacore.review_pack import workbook_bytes
+    from slacore.sla_yaml import apply_yaml
+
+    path = tmp_path / "jira.csv"
+    path.write_text("Ticket ID,Created,Resolved,Priority,Issue URL\n"
+                    "A-1,2025-03-03 09:00,2025-03-03 15:00,urgent,https://acme.atlassian.net/browse/A-1\n"
+                    "A-2,2025-03-04 09:00,2025-03-04 17:00,urgent,=HYPERLINK(\"http://evil\")\n"
+                    "A-3,2025-03-05 09:00,2025-03-05 09:30,urgent,\n", encoding="utf-8")
+    import_file(store, path, options=ImportOptions(timezone="UTC"))
+    apply_yaml(store, "targets:\n  - {name: Fix, metric: resolution, within: 1h, goal: 90%}\n")
+    snapshot = compute_snapshot(store, date(2025, 3, 1), date(2025, 3, 31))
+    urls = {b["ticket_id"]: b["url"] for b in snapshot["top_breaches"]}
+    assert urls == {"A-1": "https://acme.atlassian.net/browse/A-1", "A-2": None}
+    sheet = load_workbook(io.BytesIO(workbook_bytes(snapshot, with_charts=False)))["Breaches"]
+    rows = list(sheet.iter_rows())
+    header = next(i for i, r in enumerate(rows) if r[0].value == "Target")
+    link = [c.value for c in rows[header]].index("Link")
+    linked = {r[2].value: r[link] for r in rows[header + 1:]}
+    assert linked["A-1"].hyperlink.target == "https://acme.atlassian.net/browse/A-1"
+    assert linked["A-2"].hyperlink is None and linked["A-2"].value is None
