@@ -165,8 +165,9 @@ with tab_upload:
         st.info(VIEW_ONLY)
     else:
         uploads = st.file_uploader(
-            f"Ticket or survey exports: CSV or XLSX from Zendesk, Freshdesk, Jira, ServiceNow, SurveyMonkey, Qualtrics "
-            f"or any tool (up to {MAX_UPLOAD_MB} MB each)",
+            f"Ticket and survey exports, outage logs and monitor checks: CSV or XLSX from Zendesk, Freshdesk, Jira, "
+            f"ServiceNow, SurveyMonkey, Qualtrics, Statuspage, PagerDuty, UptimeRobot or any tool (up to "
+            f"{MAX_UPLOAD_MB} MB each)",
             type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True, key="uploads",
         )
         o1, o2, o3 = st.columns(3)
