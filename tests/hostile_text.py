@@ -88,7 +88,8 @@ def live_markup(markdown: str) -> list[str]:
     found += re.findall(r"(?<!\\)<(?:[a-zA-Z/!]|https?:)", markdown)  # <img …>, <http://…>
     found += re.findall(r"(?i)https?://" + re.escape(HOST) + r"|www\." + re.escape(HOST) + r"|@" + re.escape(HOST),
                         markdown)  # bare URLs become links
-    found += re.findall(r"(?<!\\):(?:red|material)[\[/]", markdown)  # :red[…], :material/…:
+    # :red[…], :material/…: — except the icon st.badge itself writes first (':red-badge[:material/error: …]')
+    found += re.findall(r"(?<!\\)(?<!-badge\[):(?:red|material)[\[/]", markdown)
     return found
 
 

@@ -198,7 +198,7 @@ def _writes(store, fixtures):
         "apply yaml": lambda: apply_yaml(store, "targets:\n  - name: New\n    metric: resolution\n    within: 8h\n"
                                                 "    goal: 90%\n    calendar: 24x7\n"),
         "retire target": lambda: retire_target(store, target, author="x"),
-        "delete calendar": lambda: delete_calendar(store, "24x7"),
+        "delete calendar": lambda: delete_calendar(store, "spare-calendar"),  # one no target uses
         "priority mapping": lambda: save_priority_mapping(store, {"urgent": "low"}),
         "add benchmark": lambda: benchmarks.add_benchmark(store, "first_response", "email", "contract", 240,
                                                           "minutes", "MSA"),

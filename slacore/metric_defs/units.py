@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..scope import DIMENSIONS, FILTER_DIMENSIONS, SCOPE_FIELDS, Filters, sql_string
+from ..scope import DIMENSIONS, FILTER_DIMENSIONS, SCOPE_FIELDS, Filters, sql_string, sql_timestamp
 
 # The columns of every judged unit, in this order (UNION ALL lines them up by position).
 UNIT_COLUMNS = ("rid", "created_at", "created_local", "priority", "team", "channel", "customer", "customer_tier",
@@ -126,8 +126,11 @@ class SurveyUnits(Units):
         n = top_boxes(store)
         # A response links to its ticket by id (and the ticket's source when the import knew it); one ticket per
         # response even when two sources share an id (the response's own source first).
+        # A table built once per evaluation, cut to the period: every query of the evaluation reads it instead of
+        # joining all responses to the tickets again (bench_csat_uptime: 1M responses, ~1 s a query as a view).
+        placed = "coalesce(s.rated_at, tk.resolved_at)"
         cur.execute(f"""
-            CREATE OR REPLACE TEMP VIEW {self.VIEW} AS
+            CREATE OR REPLACE TEMP TABLE {self.VIEW} AS
             SELECT s.rowid AS rid, coalesce(s.rated_at, tk.resolved_at) AS created_at,
                    timezone({sql_string(tz)}, coalesce(s.rated_at, tk.resolved_at)) AS created_local,
                    tk.priority, coalesce(tk.team, s.team) AS team, coalesce(tk.channel, s.channel) AS channel,
@@ -144,6 +147,7 @@ class SurveyUnits(Units):
                    {suspicious_sql('tk')} AS _suspicious
             FROM surveys s LEFT JOIN tickets tk
               ON tk.ticket_id = s.ticket_id AND tk.source = coalesce(s.ticket_source, tk.source)
+            WHERE {placed} >= {sql_timestamp(lo)} AND {placed} < {sql_timestamp(hi)}
             QUALIFY row_number() OVER (PARTITION BY s.rowid ORDER BY (tk.source = s.source) DESC NULLS LAST,
                                        tk.source) = 1
         """)
