@@ -222,3 +222,10 @@ def test_quality_problems_list_the_rejected_backwards_outage(store):
     assert found["end_before_start"]["count"] == 1
     assert list(found["end_before_start"]["examples"].row_number) == [7]
     assert found["long_outage"]["count"] == 0  # the open VPN outage is 2 days old at the as-of time
+
+
+def test_the_staging_table_names_the_kinds_read_are_the_machinerys():
+    from slacore.importers import machinery
+    from slacore.kinds import incidents
+
+    assert (incidents.PARSED, incidents.FINAL) == (machinery.PARSED, machinery.FINAL)

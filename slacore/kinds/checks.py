@@ -197,7 +197,7 @@ def _rules(ctx: ParseContext) -> str:
 
 
 def _covers(cur):
-    from ..importers.machinery import FINAL
+    from .incidents import FINAL
 
     return tuple(cur.execute(f"SELECT min(checked_at), max(checked_at) FROM {FINAL}").fetchone())
 

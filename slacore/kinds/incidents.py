@@ -83,6 +83,9 @@ MAINTENANCE_STATUSES = ("scheduled", "in_progress", "in progress", "verifying", 
 # Events of an event log that are no incident of their own: the monitor is up (again) or was started.
 UP_EVENTS = ("up", "started", "start", "resumed", "created")
 PAUSED_EVENTS = ("paused", "pause", "stopped")
+# The shared pipeline's staging tables a `covers` hook reads (slacore.importers.machinery's PARSED and FINAL; named
+# here, not imported, so the kinds import nothing that imports them back; tests/test_import_incidents.py checks).
+PARSED, FINAL = "_parsed", "_final"
 _NAME_RE = r"""['"](?:name|summary)['"]\s*:\s*['"]([^'"]*)['"]"""
 _AT_RE = r"""['"]at['"]\s*:\s*['"]([^'"]+)['"]"""
 
@@ -233,8 +236,6 @@ def _rules(ctx: ParseContext) -> str:
 def _covers(cur):
     """The time range the log covers: from an event log's first event (its Up/Started rows count), to its last
     time stamp. Other logs leave the start to slacore.uptime (the local midnight of the first record)."""
-    from ..importers.machinery import FINAL, PARSED
-
     first_event, last = cur.execute(f"""
         SELECT min(started_at) FILTER (WHERE _event IS NOT NULL AND reason IS NULL),
                (SELECT max(greatest(started_at, coalesce(ended_at, started_at))) FROM {FINAL})
