@@ -25,8 +25,9 @@ def test_home_shows_the_sample_data(page, streamlit_server):
 
     _open_home(page, streamlit_server)
     expect(page.get_by_test_id("stHeading").filter(has_text="SLA dashboard")).to_be_visible()
-    expect(page.get_by_test_id("stMetric")).to_have_count(4)
+    expect(page.get_by_test_id("stMetric")).to_have_count(8)  # tickets, open, sources, imports; surveys, outages…
     assert as_int(metric_value(page, "Tickets")) > 0
+    assert as_int(metric_value(page, "Survey responses")) > 0 and as_int(metric_value(page, "Outages")) > 0
     assert as_int(metric_value(page, "Sources")) >= 2
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
@@ -72,5 +73,5 @@ def test_upload_and_import_a_file_with_bad_rows(page, streamlit_server, inputs):
     # Home now counts the imported tickets.
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home", exact=True).click()
     wait_for_app(page)
-    expect(page.get_by_test_id("stMetric")).to_have_count(4)
+    expect(page.get_by_test_id("stMetric")).to_have_count(8)
     assert as_int(metric_value(page, "Tickets")) == tickets_before + 54
