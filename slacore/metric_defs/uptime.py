@@ -76,7 +76,8 @@ class Uptime(Metric):
     def counts_text(self, met, breached, pending, unmeasured=0) -> str:
         from ..calendars import format_duration
 
-        text = f"up {format_duration(met)}, down {format_duration(breached)}"
+        # Service time summed over services (4 services x 90 days is 8,640 h): hours measured, downtime in words.
+        text = f"down {format_duration(breached)} of {(met + breached) / 3600:,.0f} h measured"
         return text + (f"; {format_duration(unmeasured)} not measured (planned or unmonitored)" if unmeasured else "")
 
     def extra_lines(self, extra: dict) -> list[str]:
