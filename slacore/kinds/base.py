@@ -12,8 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
+from ..scope import sql_string as sql_literal  # the kinds' SQL helpers: one copy each, here
+
 if TYPE_CHECKING:
     from ..importers.machinery import ImportOptions
+
+
+def sql_in(values) -> str:
+    """('a', 'b') as a SQL list of literals: the kinds' rules and selects compare cells with fixed words."""
+    return "(" + ", ".join(sql_literal(v) for v in values) + ")"
+
+
+def sql_ident(header: str) -> str:
+    """A file header as a quoted SQL identifier."""
+    return '"' + header.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .base import ImportKind, KindField, KindPreset, ParseContext
+from .base import sql_literal as _lit, sql_in as _in, sql_ident as _ident
 
 FIELDS: dict[str, KindField] = {
     "service": KindField("Service / monitor / URL (required)", (
@@ -58,16 +59,7 @@ _NUMBER = re.compile(r"^\d+(\.\d+)?\s*(ms)?$", re.IGNORECASE)
 _HTTP = re.compile(r"^[1-5]\d\d$")
 
 
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
-
-def _in(values) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")"
-
-
-def _ident(header: str) -> str:
-    return '"' + header.replace('"', '""') + '"'
 
 
 def _shape(cell: str) -> str | None:

@@ -19,6 +19,7 @@ covers (imports.covers_from/covers_to); slacore.uptime counts a service as up on
 from __future__ import annotations
 
 from .base import ImportKind, KindField, KindPreset, ParseContext
+from .base import sql_literal as _lit, sql_in as _in, sql_ident as _ident
 
 FIELDS: dict[str, KindField] = {
     "incident_id": KindField("Incident id (identifies an incident; re-importing replaces it)", (
@@ -90,16 +91,7 @@ _NAME_RE = r"""['"](?:name|summary)['"]\s*:\s*['"]([^'"]*)['"]"""
 _AT_RE = r"""['"]at['"]\s*:\s*['"]([^'"]+)['"]"""
 
 
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
-
-def _in(values) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")"
-
-
-def _ident(header: str) -> str:
-    return '"' + header.replace('"', '""') + '"'
 
 
 def duration_seconds_sql(value_sql: str) -> str:

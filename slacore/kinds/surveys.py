@@ -18,6 +18,7 @@ import json
 import re
 
 from .base import ImportKind, KindField, KindPreset, ParseContext
+from .base import sql_literal as _lit, sql_in as _in
 
 FIELDS: dict[str, KindField] = {
     "response_id": KindField("Response id (identifies a response; re-importing replaces it)", (
@@ -136,12 +137,6 @@ _COMMENT_WORDS = re.compile(r"comment|feedback|tell us|anything else|why\b|komme
                             r"open-ended", re.IGNORECASE)
 
 
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _in(values) -> str:
-    return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
 def annotated_scale(*texts: str) -> tuple[tuple[int, int] | None, bool]:
