@@ -60,26 +60,6 @@ def _percent(value, metric: str) -> str:
     return "–" if value != value or value is None else f"{value:.{metric_defs.get(metric).precision}f}%"
 
 
-def _extra_caption(metric, extra: dict | None) -> str | None:
-    """One line of the metric's own figures under its tile."""
-    if not extra:
-        return None
-    if "response_rate" in extra:
-        rate = "–" if extra["response_rate"] is None else f"{extra['response_rate']:.1f}%"
-        return f"Response rate {rate} of {extra['offered']:,} surveys; {extra['satisfied']}"
-    if "definition" in extra:
-        return f"First contact: {extra['definition']}"
-    periods = extra.get("periods") or []
-    if periods:
-        last = periods[-1]
-        left = last["budget_left_s"]
-        state = (f"{format_duration(left)} of error budget left" if left >= 0
-                 else f"error budget overspent by {format_duration(-left)}")
-        credit = f"; credit owed {last['credit_percent']:g}%" if last["credit_percent"] else ""
-        return f"{last['period'][:7]}: {state} (allowed {format_duration(last['allowed_down_s'])}){credit}"
-    return None
-
-
 def _delta_text(delta) -> str | None:
     """'+2.4 pts', '−13.1 pts'; no change reads '±0.0 pts' (grey, no arrow); nothing to compare: no delta."""
     if delta != delta or delta is None:
@@ -123,7 +103,7 @@ with guarded("The performance page"):
                     st.badge(f"Nothing decided yet ({kind.units})", color="gray")
                 st.caption(kind.counts_text(int(tile["met"]), int(tile["breached"]), int(tile["pending"]),
                                             int(tile.get("unmeasured") or 0)))
-                line = _extra_caption(kind, extra["extras"].get(tile["name"]))
+                line = kind.tile_line(extra["extras"].get(tile["name"]))
                 if line:
                     st.caption(md_escape(line))
                 if st.button(kind.drill_label, key=f"tile-{tile['name']}", width="stretch"):
@@ -178,7 +158,7 @@ with guarded("The performance page"):
                            f"({by_name[target].goal * 100:g}% of the {by_name[target].budget}); the budget resets "
                            f"each {by_name[target].budget}.")
         elif not kind.threshold:
-            line = _extra_caption(kind, extra["extras"].get(target))
+            line = kind.tile_line(extra["extras"].get(target))
             st.caption(md_escape(line or kind.describe(by_name[target])))
         elif details["hist"].empty:
             st.info("No decided tickets to draw a distribution from.")

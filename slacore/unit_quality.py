@@ -58,14 +58,7 @@ def problems(store: Store, as_of: datetime | None = None, limit: int = 20) -> li
                         "rating time.",
          "examples": before},
     ]
-    for item in uptime.problems(store, as_of, limit):
-        item["explanation"] = {
-            "long_outage": "An outage open or lasting more than 30 days is almost always an incident nobody "
-                           "closed: it eats the whole error budget. Close it in the source and import again.",
-            "silent_monitor": "The monitor's checks stop before the end of its log: the time after its last check "
-                              "is unknown (neither up nor down), not up.",
-        }.get(item["check"], item.get("explanation", ""))  # slacore.uptime says its own where this has none
-        found.append(item)
+    found.extend(uptime.problems(store, as_of, limit))  # each with its own explanation (slacore.uptime)
     found.append({
         "check": "fcr_not_measurable", "label": "Sources FCR cannot be measured on", "count": len(fcr),
         "explanation": "These ticket exports carry no agent-reply counts, so the default first-contact definition "

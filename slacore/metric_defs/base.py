@@ -144,6 +144,10 @@ class Metric:
         """The tile's line under the percent: what met / breached / pending are for this metric, counted."""
         return f"{met:,} met, {breached:,} breached, {pending:,} pending"
 
+    def tile_line(self, extra: dict | None) -> str | None:
+        """`summary_extra`'s figures as the one line under the metric's tile on the Performance page."""
+        return None
+
     def extra_lines(self, extra: dict) -> list[str]:
         """`summary_extra`'s figures as lines of the command line's text output (each follows the target's name)."""
         return []

@@ -75,6 +75,12 @@ class Csat(Metric):
     def counts_text(self, met, breached, pending, unmeasured=0) -> str:
         return f"{met:,} satisfied, {breached:,} not, {unmeasured:,} offered but unanswered"
 
+    def tile_line(self, extra):
+        if not extra:
+            return None
+        rate = "–" if extra["response_rate"] is None else f"{extra['response_rate']:.1f}%"
+        return f"Response rate {rate} of {extra['offered']:,} surveys; {extra['satisfied']}"
+
     def extra_lines(self, extra: dict) -> list[str]:
         if not extra["offered"]:
             return []

@@ -39,6 +39,9 @@ class Fcr(Metric):
     def summary_extra(self, ev, target) -> dict:
         return {"definition": DEFINITIONS[target.measure]}
 
+    def tile_line(self, extra):
+        return f"First contact: {extra['definition']}" if extra else None
+
     def counts_text(self, met, breached, pending, unmeasured=0) -> str:
         text = f"{met:,} on first contact, {breached:,} other resolved, {pending:,} open"
         return text + (f", {unmeasured:,} unmeasured" if unmeasured else "")

@@ -80,6 +80,20 @@ class Uptime(Metric):
         text = f"down {format_duration(breached)} of {(met + breached) / 3600:,.0f} h measured"
         return text + (f"; {format_duration(unmeasured)} not measured (planned or unmonitored)" if unmeasured else "")
 
+    def tile_line(self, extra):
+        """The last budget period: budget left (or overspent) and the credit owed."""
+        from ..calendars import format_duration
+
+        periods = (extra or {}).get("periods") or []
+        if not periods:
+            return None
+        last = periods[-1]
+        left = last["budget_left_s"]
+        state = (f"{format_duration(left)} of error budget left" if left >= 0
+                 else f"error budget overspent by {format_duration(-left)}")
+        credit = f"; credit owed {last['credit_percent']:g}%" if last["credit_percent"] else ""
+        return f"{last['period'][:7]}: {state} (allowed {format_duration(last['allowed_down_s'])}){credit}"
+
     def extra_lines(self, extra: dict) -> list[str]:
         lines = []
         for p in extra["periods"]:
