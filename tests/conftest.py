@@ -72,3 +72,25 @@ def empty_app(app_env, monkeypatch):
     monkeypatch.setattr("slacore.sample.SAMPLE_FILES", ())
     return app_env
 
+
+
+@pytest.fixture(scope="session")
+def sample_db_template(tmp_path_factory) -> Path:
+    """The sample workspace imported once per session (about 1 s of imports); sample_app copies the file."""
+    from slacore.sample import ensure_sample_data
+    from slacore.store import close_all, open_store
+
+    path = tmp_path_factory.mktemp("sample-template") / "sample.duckdb"
+    assert ensure_sample_data(open_store(path)), "the sample data did not load into the template"
+    close_all()  # checkpoints: the copy below is the whole database
+    return path
+
+
+@pytest.fixture
+def sample_app(app_env, sample_db_template):
+    """Like app_env, but the database already holds the sample workspace (a copy of the session's template), so the
+    first AppTest start skips the import. Only for tests that do not look at the first start itself."""
+    import shutil
+
+    shutil.copyfile(sample_db_template, app_env)
+    return app_env

@@ -49,9 +49,9 @@ def _tile_caption(row) -> str:
                                                       int(row["unmeasured"]))
 
 
-def test_performance_shows_a_tile_per_target_with_sample_data(app_env):
+def test_performance_shows_a_tile_per_target_with_sample_data(sample_app):
     at = assert_clean(_app("pages/performance.py", WHOLE))
-    summary = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))
+    summary = _summary(sample_app, date(2025, 10, 1), date(2026, 11, 20))
     assert list(summary) == _template_targets()
     assert metrics(at) == {name: _tile_value(row) for name, row in summary.items()}
     captions = " | ".join(c.value for c in at.caption)
@@ -72,12 +72,12 @@ def test_performance_shows_a_tile_per_target_with_sample_data(app_env):
     assert len(risk) == sum(r["pending"] for r in clocked) > 0
 
 
-def test_performance_tile_button_opens_the_drilldown(app_env):
+def test_performance_tile_button_opens_the_drilldown(sample_app):
     at = _app("pages/performance.py", WHOLE)
     at.button(key="tile-Urgent first response").click().run()
     assert_clean(at)
     assert "Tickets behind the selection" in [s.value for s in at.subheader]
-    row = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))["Urgent first response"]
+    row = _summary(sample_app, date(2025, 10, 1), date(2026, 11, 20))["Urgent first response"]
     frame = at.dataframe[-1].value
     assert len(frame) == row["met"] + row["breached"] + row["pending"]
     assert set(frame["target"]) == {"Urgent first response"} and set(frame["priority"]) == {"urgent"}
@@ -85,25 +85,25 @@ def test_performance_tile_button_opens_the_drilldown(app_env):
     assert any(d.label == "Download CSV" for d in at.get("download_button"))
 
 
-def test_performance_filter_comes_from_the_url(app_env):
+def test_performance_filter_comes_from_the_url(sample_app):
     at = assert_clean(_app("pages/performance.py", {"team": "Tier 2", "period": "last_quarter"}))
     assert at.multiselect(key="fb-team").value == ["Tier 2"]
     assert at.selectbox(key="fb-period").value == "last_quarter"
     # The sample ends on 20 Nov 2026, so its last quarter is Q3 2026.
     assert at.caption[0].value == "01 Jul 2026 – 30 Sep 2026"
-    summary = _summary(app_env, date(2026, 7, 1), date(2026, 9, 30), team=("Tier 2",))
+    summary = _summary(sample_app, date(2026, 7, 1), date(2026, 9, 30), team=("Tier 2",))
     assert metrics(at) == {name: _tile_value(row) for name, row in summary.items()}
     assert sum(r["met"] + r["breached"] for r in summary.values()) > 0
 
 
 @pytest.mark.parametrize("page", ["pages/performance.py", "pages/trends.py"])
-def test_explore_pages_with_the_exclusion_switch_on(app_env, page):
+def test_explore_pages_with_the_exclusion_switch_on(sample_app, page):
     at = assert_clean(_app(page, {**WHOLE, "exclude": "1", "grain": "month"}))
     assert at.toggle(key="fb-exclude").value is True
     specs = [json.loads(c.proto.spec) for c in charts(at)]
     assert len(specs) == 3 and all("suspicious tickets excluded" in json.dumps(s.get("title")) for s in specs)
-    summary = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20), exclude_suspicious=True)
-    everything = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))
+    summary = _summary(sample_app, date(2025, 10, 1), date(2026, 11, 20), exclude_suspicious=True)
+    everything = _summary(sample_app, date(2025, 10, 1), date(2026, 11, 20))
     judged = {n: r["met"] + r["breached"] + r["pending"] for n, r in summary.items()}
     assert sum(judged.values()) < sum(r["met"] + r["breached"] + r["pending"] for r in everything.values())
     if page == "pages/performance.py":
@@ -114,21 +114,21 @@ def test_explore_pages_with_the_exclusion_switch_on(app_env, page):
         assert int(numbers["met"].sum() + numbers["breached"].sum() + numbers["pending"].sum()) == judged[first]
 
 
-def test_performance_filter_that_matches_nothing_says_so(app_env):
+def test_performance_filter_that_matches_nothing_says_so(sample_app):
     at = assert_clean(_app("pages/performance.py", {"period": "custom", "from": "2001-01-01", "to": "2001-01-31"}))
     assert [i.value for i in at.info] == [
         "No tickets match these filters in this period. Widen the period or clear a filter."]
     assert not at.metric and not charts(at)
 
 
-def test_trends_draws_control_chart_and_volume(app_env):
+def test_trends_draws_control_chart_and_volume(sample_app):
     at = assert_clean(_app("pages/trends.py", {**WHOLE, "grain": "month"}))
     assert len(charts(at)) == 3  # attainment with limits, p50/p90, volume
     first = _template_targets()[0]
     assert at.selectbox(key="trend-target").value == first
     numbers = at.dataframe[0].value  # the "Numbers" table: one row per month of the sample
     assert len(numbers) == 14  # October 2025 to November 2026
-    row = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))[first]
+    row = _summary(sample_app, date(2025, 10, 1), date(2026, 11, 20))[first]
     assert (int(numbers["met"].sum()), int(numbers["breached"].sum()), int(numbers["pending"].sum())) == (
         row["met"], row["breached"], row["pending"])
 
@@ -140,7 +140,7 @@ def test_explore_pages_without_data_show_the_way_to_the_data_page(empty_app, pag
     assert not at.metric and not charts(at)
 
 
-def test_targets_page_lists_sample_targets_and_history(app_env):
+def test_targets_page_lists_sample_targets_and_history(sample_app):
     at = assert_clean(_app("pages/targets.py"))
     frames = at.dataframe
     assert len(frames) == 3, "the targets editor, the calendars editor and the history table are shown"
@@ -153,7 +153,7 @@ def test_targets_page_lists_sample_targets_and_history(app_env):
     assert "Each row is one promise" in text
 
 
-def test_targets_what_if_recommends_a_threshold(app_env):
+def test_targets_what_if_recommends_a_threshold(sample_app):
     at = _app("pages/targets.py")
     at.text_input(key="whatif-within").set_value("2h").run()
     assert_clean(at)
@@ -164,7 +164,7 @@ def test_targets_what_if_recommends_a_threshold(app_env):
     from slacore.store import open_store
     from slacore.targets import current_targets
 
-    store = open_store(app_env)
+    store = open_store(sample_app)
     base = current_targets(store)[0]
     probe = replace(base, within_s=2 * 3600, target_id=None, version=None)  # not a stored version
     as_of = default_as_of(store)
@@ -200,12 +200,12 @@ def test_targets_bad_yaml_is_refused_with_the_line(empty_app):
     assert open_store(empty_app).scalar("SELECT count(*) FROM targets") == 0, "nothing applied"
 
 
-def test_performance_shows_csat_fcr_and_uptime_in_their_own_words(app_env):
+def test_performance_shows_csat_fcr_and_uptime_in_their_own_words(sample_app):
     """The sample's survey export and outage log reach the tiles: CSAT with its response rate and rule, FCR with its
     definition, uptime to three decimals with its error budget; choosing the uptime target draws the budget's burn
     and groups by service (the only dimension uptime has)."""
     at = assert_clean(_app("pages/performance.py", WHOLE))
-    summary = _summary(app_env, date(2025, 10, 1), date(2026, 11, 20))
+    summary = _summary(sample_app, date(2025, 10, 1), date(2026, 11, 20))
     shown = metrics(at)
     for name in ("Customer satisfaction", "First contact resolution", "Service uptime"):
         assert shown[name] == _tile_value(summary[name]) != "–"
@@ -223,7 +223,7 @@ def test_performance_shows_csat_fcr_and_uptime_in_their_own_words(app_env):
     assert "of downtime used of" in captions and "the budget resets each month" in captions
 
 
-def test_the_whatif_of_an_uptime_target_moves_the_goal_and_counts_missed_months(app_env):
+def test_the_whatif_of_an_uptime_target_moves_the_goal_and_counts_missed_months(sample_app):
     from slacore.store import open_store
     from slacore.targets import current_targets
     from slacore.whatif import missed_periods
@@ -235,6 +235,6 @@ def test_the_whatif_of_an_uptime_target_moves_the_goal_and_counts_missed_months(
     assert "Uptime has no threshold: try another goal." in _texts(at)
     at.number_input(key="whatif-goal-Service uptime").set_value(99.95).run()
     assert_clean(at)
-    target = next(t for t in current_targets(open_store(app_env)) if t.name == "Service uptime")
-    _, expected = missed_periods(open_store(app_env), target, 0.9995)
+    target = next(t for t in current_targets(open_store(sample_app)) if t.name == "Service uptime")
+    _, expected = missed_periods(open_store(sample_app), target, 0.9995)
     assert expected.startswith("At 99.95% you would have missed ") and expected in [i.value for i in at.info]
