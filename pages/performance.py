@@ -82,8 +82,8 @@ with guarded("The performance page"):
                f"open tickets judged at {view.as_of:%Y-%m-%d %H:%M} UTC. {view.note}")
     by_name = {t.name: t for t in targets}
     _targets_shown = list(targets)
-    own_figures = tuple(t for t in targets if not metric_defs.get(t.metric).threshold)  # CSAT, FCR, uptime
-    extra = _extras(*key, view, own_figures) if own_figures else {"extras": {}, "burns": {}}
+    # Each metric's own figures (CSAT response rate, uptime budget, a source without response times, ...)
+    extra = _extras(*key, view, tuple(targets)) if targets else {"extras": {}, "burns": {}}
     for row_start in range(0, len(tiles), 4):
         cols = st.columns(4)
         for col, tile in zip(cols, tiles.iloc[row_start:row_start + 4].to_dict("records")):

@@ -104,7 +104,8 @@ def _other_problems(path: str, version: int) -> list[dict]:
 
 
 def _other_checks(path, version) -> None:
-    """The checks that skew CSAT, FCR and uptime (slacore.unit_quality): a line each, examples on demand."""
+    """The checks that skew first response, CSAT, FCR and uptime (slacore.unit_quality): a line each, examples on
+    demand."""
     for item in _other_problems(str(path), version):
         n = item["count"]
         if n:
@@ -146,7 +147,7 @@ with guarded("The data quality page"):
         set_extra(check=check)
     _drilldown(_tickets(*key, check, view), check, note)
 
-    st.subheader("Surveys, outages and monitors")
+    st.subheader("Sources, surveys, outages and monitors")
     _other_checks(store.path, store.version)
 
     st.subheader("Volume by source")

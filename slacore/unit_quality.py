@@ -8,6 +8,8 @@ beside the ticket checks (slacore.quality), each with a count, a sentence and a 
 - rated_before_created: a rating time before its ticket was created (a clock or time-zone mix-up, or the wrong id);
 - long_outage / silent_monitor: from slacore.uptime.problems (outages lasting over 30 days; monitors whose checks
   stop before the end of their log, so that time is unknown, not up);
+- no_response_times: ticket sources whose export carries no first-response time at all: first-response targets
+  count their tickets' resolution as the response (slacore.metric_defs.first_response);
 - fcr_not_measurable: ticket sources whose export carries no agent-reply counts, so the default FCR definition
   cannot be applied to their tickets (they are unmeasured, never guessed).
 
@@ -20,6 +22,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from .metric_defs.first_response import SOURCES_WITHOUT_RESPONSE_TIMES
 from .store import Store
 
 _UNKNOWN_TICKET = """
@@ -46,6 +49,7 @@ def problems(store: Store, as_of: datetime | None = None, limit: int = 20) -> li
         before = cur.execute(f"SELECT s.source, s.response_id, s.ticket_id, t.created_at AS ticket_created, "
                              f"s.rated_at {_BEFORE_CREATED} ORDER BY s.rated_at LIMIT {int(limit)}").df()
         fcr = cur.execute(_FCR_SOURCES).df()
+        no_response = cur.execute(f"{SOURCES_WITHOUT_RESPONSE_TIMES} ORDER BY tickets DESC, source").df()
     found = [
         {"check": "survey_unknown_ticket", "label": "Survey responses for unknown tickets", "count": int(unknown_n),
          "explanation": "The response names a ticket id no imported ticket has: it counts in CSAT under its own "
@@ -59,6 +63,13 @@ def problems(store: Store, as_of: datetime | None = None, limit: int = 20) -> li
          "examples": before},
     ]
     found.extend(uptime.problems(store, as_of, limit))  # each with its own explanation (slacore.uptime)
+    found.append({
+        "check": "no_response_times", "label": "Sources without first-response times", "count": len(no_response),
+        "explanation": "These ticket exports carry no first-response time (no stamp and no vendor figure; many Jira "
+                       "exports): first-response targets count each ticket's resolution as its response, and an "
+                       "unresolved ticket as still unanswered. Import an export with the response column to measure "
+                       "the real first response.",
+        "examples": no_response})
     found.append({
         "check": "fcr_not_measurable", "label": "Sources FCR cannot be measured on", "count": len(fcr),
         "explanation": "These ticket exports carry no agent-reply counts, so the default first-contact definition "
