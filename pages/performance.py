@@ -171,7 +171,8 @@ with guarded("The performance page"):
             beyond = ""
             if tail["tickets"]:
                 beyond = (f" {counted(tail['tickets'], 'ticket')} beyond {format_duration(tail['beyond_min'] * 60)} "
-                          "are counted here, not drawn, so they do not squash the rest.")
+                          f"{'is' if tail['tickets'] == 1 else 'are'} counted here, not drawn, so "
+                          f"{'it does' if tail['tickets'] == 1 else 'they do'} not squash the rest.")
             st.caption(f"Threshold {format_duration(by_name[target].within_s)} of business time "
                        f"({md_escape(by_name[target].calendar)}), dashed.{beyond}")
 

@@ -36,7 +36,7 @@ def test_the_tile_and_summary_name_the_source_and_what_counts_instead(store):
     line = get("first_response").tile_line(extras["Reply"])
     assert line == ("3 tickets from jira: that export has no first-response times, so the resolution counts as the "
                     "response.")
-    assert get("first_response").extra_lines(extras["Reply"]) == [line]
+    assert get("first_response").extra_lines(extras["Reply"]) == [": " + line]  # follows the name
 
 
 def test_data_quality_lists_the_source(store):

@@ -55,7 +55,7 @@ class FirstResponse(ElapsedMetric):
 
     def extra_lines(self, extra: dict) -> list[str]:
         line = self.tile_line(extra)
-        return [line] if line else []
+        return [f": {line}"] if line else []
 
     def measurement_notes(self, target, counts: dict, business_calendar: bool) -> list[str]:
         notes = super().measurement_notes(target, counts, business_calendar)
